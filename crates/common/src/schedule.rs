@@ -1,0 +1,80 @@
+//! Emission schedules: a list of steps `(start_epoch, tokens_per_epoch)`; the step with the
+//! greatest `start_epoch <= epoch` applies, and nothing is emitted before the first step.
+//! A halving every N epochs is a list whose amounts halve every N epochs.
+
+/// Why a schedule was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScheduleError {
+    Empty,
+    TooManySteps,
+    NotSorted,
+    /// A step emits more per epoch than the network's per-epoch issuance cap.
+    AboveCap,
+    /// The finite part of the schedule (every step but the last, which runs forever)
+    /// emits more than u64::MAX base units in total.
+    SupplyOverflow,
+}
+
+/// Checks a schedule: non-empty, at most `max_steps`, strictly increasing start epochs,
+/// every step within `cap_per_epoch`, and the tokens emitted from the first step up to the
+/// start of the last step, `sum_i tokens_i * (start_{i+1} - start_i)`, fitting into a u64.
+pub fn validate(steps: &[(u64, u64)], max_steps: usize, cap_per_epoch: u64) -> Result<(), ScheduleError> {
+    if steps.is_empty() {
+        return Err(ScheduleError::Empty);
+    }
+    if steps.len() > max_steps {
+        return Err(ScheduleError::TooManySteps);
+    }
+    let mut finite_supply: u64 = 0;
+    for pair in steps.windows(2) {
+        let ((start, amount), (next_start, _)) = (pair[0], pair[1]);
+        if next_start <= start {
+            return Err(ScheduleError::NotSorted);
+        }
+        let emitted = (amount as u128) * ((next_start - start) as u128);
+        finite_supply = u64::try_from(emitted)
+            .ok()
+            .and_then(|e| finite_supply.checked_add(e))
+            .ok_or(ScheduleError::SupplyOverflow)?;
+    }
+    if steps.iter().any(|&(_, amount)| amount > cap_per_epoch) {
+        return Err(ScheduleError::AboveCap);
+    }
+    Ok(())
+}
+
+/// Tokens emitted in `epoch`: the amount of the last step starting at or before it, 0 before
+/// the first step. `steps` must have passed [`validate`].
+pub fn tokens_for_epoch(steps: &[(u64, u64)], epoch: u64) -> u64 {
+    steps
+        .iter()
+        .take_while(|&&(start, _)| start <= epoch)
+        .last()
+        .map_or(0, |&(_, amount)| amount)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HALVING: [(u64, u64); 3] = [(0, 1_000), (10, 500), (20, 250)];
+
+    #[test]
+    fn tokens_follow_the_halving_steps() {
+        assert_eq!(tokens_for_epoch(&HALVING, 0), 1_000);
+        assert_eq!(tokens_for_epoch(&HALVING, 9), 1_000);
+        assert_eq!(tokens_for_epoch(&HALVING, 10), 500);
+        assert_eq!(tokens_for_epoch(&HALVING, 25), 250);
+        assert_eq!(tokens_for_epoch(&[(5, 7)], 4), 0);
+    }
+
+    #[test]
+    fn validate_rejects_bad_schedules() {
+        assert_eq!(validate(&HALVING, 16, 1_000), Ok(()));
+        assert_eq!(validate(&[], 16, 1), Err(ScheduleError::Empty));
+        assert_eq!(validate(&[(0, 1), (0, 1)], 16, 1), Err(ScheduleError::NotSorted));
+        assert_eq!(validate(&HALVING, 2, 1_000), Err(ScheduleError::TooManySteps));
+        assert_eq!(validate(&HALVING, 16, 999), Err(ScheduleError::AboveCap));
+        assert_eq!(validate(&[(0, u64::MAX), (2, 1)], 16, u64::MAX), Err(ScheduleError::SupplyOverflow));
+    }
+}

@@ -1,0 +1,11 @@
+//! PDA seeds used by more than one program. Seeds used by a single program live in that
+//! program's `state.rs`.
+
+/// emissions: the network root, `[NETWORK, network_token_mint]`.
+pub const NETWORK: &[u8] = b"network";
+/// emissions: mint authority of the network token, `[NETWORK_MINT_AUTHORITY, network]`.
+pub const NETWORK_MINT_AUTHORITY: &[u8] = b"network_mint_authority";
+/// data_credits: the PDA that signs CPIs into `emissions::track_dc_burn`, `[DC_BURN_TRACKER]`.
+pub const DC_BURN_TRACKER: &[u8] = b"dc_burn_tracker";
+/// device_registry: the PDA that signs CPIs into emissions and data_credits, `[REGISTRY_SIGNER]`.
+pub const REGISTRY_SIGNER: &[u8] = b"registry_signer";

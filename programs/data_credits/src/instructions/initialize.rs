@@ -1,0 +1,108 @@
+use anchor_lang::prelude::*;
+use anchor_lang::system_program::{create_account, CreateAccount};
+use anchor_spl::token_2022::spl_token_2022::extension::ExtensionType;
+use anchor_spl::token_2022::spl_token_2022::state::Mint as MintState;
+use anchor_spl::token_2022::{initialize_mint2, InitializeMint2, Token2022};
+use anchor_spl::token_interface::{non_transferable_mint_initialize, Mint, NonTransferableMintInitialize};
+use emissions::state::Network;
+
+use crate::errors::DataCreditsError;
+use crate::events::DataCreditsInitialized;
+use crate::state::*;
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
+pub struct InitializeArgs {
+    pub price_oracle: PriceOracle,
+    pub max_dc_minted_per_epoch: u64,
+}
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct Initialize<'info> {
+    #[account(mut)]
+    pub payer: Signer<'info>,
+    /// The network authority decides how its DC is priced.
+    pub authority: Signer<'info>,
+    #[account(has_one = authority)]
+    pub network: Box<Account<'info, Network>>,
+    #[account(address = network.token_mint @ DataCreditsError::WrongNetworkMint)]
+    pub network_mint: Box<InterfaceAccount<'info, Mint>>,
+    #[account(
+        init,
+        payer = payer,
+        space = 8 + DataCreditsConfig::INIT_SPACE,
+        seeds = [DC_CONFIG_SEED, network.key().as_ref()],
+        bump,
+    )]
+    pub config: Box<Account<'info, DataCreditsConfig>>,
+    /// CHECK: created here as a Token-2022 NonTransferable mint at this PDA.
+    #[account(mut, seeds = [DC_MINT_SEED, network.key().as_ref()], bump)]
+    pub dc_mint: UncheckedAccount<'info>,
+    pub token_program: Program<'info, Token2022>,
+    pub system_program: Program<'info, System>,
+}
+
+pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
+    match args.price_oracle {
+        PriceOracle::Fixed { usd_per_token_e8 } => require!(usd_per_token_e8 > 0, DataCreditsError::ZeroPrice),
+        PriceOracle::Pyth { max_age_secs, .. } => {
+            require!((1..=3_600).contains(&max_age_secs), DataCreditsError::InvalidMaxPriceAge)
+        }
+    }
+    require!(args.max_dc_minted_per_epoch > 0, DataCreditsError::ZeroMintCap);
+
+    create_dc_mint(&ctx)?;
+
+    let config = DataCreditsConfig {
+        network: ctx.accounts.network.key(),
+        authority: ctx.accounts.authority.key(),
+        network_mint: ctx.accounts.network_mint.key(),
+        dc_mint: ctx.accounts.dc_mint.key(),
+        price_oracle: args.price_oracle,
+        max_dc_minted_per_epoch: args.max_dc_minted_per_epoch,
+        bump: ctx.bumps.config,
+        dc_mint_bump: ctx.bumps.dc_mint,
+    };
+    let event = DataCreditsInitialized {
+        network: config.network,
+        config: ctx.accounts.config.key(),
+        dc_mint: config.dc_mint,
+        authority: config.authority,
+    };
+    ctx.accounts.config.set_inner(config);
+    emit_cpi!(event);
+    Ok(())
+}
+
+/// DC is a Token-2022 mint with the NonTransferable extension (holders can only burn),
+/// 0 decimals, the config PDA as mint authority and no freeze authority.
+fn create_dc_mint(ctx: &Context<Initialize>) -> Result<()> {
+    let accounts = &ctx.accounts;
+    let network = accounts.network.key();
+    let mint_seeds: &[&[u8]] = &[DC_MINT_SEED, network.as_ref(), &[ctx.bumps.dc_mint]];
+    let space = ExtensionType::try_calculate_account_len::<MintState>(&[ExtensionType::NonTransferable])?;
+    create_account(
+        CpiContext::new_with_signer(
+            accounts.system_program.key(),
+            CreateAccount { from: accounts.payer.to_account_info(), to: accounts.dc_mint.to_account_info() },
+            &[mint_seeds],
+        ),
+        Rent::get()?.minimum_balance(space),
+        space as u64,
+        &accounts.token_program.key(),
+    )?;
+    non_transferable_mint_initialize(CpiContext::new(
+        accounts.token_program.key(),
+        NonTransferableMintInitialize {
+            token_program_id: accounts.token_program.to_account_info(),
+            mint: accounts.dc_mint.to_account_info(),
+        },
+    ))?;
+    let config_key = accounts.config.key();
+    initialize_mint2(
+        CpiContext::new(accounts.token_program.key(), InitializeMint2 { mint: accounts.dc_mint.to_account_info() }),
+        0,
+        &config_key,
+        None,
+    )
+}

@@ -1,0 +1,23 @@
+//! civnet data_credits: customers burn the network token at an oracle price into
+//! non-transferable data credits (DC); DC is delegated to router escrows and burned for usage.
+use anchor_lang::prelude::*;
+#[cfg(target_os = "solana")]
+use solana_compiler_builtins as _;
+
+pub mod errors;
+pub mod events;
+pub mod instructions;
+pub mod state;
+
+use instructions::*;
+
+declare_id!("4c7inTCbzvDc56V4dtm1kXTdq9YvBMWTcEk14j6chnf7");
+
+#[program]
+pub mod data_credits {
+    use super::*;
+
+    pub fn initialize(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
+        instructions::initialize::handler(ctx, args)
+    }
+}

@@ -1,0 +1,35 @@
+use anchor_lang::prelude::*;
+
+/// `[DC_CONFIG_SEED, network]`: the data-credits configuration of a network.
+pub const DC_CONFIG_SEED: &[u8] = b"dc_config";
+/// `[DC_MINT_SEED, network]`: the DC mint (Token-2022, NonTransferable, 0 decimals).
+pub const DC_MINT_SEED: &[u8] = b"dc_mint";
+/// $1 buys this many data credits.
+pub const DC_PER_USD: u64 = 100_000;
+/// Default staleness limit of an oracle price: 10 minutes.
+pub const DEFAULT_MAX_PRICE_AGE_SECS: u32 = 600;
+
+/// Where the network token's USD price comes from.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub enum PriceOracle {
+    /// A Pyth pull-oracle `PriceUpdateV2` account with this feed id.
+    Pyth { feed_id: [u8; 32], max_age_secs: u32 },
+    /// A fixed price set by the authority, for networks without a feed: USD per whole
+    /// token, times 10^8 (Pyth's usual exponent -8).
+    Fixed { usd_per_token_e8: u64 },
+}
+
+/// PDA `[DC_CONFIG_SEED, network]`. Also the DC mint authority.
+#[account]
+#[derive(InitSpace)]
+pub struct DataCreditsConfig {
+    pub network: Pubkey,
+    pub authority: Pubkey,
+    pub network_mint: Pubkey,
+    pub dc_mint: Pubkey,
+    pub price_oracle: PriceOracle,
+    /// Circuit breaker: at most this many DC minted per network epoch.
+    pub max_dc_minted_per_epoch: u64,
+    pub bump: u8,
+    pub dc_mint_bump: u8,
+}

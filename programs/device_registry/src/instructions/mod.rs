@@ -1,0 +1,3 @@
+pub mod create_maker;
+
+pub use create_maker::*;

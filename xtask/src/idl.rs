@@ -1,0 +1,49 @@
+//! IDL JSON for every program: a host build with the `idl-build` feature (anchor's own
+//! `anchor-lang-idl` builder, the code behind `anchor idl build`); no SBF toolchain involved.
+use anyhow::{Context, Result};
+use anchor_lang_idl::build::IdlBuilder;
+
+use crate::paths;
+use crate::sbf::program_names;
+
+pub fn build_all() -> Result<()> {
+    // anchor-lang-idl re-invokes `cargo` and would forward the outer rustup toolchain
+    // variable verbatim; the workspace's rust-toolchain.toml picks the host toolchain.
+    std::env::remove_var("RUSTUP_TOOLCHAIN");
+    std::env::remove_var("CARGO");
+    let idl_dir = paths::target_dir().join("idl");
+    std::fs::create_dir_all(&idl_dir)?;
+    for name in program_names()? {
+        let out = idl_dir.join(format!("{name}.json"));
+        let program = paths::workspace_root().join("programs").join(&name);
+        if is_fresh(&out, &program)? {
+            continue;
+        }
+        eprintln!("xtask: building IDL of {name}");
+        let idl = IdlBuilder::new()
+            .program_path(program)
+            .skip_lint(true)
+            .build()
+            .with_context(|| format!("IDL build of {name}"))?;
+        std::fs::write(&out, serde_json::to_string_pretty(&idl)?)?;
+    }
+    Ok(())
+}
+
+/// The IDL is newer than every source file the programs and the shared crate have.
+fn is_fresh(out: &std::path::Path, _program: &std::path::Path) -> Result<bool> {
+    let Ok(built) = std::fs::metadata(out).and_then(|m| m.modified()) else { return Ok(false) };
+    let root = paths::workspace_root();
+    let mut stack = vec![root.join("programs"), root.join("crates"), root.join("Cargo.lock")];
+    while let Some(path) = stack.pop() {
+        let meta = std::fs::metadata(&path)?;
+        if meta.is_dir() {
+            for entry in std::fs::read_dir(&path)? {
+                stack.push(entry?.path());
+            }
+        } else if meta.modified()? > built {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}

@@ -1,0 +1,108 @@
+//! Cargo builds for the SBF target: our programs (`build-sbf`) and the fixtures.
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+
+use crate::paths::{self, SBF_NIGHTLY};
+use crate::toolchain::SbfTools;
+
+/// Where cargo puts SBF artefacts (separate from host builds: other toolchain, other flags).
+pub fn sbf_target_dir() -> PathBuf {
+    paths::target_dir().join("sbf")
+}
+
+/// `rustflags` for the SBF target, passed through `CARGO_ENCODED_RUSTFLAGS` (with `--target`
+/// they do not reach build scripts or proc macros).
+fn rustflags(tools: &SbfTools) -> Vec<String> {
+    let mut flags = vec![format!("-Clinker={}", tools.linker.display())];
+    flags.extend(
+        [
+            "-Ctarget-cpu=v3",                                  // v4 emits bswap (0xd7), which v3 rejects
+            "-Clink-arg=--arch=v3",                             // v0 puts 6th+ call args into its stack-frame gap
+            "-Cpasses=lower-atomic",                            // SBPF has no atomics; programs are single-threaded
+            "-Clink-arg=--llvm-args=--bpf-stack-size=4096",     // SBPF v3 frames are fixed 4 KiB
+            "-Clink-arg=--llvm-args=--disable-movsx",
+            "-Clink-arg=--llvm-args=--disable-ldsx",
+        ]
+        .map(String::from),
+    );
+    flags
+}
+
+/// `cargo build --release -p <package>` for SBF in `workspace`, returning the built `.so`.
+pub fn cargo_build(tools: &SbfTools, workspace: &Path, package: &str, lib_name: &str, extra: &[&str]) -> Result<PathBuf> {
+    let target_spec = paths::workspace_root().join("sbf/sbpf-solana-solana.json");
+    let target_dir = sbf_target_dir();
+    crate::run(
+        paths::cargo_of(SBF_NIGHTLY)
+            .current_dir(workspace)
+            .args(["build", "--release", "-p", package, "--target"])
+            .arg(&target_spec)
+            .args(["-Zbuild-std=std,panic_abort", "-Zjson-target-spec", "--target-dir"])
+            .arg(&target_dir)
+            .args(extra)
+            .env("CARGO_ENCODED_RUSTFLAGS", rustflags(tools).join("\x1f"))
+            // std's build script: do not mark this unknown OS `restricted_std`.
+            .env("RUSTC_BOOTSTRAP_SYNTHETIC_TARGET", "1")
+            // cargo's hook for building std from another source tree: the patched copy.
+            .env("__CARGO_TESTS_ONLY_SRC_ROOT", &tools.std_library),
+    )
+    .with_context(|| format!("building {package} for SBF"))?;
+    let so = target_dir.join("sbpf-solana-solana/release").join(format!("lib{lib_name}.so"));
+    check_sbpf_v3(&so)?;
+    Ok(so)
+}
+
+/// An SBPF v3 program is a 64-bit little-endian ELF with e_flags == 3.
+pub fn check_sbpf_v3(so: &Path) -> Result<()> {
+    let bytes = std::fs::read(so).with_context(|| format!("reading {}", so.display()))?;
+    if bytes.len() < 64 || &bytes[..4] != b"\x7fELF" || bytes[4] != 2 || bytes[5] != 1 {
+        bail!("{} is not a 64-bit little-endian ELF", so.display());
+    }
+    let e_flags = u32::from_le_bytes(bytes[48..52].try_into().unwrap());
+    if e_flags != 3 {
+        bail!("{} has e_flags {e_flags}, expected 3 (SBPF v3)", so.display());
+    }
+    Ok(())
+}
+
+/// Copies `from` to `to` only when the bytes differ (keeps mtimes stable for incremental work).
+pub fn install_file(from: &Path, to: &Path) -> Result<()> {
+    if let Some(dir) = to.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let new = std::fs::read(from)?;
+    if std::fs::read(to).ok().as_deref() != Some(&new[..]) {
+        std::fs::write(to, new)?;
+    }
+    Ok(())
+}
+
+/// The civnet programs: every directory under `programs/` (package name == lib name).
+pub fn program_names() -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(paths::workspace_root().join("programs"))? {
+        let entry = entry?;
+        if entry.path().join("Cargo.toml").exists() {
+            names.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Each program on its own (`-p`): built together, one program's `cpi` feature (no
+/// entrypoint) would leak into the other's build through feature unification.
+pub fn build_programs(tools: &SbfTools) -> Result<()> {
+    let root = paths::workspace_root();
+    for name in program_names()? {
+        eprintln!("xtask: building program {name} (SBF)");
+        let so = cargo_build(tools, &root, &name, &name, &[])?;
+        install_file(&so, &paths::deploy_dir().join(format!("{name}.so")))?;
+        // The program's keypair next to it, where `solana program deploy` / anchor look for it.
+        let keypair = root.join("keys").join(format!("{name}-keypair.json"));
+        if keypair.exists() {
+            install_file(&keypair, &paths::deploy_dir().join(format!("{name}-keypair.json")))?;
+        }
+    }
+    Ok(())
+}
