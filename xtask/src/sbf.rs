@@ -6,8 +6,15 @@ use crate::paths::{self, SBF_NIGHTLY};
 use crate::toolchain::SbfTools;
 
 /// Where cargo puts SBF artefacts (separate from host builds: other toolchain, other flags).
-pub fn sbf_target_dir() -> PathBuf {
-    paths::target_dir().join("sbf")
+/// Compiled units (std included) are shared in `build/`; each package's final `.so` is
+/// uplifted into its own directory: a program is also built as another program's `cpi`
+/// dependency (no entrypoint), and that variant must not land where this one is taken from.
+pub fn sbf_build_dir() -> PathBuf {
+    paths::target_dir().join("sbf/build")
+}
+
+pub fn sbf_uplift_dir(package: &str) -> PathBuf {
+    paths::target_dir().join("sbf/out").join(package)
 }
 
 /// `rustflags` for the SBF target, passed through `CARGO_ENCODED_RUSTFLAGS` (with `--target`
@@ -31,23 +38,26 @@ fn rustflags(tools: &SbfTools) -> Vec<String> {
 /// `cargo build --release -p <package>` for SBF in `workspace`, returning the built `.so`.
 pub fn cargo_build(tools: &SbfTools, workspace: &Path, package: &str, lib_name: &str, extra: &[&str]) -> Result<PathBuf> {
     let target_spec = paths::workspace_root().join("sbf/sbpf-solana-solana.json");
-    let target_dir = sbf_target_dir();
-    crate::run(
-        paths::cargo_of(SBF_NIGHTLY)
-            .current_dir(workspace)
-            .args(["build", "--release", "-p", package, "--target"])
-            .arg(&target_spec)
-            .args(["-Zbuild-std=std,panic_abort", "-Zjson-target-spec", "--target-dir"])
-            .arg(&target_dir)
-            .args(extra)
-            .env("CARGO_ENCODED_RUSTFLAGS", rustflags(tools).join("\x1f"))
-            // std's build script: do not mark this unknown OS `restricted_std`.
-            .env("RUSTC_BOOTSTRAP_SYNTHETIC_TARGET", "1")
-            // cargo's hook for building std from another source tree: the patched copy.
-            .env("__CARGO_TESTS_ONLY_SRC_ROOT", &tools.std_library),
-    )
-    .with_context(|| format!("building {package} for SBF"))?;
+    let target_dir = sbf_uplift_dir(package);
+    let output = paths::cargo_of(SBF_NIGHTLY)
+        .current_dir(workspace)
+        .args(["build", "--release", "-p", package, "--target"])
+        .arg(&target_spec)
+        .args(["-Zbuild-std=std,panic_abort", "-Zjson-target-spec", "--target-dir"])
+        .arg(&target_dir)
+        .args(extra)
+        .env("CARGO_BUILD_BUILD_DIR", sbf_build_dir())
+        .env("CARGO_ENCODED_RUSTFLAGS", rustflags(tools).join("\x1f"))
+        // std's build script: do not mark this unknown OS `restricted_std`.
+        .env("RUSTC_BOOTSTRAP_SYNTHETIC_TARGET", "1")
+        // cargo's hook for building std from another source tree: the patched copy.
+        .env("__CARGO_TESTS_ONLY_SRC_ROOT", &tools.std_library)
+        .status()?;
+    if !output.success() {
+        bail!("building {package} for SBF failed ({output})");
+    }
     let so = target_dir.join("sbpf-solana-solana/release").join(format!("lib{lib_name}.so"));
+    eprintln!("xtask: {package} -> {} ({} bytes)", so.display(), std::fs::metadata(&so)?.len());
     check_sbpf_v3(&so)?;
     Ok(so)
 }

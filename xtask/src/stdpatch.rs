@@ -52,12 +52,34 @@ const EDITS: &[Edit] = &[
         replacement: "    target_os = \"vexos\",\n    target_os = \"solana\",\n",
         occurrences: 2,
     },
-    // Panics: std's panic counters and hook are writable statics. Call the program's
-    // `custom_panic` (anchor/solana-program-entrypoint define it), then the `abort` syscall.
+    // Panics: std's panic counters and hook are writable statics. Log "panicked at
+    // <location>: <message>" from a stack buffer, then the `abort` syscall. (Solana's std
+    // fork calls the program's `custom_panic` instead; a program built with `no-entrypoint`
+    // as another program's dependency has none, and its throwaway cdylib would not link.)
     Edit {
         file: "std/src/panicking.rs",
         anchor: "#[cfg(not(any(test, doctest)))]\n#[panic_handler]\npub(crate) fn panic_handler(",
-        replacement: "#[cfg(all(not(any(test, doctest)), target_os = \"solana\"))]\n#[panic_handler]\npub(crate) fn panic_handler(info: &core::panic::PanicInfo<'_>) -> ! {\n    unsafe extern \"Rust\" { fn custom_panic(info: &core::panic::PanicInfo<'_>); }\n    unsafe extern \"C\" { fn abort() -> !; }\n    unsafe { custom_panic(info); abort() }\n}\n\n#[cfg(not(any(test, doctest, target_os = \"solana\")))]\n#[panic_handler]\npub(crate) fn panic_handler_upstream(",
+        replacement: r#"#[cfg(all(not(any(test, doctest)), target_os = "solana"))]
+#[panic_handler]
+pub(crate) fn panic_handler(info: &core::panic::PanicInfo<'_>) -> ! {
+    struct StackWriter { buf: [u8; 256], len: usize }
+    impl core::fmt::Write for StackWriter {
+        fn write_str(&mut self, s: &str) -> core::fmt::Result {
+            let n = s.len().min(self.buf.len() - self.len);
+            self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+            self.len += n;
+            Ok(())
+        }
+    }
+    unsafe extern "C" { fn sol_log_(m: *const u8, l: u64); fn abort() -> !; }
+    let mut writer = StackWriter { buf: [0; 256], len: 0 };
+    let _ = core::fmt::write(&mut writer, format_args!("{info}"));
+    unsafe { sol_log_(writer.buf.as_ptr(), writer.len as u64); abort() }
+}
+
+#[cfg(not(any(test, doctest, target_os = "solana")))]
+#[panic_handler]
+pub(crate) fn panic_handler_upstream("#,
         occurrences: 1,
     },
     Edit {
@@ -89,8 +111,8 @@ const EDITS: &[Edit] = &[
     },
     Edit {
         file: "core/src/slice/sort/stable/mod.rs",
-        anchor: "struct AlignedStorage<T, const N: usize> {",
-        replacement: "// SBPF frames are 4 KiB: a small stack scratch buffer, then the heap.\n#[cfg(target_arch = \"bpf\")]\nconst STACK_SCRATCH_BYTES: usize = 256;\n#[cfg(not(target_arch = \"bpf\"))]\nconst STACK_SCRATCH_BYTES: usize = 4096;\n\nstruct AlignedStorage<T, const N: usize> {",
+        anchor: "#[repr(C)]\nstruct AlignedStorage<T, const N: usize> {",
+        replacement: "// SBPF frames are 4 KiB: a small stack scratch buffer, then the heap.\n#[cfg(target_arch = \"bpf\")]\nconst STACK_SCRATCH_BYTES: usize = 256;\n#[cfg(not(target_arch = \"bpf\"))]\nconst STACK_SCRATCH_BYTES: usize = 4096;\n\n#[repr(C)]\nstruct AlignedStorage<T, const N: usize> {",
         occurrences: 1,
     },
 ];
