@@ -1,0 +1,154 @@
+//! Compressed NFTs through the real Bubblegum fixture: trees, `mint_v1` (built with the
+//! mpl-bubblegum 4.x SDK), on-chain roots, and the same tree recomputed off-chain
+//! (LeafSchema V1 hashing, spl-merkle-tree-reference).
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use mpl_bubblegum::accounts::TreeConfig;
+use mpl_bubblegum::hash::{hash_creators, hash_metadata};
+use mpl_bubblegum::instructions::{CreateTreeConfigBuilder, MintV1Builder};
+use mpl_bubblegum::types::{Creator, LeafSchema, MetadataArgs, TokenProgramVersion, TokenStandard};
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use spl_merkle_tree_reference::{MerkleTree, Node};
+
+use crate::programs::{SPL_ACCOUNT_COMPRESSION_ID, SPL_NOOP_ID};
+use crate::svm::{Chain, TxSuccess};
+
+/// Header of an SPL concurrent merkle tree account (account type, version, header v1).
+const TREE_HEADER_BYTES: usize = 56;
+
+/// A concurrent merkle tree's shape: (depth, buffer) must be a pair account compression
+/// supports; the canopy caches the top `canopy_depth` levels on chain so proofs get shorter.
+#[derive(Debug, Clone, Copy)]
+pub struct TreeShape {
+    pub max_depth: u32,
+    pub max_buffer_size: u32,
+    pub canopy_depth: u32,
+}
+
+impl TreeShape {
+    /// Account size: header + (sequence, active index, buffer size) + changelog buffer of
+    /// `max_buffer_size` entries (root, path of `max_depth` nodes, index + padding) + the
+    /// rightmost path (`max_depth` nodes, leaf, index + padding) + the canopy
+    /// (`2^(canopy_depth + 1) - 2` nodes).
+    pub fn account_size(&self) -> usize {
+        let (depth, buffer) = (self.max_depth as usize, self.max_buffer_size as usize);
+        let changelog = 32 + 32 * depth + 8;
+        let rightmost_path = 32 * depth + 32 + 8;
+        let canopy = ((1usize << (self.canopy_depth + 1)) - 2) * 32;
+        TREE_HEADER_BYTES + 24 + buffer * changelog + rightmost_path + canopy
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Tree {
+    pub merkle_tree: Pubkey,
+    pub tree_config: Pubkey,
+    pub shape: TreeShape,
+}
+
+/// Allocates a tree account and runs Bubblegum `create_tree_config` with `creator` as tree
+/// creator (who may then mint into it).
+pub fn create_tree(chain: &mut Chain, creator: &Keypair, shape: TreeShape) -> (Tree, TxSuccess) {
+    let tree_keypair = Keypair::new();
+    let merkle_tree = tree_keypair.pubkey();
+    let size = shape.account_size();
+    let allocate = anchor_lang::solana_program::system_instruction::create_account(
+        &chain.payer.pubkey(),
+        &merkle_tree,
+        chain.rent_exempt_minimum(size),
+        size as u64,
+        &SPL_ACCOUNT_COMPRESSION_ID,
+    );
+    let (tree_config, _) = TreeConfig::find_pda(&merkle_tree);
+    let create = CreateTreeConfigBuilder::new()
+        .tree_config(tree_config)
+        .merkle_tree(merkle_tree)
+        .payer(chain.payer.pubkey())
+        .tree_creator(creator.pubkey())
+        .log_wrapper(SPL_NOOP_ID)
+        .compression_program(SPL_ACCOUNT_COMPRESSION_ID)
+        .max_depth(shape.max_depth)
+        .max_buffer_size(shape.max_buffer_size)
+        .instruction();
+    chain.send_ok(&[allocate], &[&tree_keypair]);
+    let outcome = chain.send_ok(&[compute_budget(400_000), create], &[creator]);
+    (Tree { merkle_tree, tree_config, shape }, outcome)
+}
+
+/// Metadata of a test cNFT whose single creator is `creator` (verified when it signs the mint).
+pub fn sample_metadata(name: &str, creator: Pubkey) -> MetadataArgs {
+    MetadataArgs {
+        name: name.to_string(),
+        symbol: "CIV".to_string(),
+        uri: format!("https://civnet.example/devices/{name}.json"),
+        seller_fee_basis_points: 0,
+        primary_sale_happened: false,
+        is_mutable: true,
+        edition_nonce: None,
+        token_standard: Some(TokenStandard::NonFungible),
+        collection: None,
+        uses: None,
+        token_program_version: TokenProgramVersion::Original,
+        creators: vec![Creator { address: creator, verified: true, share: 100 }],
+    }
+}
+
+pub fn mint_v1_ix(tree: &Tree, tree_creator: &Pubkey, payer: &Pubkey, owner: &Pubkey, metadata: MetadataArgs) -> Instruction {
+    MintV1Builder::new()
+        .tree_config(tree.tree_config)
+        .leaf_owner(*owner)
+        .leaf_delegate(*owner)
+        .merkle_tree(tree.merkle_tree)
+        .payer(*payer)
+        .tree_creator_or_delegate(*tree_creator)
+        .log_wrapper(SPL_NOOP_ID)
+        .compression_program(SPL_ACCOUNT_COMPRESSION_ID)
+        .metadata(metadata)
+        .instruction()
+}
+
+/// The leaf Bubblegum appends for a `mint_v1` of `metadata` to `owner` at leaf `nonce`.
+pub fn leaf_v1(tree: &Tree, nonce: u64, owner: &Pubkey, metadata: &MetadataArgs) -> (Pubkey, Node) {
+    let asset_id = mpl_bubblegum::utils::get_asset_id(&tree.merkle_tree, nonce);
+    let leaf = LeafSchema::V1 {
+        id: asset_id,
+        owner: *owner,
+        delegate: *owner,
+        nonce,
+        data_hash: hash_metadata(metadata).expect("metadata hash"),
+        creator_hash: hash_creators(&metadata.creators),
+    };
+    (asset_id, leaf.hash())
+}
+
+pub fn tree_config(chain: &Chain, tree: &Tree) -> TreeConfig {
+    TreeConfig::from_bytes(&chain.account_data(&tree.tree_config).expect("tree config")).expect("TreeConfig")
+}
+
+/// The root of the tree's active changelog entry: the current on-chain root.
+pub fn onchain_root(chain: &Chain, tree: &Tree) -> Node {
+    let data = chain.account_data(&tree.merkle_tree).expect("merkle tree account");
+    let body = &data[TREE_HEADER_BYTES..];
+    let active_index = u64::from_le_bytes(body[8..16].try_into().unwrap()) as usize;
+    let changelog = 32 + 32 * tree.shape.max_depth as usize + 8;
+    let offset = 24 + active_index * changelog;
+    body[offset..offset + 32].try_into().unwrap()
+}
+
+/// A full off-chain copy of a tree: `2^depth` leaves, empty ones zero.
+pub fn offchain_tree(depth: u32, leaves: &[Node]) -> MerkleTree {
+    let mut all = vec![[0u8; 32]; 1usize << depth];
+    all[..leaves.len()].copy_from_slice(leaves);
+    MerkleTree::new(&all)
+}
+
+pub fn compute_budget(units: u32) -> Instruction {
+    let mut data = vec![2u8];
+    data.extend_from_slice(&units.to_le_bytes());
+    Instruction {
+        program_id: anchor_lang::pubkey!("ComputeBudget111111111111111111111111111111"),
+        accounts: vec![],
+        data,
+    }
+}

@@ -1,0 +1,62 @@
+//! `Cluster`: what a scenario needs from a chain, implemented by the in-process litesvm
+//! [`Chain`] and by the RPC-driven [`TestValidator`], so one scenario runs on both.
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+
+use crate::svm::{Chain, TxFailure, TxSuccess};
+use crate::validator::TestValidator;
+
+pub trait Cluster {
+    /// Pays fees and rent.
+    fn payer(&self) -> Pubkey;
+    /// Sends one transaction paid by [`Cluster::payer`], also signed by `signers`.
+    fn send(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> Result<TxSuccess, TxFailure>;
+    fn account_data(&self, key: &Pubkey) -> Option<Vec<u8>>;
+    fn rent_exempt_minimum(&self, size: usize) -> u64;
+
+    fn send_ok(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> TxSuccess {
+        self.send(instructions, signers).unwrap_or_else(|f| panic!("transaction failed: {:?}\nlogs: {:#?}", f.err, f.logs))
+    }
+
+    /// An Anchor account of ours, decoded (discriminator checked).
+    fn anchor_account<T: anchor_lang::AccountDeserialize>(&self, key: &Pubkey) -> T
+    where
+        Self: Sized,
+    {
+        let data = self.account_data(key).unwrap_or_else(|| panic!("account {key} does not exist"));
+        T::try_deserialize(&mut data.as_slice()).unwrap_or_else(|e| panic!("decoding account {key}: {e}"))
+    }
+}
+
+impl Cluster for Chain {
+    fn payer(&self) -> Pubkey {
+        self.payer.pubkey()
+    }
+    fn send(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> Result<TxSuccess, TxFailure> {
+        Chain::send(self, instructions, signers)
+    }
+    fn account_data(&self, key: &Pubkey) -> Option<Vec<u8>> {
+        Chain::account_data(self, key)
+    }
+    fn rent_exempt_minimum(&self, size: usize) -> u64 {
+        Chain::rent_exempt_minimum(self, size)
+    }
+}
+
+impl Cluster for TestValidator {
+    fn payer(&self) -> Pubkey {
+        self.payer.pubkey()
+    }
+    fn send(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> Result<TxSuccess, TxFailure> {
+        TestValidator::send(self, instructions, signers)
+    }
+    fn account_data(&self, key: &Pubkey) -> Option<Vec<u8>> {
+        TestValidator::account_data(self, key)
+    }
+    fn rent_exempt_minimum(&self, size: usize) -> u64 {
+        let lamports = self.rpc.call("getMinimumBalanceForRentExemption", serde_json::json!([size])).expect("rent");
+        lamports.as_u64().expect("lamports")
+    }
+}

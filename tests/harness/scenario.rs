@@ -1,0 +1,137 @@
+//! Building blocks of user stories, written once and run on any [`Cluster`]: bootstrap a
+//! network, its data credits and makers through the real programs.
+use anchor_lang::prelude::Pubkey;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+
+use crate::cluster::Cluster;
+use crate::svm::{TxFailure, TxSuccess};
+use crate::{anchor_ix, event_authority, tokens};
+
+pub use civnet_common::seeds;
+pub use emissions::state::EmissionStep;
+
+/// A network's addresses.
+pub struct NetworkKeys {
+    pub authority: Keypair,
+    pub token_mint: Pubkey,
+    pub network: Pubkey,
+    pub mint_authority: Pubkey,
+}
+
+pub fn network_address(token_mint: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[seeds::NETWORK, token_mint.as_ref()], &emissions::ID).0
+}
+
+pub fn network_mint_authority(network: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[seeds::NETWORK_MINT_AUTHORITY, network.as_ref()], &emissions::ID).0
+}
+
+/// A halving schedule: `initial` tokens per epoch, halving every `every` epochs, `steps` steps.
+pub fn halving_schedule(initial: u64, every: u64, steps: usize) -> Vec<EmissionStep> {
+    (0..steps as u64).map(|i| EmissionStep { start_epoch: i * every, tokens_per_epoch: initial >> i }).collect()
+}
+
+/// The network token mint (Token-2022, 6 decimals) for a network that will live at the
+/// mint's network PDA: the mint authority is that network's mint-authority PDA. The mint
+/// address is a fresh keypair, so the network PDA is known before the mint exists.
+pub fn create_network_mint(cluster: &mut impl Cluster) -> (Pubkey, Pubkey, Pubkey) {
+    let mint = Keypair::new();
+    let network = network_address(&mint.pubkey());
+    let authority = network_mint_authority(&network);
+    tokens::create_mint_at(cluster, &mint, &authority, 6);
+    (mint.pubkey(), network, authority)
+}
+
+pub fn initialize_network_ix(keys: &NetworkKeys, payer: Pubkey, args: emissions::instructions::InitializeNetworkArgs) -> anchor_lang::solana_program::instruction::Instruction {
+    anchor_ix(
+        emissions::ID,
+        emissions::instruction::InitializeNetwork { args },
+        emissions::accounts::InitializeNetwork {
+            payer,
+            authority: keys.authority.pubkey(),
+            network: keys.network,
+            mint_authority: keys.mint_authority,
+            token_mint: keys.token_mint,
+            token_program: tokens::TOKEN_2022_ID,
+            system_program: anchor_lang::system_program::ID,
+            event_authority: event_authority(&emissions::ID),
+            program: emissions::ID,
+        },
+    )
+}
+
+pub fn default_network_args() -> emissions::instructions::InitializeNetworkArgs {
+    emissions::instructions::InitializeNetworkArgs {
+        epoch_length_secs: 86_400,
+        max_issuance_per_epoch: 1_000_000_000_000,
+        emission_schedule: halving_schedule(1_000_000_000_000, 365, 4),
+    }
+}
+
+/// Creates the network token mint and initializes a network with `args`.
+pub fn initialize_network(cluster: &mut impl Cluster, args: emissions::instructions::InitializeNetworkArgs) -> (NetworkKeys, TxSuccess) {
+    let (token_mint, network, mint_authority) = create_network_mint(cluster);
+    let keys = NetworkKeys { authority: Keypair::new(), token_mint, network, mint_authority };
+    let ix = initialize_network_ix(&keys, cluster.payer(), args);
+    let outcome = cluster.send_ok(&[ix], &[&keys.authority]);
+    (keys, outcome)
+}
+
+pub fn dc_config_address(network: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[data_credits::state::DC_CONFIG_SEED, network.as_ref()], &data_credits::ID).0
+}
+
+pub fn dc_mint_address(network: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[data_credits::state::DC_MINT_SEED, network.as_ref()], &data_credits::ID).0
+}
+
+pub fn initialize_data_credits(
+    cluster: &mut impl Cluster,
+    network: &NetworkKeys,
+    authority: &Keypair,
+    args: data_credits::instructions::InitializeArgs,
+) -> Result<TxSuccess, TxFailure> {
+    let ix = anchor_ix(
+        data_credits::ID,
+        data_credits::instruction::Initialize { args },
+        data_credits::accounts::Initialize {
+            payer: cluster.payer(),
+            authority: authority.pubkey(),
+            network: network.network,
+            network_mint: network.token_mint,
+            config: dc_config_address(&network.network),
+            dc_mint: dc_mint_address(&network.network),
+            token_program: tokens::TOKEN_2022_ID,
+            system_program: anchor_lang::system_program::ID,
+            event_authority: event_authority(&data_credits::ID),
+            program: data_credits::ID,
+        },
+    );
+    cluster.send(&[ix], &[authority])
+}
+
+pub fn maker_address(network: &Pubkey, name: &str) -> Pubkey {
+    Pubkey::find_program_address(&[device_registry::state::MAKER_SEED, network.as_ref(), name.as_bytes()], &device_registry::ID).0
+}
+
+/// `create_maker`; an over-long name cannot be a PDA seed, so the maker address passed for
+/// it is derived from its first 32 bytes (the program must refuse the name before deriving).
+pub fn create_maker(cluster: &mut impl Cluster, network: &Pubkey, name: &str, authority: Pubkey) -> Result<TxSuccess, TxFailure> {
+    let seed_name = &name[..name.len().min(32)];
+    let ix = anchor_ix(
+        device_registry::ID,
+        device_registry::instruction::CreateMaker {
+            args: device_registry::instructions::CreateMakerArgs { name: name.to_string(), authority },
+        },
+        device_registry::accounts::CreateMaker {
+            payer: cluster.payer(),
+            network: *network,
+            maker: maker_address(network, seed_name),
+            system_program: anchor_lang::system_program::ID,
+            event_authority: event_authority(&device_registry::ID),
+            program: device_registry::ID,
+        },
+    );
+    cluster.send(&[ix], &[])
+}

@@ -1,0 +1,170 @@
+//! `Chain`: litesvm with every civnet program and fixture loaded, a funded payer, clock
+//! control and transaction sending that returns logs and compute units.
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::AccountDeserialize;
+use litesvm::LiteSVM;
+use solana_keypair::Keypair;
+use solana_message::Message;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+use solana_transaction_error::TransactionError;
+
+use crate::programs;
+
+pub const SOL: u64 = 1_000_000_000;
+
+pub struct Chain {
+    pub svm: LiteSVM,
+    /// Pays fees and rent unless a test says otherwise.
+    pub payer: Keypair,
+}
+
+#[derive(Debug)]
+pub struct TxSuccess {
+    pub logs: Vec<String>,
+    pub compute_units: u64,
+    /// Serialized transaction size in bytes (the packet limit is 1232).
+    pub size: usize,
+}
+
+#[derive(Debug)]
+pub struct TxFailure {
+    pub err: TransactionError,
+    pub logs: Vec<String>,
+    pub compute_units: u64,
+}
+
+impl TxFailure {
+    /// The custom program error code (Anchor error number) of the failing instruction.
+    pub fn custom_code(&self) -> Option<u32> {
+        match &self.err {
+            TransactionError::InstructionError(_, solana_instruction_error::InstructionError::Custom(code)) => Some(*code),
+            _ => None,
+        }
+    }
+
+    /// Asserts that the transaction failed with this Anchor error (code and name in the logs).
+    pub fn assert_anchor_error(&self, error: impl Into<u32> + std::fmt::Debug + Copy) {
+        let name = format!("{error:?}");
+        let code: u32 = error.into();
+        assert_eq!(self.custom_code(), Some(code), "expected Anchor error {name} ({code}), got {:?}\nlogs: {:#?}", self.err, self.logs);
+        assert!(
+            self.logs.iter().any(|l| l.contains(&format!("Error Code: {name}."))),
+            "logs do not name {name}: {:#?}",
+            self.logs
+        );
+    }
+}
+
+impl Default for Chain {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Chain {
+    /// litesvm (mainnet feature set, precompiles) with all programs at their ids and a payer
+    /// holding 1,000 SOL.
+    pub fn new() -> Self {
+        let mut svm = LiteSVM::new();
+        for program in programs::all() {
+            let bytes = programs::read(&program);
+            svm.add_program(program.id, &bytes)
+                .unwrap_or_else(|e| panic!("loading {} into litesvm: {e:?}", program.name));
+        }
+        let payer = Keypair::new();
+        svm.airdrop(&payer.pubkey(), 1_000 * SOL).expect("airdrop");
+        Self { svm, payer }
+    }
+
+    pub fn airdrop(&mut self, to: &Pubkey, lamports: u64) {
+        self.svm.airdrop(to, lamports).expect("airdrop");
+    }
+
+    /// A new keypair holding `sol` SOL.
+    pub fn funded_keypair(&mut self, sol: u64) -> Keypair {
+        let keypair = Keypair::new();
+        self.airdrop(&keypair.pubkey(), sol * SOL);
+        keypair
+    }
+
+    pub fn clock(&self) -> solana_clock::Clock {
+        self.svm.get_sysvar::<solana_clock::Clock>()
+    }
+
+    /// Moves the clock's unix timestamp forward by `seconds` (and the slot by one).
+    pub fn warp_seconds(&mut self, seconds: i64) {
+        let mut clock = self.clock();
+        clock.unix_timestamp += seconds;
+        clock.slot += 1;
+        self.svm.set_sysvar(&clock);
+    }
+
+    /// Sends `instructions` in one transaction paid by `self.payer`, also signed by `signers`.
+    pub fn send(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> Result<TxSuccess, TxFailure> {
+        let payer = self.payer.insecure_clone();
+        self.send_paid_by(&payer, instructions, signers)
+    }
+
+    pub fn send_paid_by(&mut self, fee_payer: &Keypair, instructions: &[Instruction], signers: &[&Keypair]) -> Result<TxSuccess, TxFailure> {
+        let mut all: Vec<&Keypair> = vec![fee_payer];
+        all.extend(signers.iter().copied().filter(|s| s.pubkey() != fee_payer.pubkey()));
+        let message = Message::new(instructions, Some(&fee_payer.pubkey()));
+        let tx = Transaction::new(&all, message, self.svm.latest_blockhash());
+        let size = bincode_size(&tx);
+        let result = self.svm.send_transaction(tx);
+        // A fresh blockhash per transaction: identical retries are separate transactions.
+        self.svm.expire_blockhash();
+        match result {
+            Ok(meta) => Ok(TxSuccess { logs: meta.logs, compute_units: meta.compute_units_consumed, size }),
+            Err(failed) => Err(TxFailure { err: failed.err, logs: failed.meta.logs, compute_units: failed.meta.compute_units_consumed }),
+        }
+    }
+
+    /// Like [`Chain::send`], panicking with the logs when the transaction fails.
+    pub fn send_ok(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> TxSuccess {
+        self.send(instructions, signers).unwrap_or_else(|f| panic!("transaction failed: {:?}\nlogs: {:#?}", f.err, f.logs))
+    }
+
+    /// Like [`Chain::send`], panicking when the transaction succeeds.
+    pub fn send_err(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> TxFailure {
+        match self.send(instructions, signers) {
+            Ok(ok) => panic!("transaction unexpectedly succeeded; logs: {:#?}", ok.logs),
+            Err(failure) => failure,
+        }
+    }
+
+    pub fn account_data(&self, key: &Pubkey) -> Option<Vec<u8>> {
+        self.svm.get_account(key).map(|a| a.data)
+    }
+
+    pub fn lamports(&self, key: &Pubkey) -> u64 {
+        self.svm.get_account(key).map_or(0, |a| a.lamports)
+    }
+
+    /// An Anchor account of ours, decoded (discriminator checked).
+    pub fn anchor_account<T: AccountDeserialize>(&self, key: &Pubkey) -> T {
+        let data = self.account_data(key).unwrap_or_else(|| panic!("account {key} does not exist"));
+        T::try_deserialize(&mut data.as_slice()).unwrap_or_else(|e| panic!("decoding account {key}: {e}"))
+    }
+
+    pub fn rent_exempt_minimum(&self, size: usize) -> u64 {
+        self.svm.minimum_balance_for_rent_exemption(size)
+    }
+}
+
+/// Wire size of a transaction (what the 1232-byte packet limit applies to).
+pub fn bincode_size(tx: &Transaction) -> usize {
+    // signatures: compact-u16 length + 64 bytes each; message: its serialized form.
+    let message = tx.message.serialize();
+    compact_len(tx.signatures.len()) + 64 * tx.signatures.len() + message.len()
+}
+
+fn compact_len(n: usize) -> usize {
+    match n {
+        0..=0x7f => 1,
+        0x80..=0x3fff => 2,
+        _ => 3,
+    }
+}
