@@ -27,7 +27,7 @@ fn bootstrap_and_check(cluster: &mut impl Cluster) -> NetworkKeys {
     assert_eq!(network.pending_authority, Pubkey::default());
     assert_eq!(network.epoch_length_secs, 86_400);
     assert_eq!(network.emission_schedule, default_network_args().emission_schedule);
-    assert_eq!(network.num_sub_networks, 0);
+    assert!(network.sub_network_created_epochs.is_empty());
 
     scenario::initialize_data_credits(cluster, &keys, &keys.authority, fixed_price_dc_args()).expect("data_credits::initialize");
     let config: DataCreditsConfig = cluster.anchor_account(&scenario::dc_config_address(&keys.network));

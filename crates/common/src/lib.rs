@@ -1,6 +1,9 @@
-//! What several civnet programs (and their clients) share. No Anchor dependency: pure Rust,
+//! What several civnet programs (and their clients) share. No Anchor dependency: plain Rust
 //! compiled into the SBF programs and the host tools alike, unit-tested natively.
 
+pub mod cnft;
 pub mod math;
+pub mod rewards;
 pub mod schedule;
+pub mod score;
 pub mod seeds;

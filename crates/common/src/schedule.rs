@@ -53,6 +53,17 @@ pub fn tokens_for_epoch(steps: &[(u64, u64)], epoch: u64) -> u64 {
         .map_or(0, |&(_, amount)| amount)
 }
 
+/// True when both schedules emit the same amount in every epoch `<= last_epoch`. Both are
+/// step functions, so comparing them at every step start up to `last_epoch` suffices (before
+/// the first start both emit 0).
+pub fn same_until(old: &[(u64, u64)], new: &[(u64, u64)], last_epoch: u64) -> bool {
+    old.iter()
+        .chain(new.iter())
+        .map(|&(start, _)| start)
+        .filter(|&start| start <= last_epoch)
+        .all(|epoch| tokens_for_epoch(old, epoch) == tokens_for_epoch(new, epoch))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,6 +77,16 @@ mod tests {
         assert_eq!(tokens_for_epoch(&HALVING, 10), 500);
         assert_eq!(tokens_for_epoch(&HALVING, 25), 250);
         assert_eq!(tokens_for_epoch(&[(5, 7)], 4), 0);
+    }
+
+    #[test]
+    fn same_until_compares_only_the_past() {
+        let later_cut = [(0, 1_000), (10, 500), (15, 100)];
+        assert!(same_until(&HALVING, &later_cut, 14));
+        assert!(!same_until(&HALVING, &later_cut, 15));
+        assert!(!same_until(&HALVING, &[(0, 999)], 0));
+        assert!(same_until(&[(5, 1)], &[(6, 1)], 4));
+        assert!(!same_until(&[(5, 1)], &[(6, 1)], 5));
     }
 
     #[test]

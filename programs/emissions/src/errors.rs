@@ -17,8 +17,60 @@ pub enum EmissionsError {
     ScheduleAboveCap,
     #[msg("The emission schedule's total supply overflows u64")]
     ScheduleSupplyOverflow,
+    #[msg("A new emission schedule may not change epochs that have already started")]
+    ScheduleRewritesPast,
     #[msg("Arithmetic overflow")]
     ArithmeticOverflow,
+    #[msg("There is no pending authority, or the signer is not it")]
+    NotPendingAuthority,
+    #[msg("Sub-network names are 1 to 16 characters of A-Z, 0-9, '_' or '-'")]
+    InvalidSubNetworkName,
+    #[msg("The network already has the maximum number of sub-networks")]
+    TooManySubNetworks,
+    #[msg("The signer is not the tracking program's designated signer PDA")]
+    UnauthorizedTracker,
+    #[msg("The epoch given is not the current epoch")]
+    NotCurrentEpoch,
+    #[msg("Device delta must be +1 or -1")]
+    InvalidDeviceDelta,
+    #[msg("The sub-network has no active devices to remove")]
+    ActiveDeviceUnderflow,
+    #[msg("The epoch has not ended yet")]
+    EpochNotEnded,
+    #[msg("The epoch is before the network's (or sub-network's) start")]
+    EpochBeforeStart,
+    #[msg("The utility score of this sub-network and epoch is already computed")]
+    ScoreAlreadyCalculated,
+    #[msg("A later activity record is needed to know this quiet epoch's active devices")]
+    ActivitySnapshotRequired,
+    #[msg("The activity record given does not prove this epoch's active devices")]
+    InvalidActivitySnapshot,
+    #[msg("Not every sub-network has its utility score for this epoch yet")]
+    ScoresIncomplete,
+    #[msg("The utility score of this sub-network and epoch is not computed yet")]
+    ScoreNotCalculated,
+    #[msg("Rewards for this sub-network and epoch are already issued")]
+    RewardsAlreadyIssued,
+    #[msg("Issuing would exceed the network's per-epoch issuance cap")]
+    IssuanceCapExceeded,
+    #[msg("The rewards root promises more than was issued to the sub-network")]
+    RootExceedsIssued,
+    #[msg("A new rewards root may not lower the total cumulative amount")]
+    RootTotalDecreased,
+    #[msg("The reward proof does not match the current rewards root")]
+    InvalidRewardProof,
+    #[msg("The reward proof is longer than 32 nodes")]
+    RewardProofTooLong,
+    #[msg("Nothing to claim: the cumulative amount is already claimed")]
+    NothingToClaim,
+    #[msg("The claim would exceed what was issued to the sub-network")]
+    ClaimExceedsIssued,
+    #[msg("The rewards escrow holds less than the claim")]
+    EscrowInsufficient,
+    #[msg("The asset id is not the Bubblegum asset of this tree and leaf nonce")]
+    AssetIdMismatch,
+    #[msg("The merkle tree is not an SPL account-compression tree")]
+    InvalidMerkleTree,
 }
 
 impl From<ScheduleError> for EmissionsError {

@@ -56,10 +56,11 @@ pub fn handler(ctx: Context<InitializeNetwork>, args: InitializeNetworkArgs) -> 
         epoch_length_secs: args.epoch_length_secs,
         start_epoch: 0,
         max_issuance_per_epoch: args.max_issuance_per_epoch,
-        num_sub_networks: 0,
+        total_issued: 0,
         bump: ctx.bumps.network,
         mint_authority_bump: ctx.bumps.mint_authority,
         emission_schedule: args.emission_schedule,
+        sub_network_created_epochs: Vec::new(),
     });
     network.start_epoch = network.epoch_at(Clock::get()?.unix_timestamp);
 

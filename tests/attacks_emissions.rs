@@ -1,0 +1,217 @@
+//! Every emissions instruction refuses what it must refuse, each with its named error, and
+//! nothing changes when it does.
+use civnet_harness::network::{self as net, SubNetworkKeys};
+use civnet_harness::scenario::{self, NetworkKeys};
+use civnet_harness::{Chain, Keypair, Pubkey, Signer};
+use emissions::errors::EmissionsError;
+use emissions::instructions::{InitializeNetworkArgs, UpdateNetworkArgs};
+use emissions::state::{EmissionStep, Network, SubNetwork, DC_BURN_TRACKER, REGISTRY_SIGNER};
+
+const EPOCH: u32 = 60;
+
+/// A network created a few epochs after the clock's zero (so earlier epochs exist) with IOT.
+fn network_with_iot(chain: &mut Chain) -> (NetworkKeys, SubNetworkKeys) {
+    chain.warp_seconds(5 * EPOCH as i64 + 7);
+    let (keys, _) = scenario::initialize_network(chain, net::short_epoch_network_args(EPOCH));
+    let iot = net::create_sub_network(chain, &keys, "IOT");
+    (keys, iot)
+}
+
+#[test]
+fn tracker_pdas_are_the_programs_own() {
+    let (tracker, bump) = Pubkey::find_program_address(&[civnet_common::seeds::DC_BURN_TRACKER], &data_credits::ID);
+    assert_eq!((tracker, bump), (DC_BURN_TRACKER, emissions::state::DC_BURN_TRACKER_BUMP));
+    let (signer, bump) = Pubkey::find_program_address(&[civnet_common::seeds::REGISTRY_SIGNER], &device_registry::ID);
+    assert_eq!((signer, bump), (REGISTRY_SIGNER, emissions::state::REGISTRY_SIGNER_BUMP));
+    assert_eq!(emissions::state::DATA_CREDITS_PROGRAM_ID, data_credits::ID);
+    assert_eq!(emissions::state::DEVICE_REGISTRY_PROGRAM_ID, device_registry::ID);
+}
+
+#[test]
+fn track_dc_burn_called_directly_is_rejected() {
+    let mut chain = Chain::new();
+    let (keys, iot) = network_with_iot(&mut chain);
+    let epoch = net::current_epoch(&chain, EPOCH);
+    let forger = Keypair::new();
+    let payer = chain.payer.pubkey();
+    let ix = net::track_dc_burn_ix(&keys.network, &iot.address, forger.pubkey(), payer, epoch, 1_000_000);
+    chain.send_err(&[ix], &[&forger]).assert_anchor_error(EmissionsError::UnauthorizedTracker);
+    // The payer itself as tracker fares no better.
+    let ix = net::track_dc_burn_ix(&keys.network, &iot.address, payer, payer, epoch, 1_000_000);
+    chain.send_err(&[ix], &[]).assert_anchor_error(EmissionsError::UnauthorizedTracker);
+    let sub: SubNetwork = chain.anchor_account(&iot.address);
+    assert_eq!(sub.total_dc_burned, 0);
+    assert!(chain.account_data(&net::sub_network_epoch_info_address(&iot.address, epoch)).is_none());
+}
+
+#[test]
+fn track_device_change_called_directly_is_rejected() {
+    let mut chain = Chain::new();
+    let (keys, iot) = network_with_iot(&mut chain);
+    let epoch = net::current_epoch(&chain, EPOCH);
+    let payer = chain.payer.pubkey();
+    let ix = net::track_device_change_ix(&keys.network, &iot.address, iot.active_device_authority.pubkey(), payer, epoch, 1);
+    chain.send_err(&[ix], &[&iot.active_device_authority]).assert_anchor_error(EmissionsError::UnauthorizedTracker);
+    assert_eq!(chain.anchor_account::<SubNetwork>(&iot.address).active_devices, 0);
+}
+
+#[test]
+fn sub_network_by_a_stranger_is_rejected() {
+    let mut chain = Chain::new();
+    let (keys, _) = scenario::initialize_network(&mut chain, net::short_epoch_network_args(EPOCH));
+    let stranger = Keypair::new();
+    let sub = SubNetworkKeys::new(&keys.network, "MOBILE");
+    let ix = net::create_sub_network_ix(&keys, chain.payer.pubkey(), stranger.pubkey(), &sub, sub.create_args());
+    chain.send_err(&[ix], &[&stranger]).assert_anchor_error(anchor_lang::error::ErrorCode::ConstraintHasOne);
+    assert!(chain.account_data(&sub.address).is_none());
+}
+
+#[test]
+fn bad_sub_network_names_are_rejected() {
+    let mut chain = Chain::new();
+    let (keys, _) = scenario::initialize_network(&mut chain, net::short_epoch_network_args(EPOCH));
+    for name in ["", "iot", "A NAME", "SEVENTEEN_CHARS_X"] {
+        // The PDA seed of an over-long name is cut: the program refuses before deriving.
+        let mut sub = SubNetworkKeys::new(&keys.network, &name[..name.len().min(16)]);
+        sub.name = name.to_string();
+        let ix = net::create_sub_network_ix(&keys, chain.payer.pubkey(), keys.authority.pubkey(), &sub, sub.create_args());
+        chain.send_err(&[ix], &[&keys.authority]).assert_anchor_error(EmissionsError::InvalidSubNetworkName);
+    }
+}
+
+#[test]
+fn a_seventeenth_sub_network_is_rejected() {
+    let mut chain = Chain::new();
+    let (keys, _) = scenario::initialize_network(&mut chain, net::short_epoch_network_args(EPOCH));
+    for i in 0..16 {
+        net::create_sub_network(&mut chain, &keys, &format!("SUB{i}"));
+    }
+    let sub = SubNetworkKeys::new(&keys.network, "ONE_TOO_MANY");
+    let ix = net::create_sub_network_ix(&keys, chain.payer.pubkey(), keys.authority.pubkey(), &sub, sub.create_args());
+    chain.send_err(&[ix], &[&keys.authority]).assert_anchor_error(EmissionsError::TooManySubNetworks);
+    assert_eq!(chain.anchor_account::<Network>(&keys.network).sub_network_created_epochs.len(), 16);
+}
+
+#[test]
+fn authority_transfer_needs_the_proposed_key() {
+    let mut chain = Chain::new();
+    let (keys, _) = scenario::initialize_network(&mut chain, net::short_epoch_network_args(EPOCH));
+    let successor = Keypair::new();
+    let impostor = Keypair::new();
+    // Nothing proposed yet: nobody can accept, not even the future successor.
+    chain
+        .send_err(&[net::accept_authority_ix(&keys.network, successor.pubkey())], &[&successor])
+        .assert_anchor_error(EmissionsError::NotPendingAuthority);
+    // Only the authority proposes.
+    chain
+        .send_err(&[net::propose_authority_ix(&keys.network, impostor.pubkey(), impostor.pubkey())], &[&impostor])
+        .assert_anchor_error(anchor_lang::error::ErrorCode::ConstraintHasOne);
+    chain.send_ok(&[net::propose_authority_ix(&keys.network, keys.authority.pubkey(), successor.pubkey())], &[&keys.authority]);
+    chain
+        .send_err(&[net::accept_authority_ix(&keys.network, impostor.pubkey())], &[&impostor])
+        .assert_anchor_error(EmissionsError::NotPendingAuthority);
+    assert_eq!(chain.anchor_account::<Network>(&keys.network).authority, keys.authority.pubkey());
+
+    chain.send_ok(&[net::accept_authority_ix(&keys.network, successor.pubkey())], &[&successor]);
+    let network: Network = chain.anchor_account(&keys.network);
+    assert_eq!((network.authority, network.pending_authority), (successor.pubkey(), Pubkey::default()));
+    // The old authority lost its rights; accepting twice (replay) fails.
+    let update = net::update_network_ix(&keys, keys.authority.pubkey(), UpdateNetworkArgs { max_issuance_per_epoch: Some(1), ..Default::default() });
+    chain.send_err(&[update], &[&keys.authority]).assert_anchor_error(anchor_lang::error::ErrorCode::ConstraintHasOne);
+    chain
+        .send_err(&[net::accept_authority_ix(&keys.network, successor.pubkey())], &[&successor])
+        .assert_anchor_error(EmissionsError::NotPendingAuthority);
+}
+
+#[test]
+fn overflowing_and_unsorted_schedules_are_rejected() {
+    let mut chain = Chain::new();
+    let cases = [
+        (vec![EmissionStep { start_epoch: 0, tokens_per_epoch: u64::MAX }, EmissionStep { start_epoch: 3, tokens_per_epoch: 1 }], EmissionsError::ScheduleSupplyOverflow),
+        (vec![], EmissionsError::EmptySchedule),
+        (vec![EmissionStep { start_epoch: 5, tokens_per_epoch: 1 }, EmissionStep { start_epoch: 5, tokens_per_epoch: 1 }], EmissionsError::ScheduleNotSorted),
+        (scenario::halving_schedule(1_000, 1, 17), EmissionsError::ScheduleTooLong),
+    ];
+    for (schedule, error) in cases {
+        let args = InitializeNetworkArgs { epoch_length_secs: EPOCH, max_issuance_per_epoch: u64::MAX, emission_schedule: schedule };
+        let (token_mint, network, mint_authority) = scenario::create_network_mint(&mut chain);
+        let keys = NetworkKeys { authority: Keypair::new(), token_mint, network, mint_authority };
+        let ix = scenario::initialize_network_ix(&keys, chain.payer.pubkey(), args);
+        chain.send_err(&[ix], &[&keys.authority]).assert_anchor_error(error);
+        assert!(chain.account_data(&network).is_none());
+    }
+    for epoch_length_secs in [0, 366 * 86_400 + 1] {
+        let args = InitializeNetworkArgs { epoch_length_secs, ..net::short_epoch_network_args(EPOCH) };
+        let (token_mint, network, mint_authority) = scenario::create_network_mint(&mut chain);
+        let keys = NetworkKeys { authority: Keypair::new(), token_mint, network, mint_authority };
+        let ix = scenario::initialize_network_ix(&keys, chain.payer.pubkey(), args);
+        chain.send_err(&[ix], &[&keys.authority]).assert_anchor_error(EmissionsError::InvalidEpochLength);
+    }
+}
+
+#[test]
+fn a_new_schedule_may_not_rewrite_started_epochs() {
+    let mut chain = Chain::new();
+    let (keys, _) = scenario::initialize_network(&mut chain, net::short_epoch_network_args(EPOCH));
+    let now = net::current_epoch(&chain, EPOCH);
+    let old = chain.anchor_account::<Network>(&keys.network).emission_schedule;
+    // Changing the amount of the running epoch is refused...
+    let rewrite = vec![EmissionStep { start_epoch: 0, tokens_per_epoch: 999_000_000 }];
+    let ix = net::update_network_ix(&keys, keys.authority.pubkey(), UpdateNetworkArgs { emission_schedule: Some(rewrite), ..Default::default() });
+    chain.send_err(&[ix], &[&keys.authority]).assert_anchor_error(EmissionsError::ScheduleRewritesPast);
+    // ...and so is a cap below the schedule.
+    let ix = net::update_network_ix(&keys, keys.authority.pubkey(), UpdateNetworkArgs { max_issuance_per_epoch: Some(1), ..Default::default() });
+    chain.send_err(&[ix], &[&keys.authority]).assert_anchor_error(EmissionsError::ScheduleAboveCap);
+    assert_eq!(chain.anchor_account::<Network>(&keys.network).emission_schedule, old);
+    // Changing only the future is fine.
+    let mut future = old.clone();
+    future.truncate(1);
+    future.push(EmissionStep { start_epoch: now + 1, tokens_per_epoch: 10 });
+    let ix = net::update_network_ix(&keys, keys.authority.pubkey(), UpdateNetworkArgs { emission_schedule: Some(future.clone()), ..Default::default() });
+    chain.send_ok(&[ix], &[&keys.authority]);
+    assert_eq!(chain.anchor_account::<Network>(&keys.network).emission_schedule, future);
+}
+
+#[test]
+fn scores_wait_for_the_epoch_and_count_once() {
+    let mut chain = Chain::new();
+    let (keys, iot) = network_with_iot(&mut chain);
+    let mobile = net::create_sub_network(&mut chain, &keys, "MOBILE");
+    let payer = chain.payer.pubkey();
+    let start = net::current_epoch(&chain, EPOCH);
+
+    let ix = net::calculate_utility_score_ix(&keys.network, &iot.address, payer, start, None);
+    chain.send_err(&[ix], &[]).assert_anchor_error(EmissionsError::EpochNotEnded);
+    net::warp_to_next_epoch(&mut chain, EPOCH);
+    // Before the network started: the "infinite epoch" hole stays shut.
+    let ix = net::calculate_utility_score_ix(&keys.network, &iot.address, payer, start - 1, None);
+    chain.send_err(&[ix], &[]).assert_anchor_error(EmissionsError::EpochBeforeStart);
+
+    chain.send_ok(&[net::calculate_utility_score_ix(&keys.network, &iot.address, payer, start, None)], &[]);
+    let ix = net::calculate_utility_score_ix(&keys.network, &iot.address, payer, start, None);
+    chain.send_err(&[ix], &[]).assert_anchor_error(EmissionsError::ScoreAlreadyCalculated);
+    // MOBILE is not scored yet: no issuance for anyone.
+    chain.send_err(&[net::issue_rewards_ix(&keys, &iot.address, start)], &[]).assert_anchor_error(EmissionsError::ScoresIncomplete);
+
+    chain.send_ok(&[net::calculate_utility_score_ix(&keys.network, &mobile.address, payer, start, None)], &[]);
+    chain.send_ok(&[net::issue_rewards_ix(&keys, &iot.address, start)], &[]);
+    chain.send_err(&[net::issue_rewards_ix(&keys, &iot.address, start)], &[]).assert_anchor_error(EmissionsError::RewardsAlreadyIssued);
+    // A quiet epoch without devices scores zero, so nothing is minted at all.
+    let info: emissions::state::EpochInfo = chain.anchor_account(&net::epoch_info_address(&keys.network, start));
+    assert_eq!((info.sub_networks_expected, info.sub_networks_scored, info.sub_networks_issued), (2, 2, 1));
+    assert_eq!((info.total_utility_score, info.total_issued, info.emission), (0, 0, 1_000_000_000));
+    assert_eq!(civnet_harness::tokens::read_mint(&chain, &keys.token_mint).0.supply, 0);
+}
+
+#[test]
+fn a_root_promising_more_than_was_issued_is_rejected() {
+    let mut chain = Chain::new();
+    let (_, iot) = network_with_iot(&mut chain);
+    let ix = net::set_rewards_root_ix(&iot.address, iot.rewards_oracle.pubkey(), [7; 32], 1);
+    chain.send_err(&[ix], &[&iot.rewards_oracle]).assert_anchor_error(EmissionsError::RootExceedsIssued);
+    let stranger = Keypair::new();
+    let ix = net::set_rewards_root_ix(&iot.address, stranger.pubkey(), [7; 32], 0);
+    chain.send_err(&[ix], &[&stranger]).assert_anchor_error(anchor_lang::error::ErrorCode::ConstraintHasOne);
+    let root: emissions::state::RewardsRoot = chain.anchor_account(&net::rewards_root_address(&iot.address));
+    assert_eq!((root.root, root.version), ([0; 32], 0));
+}

@@ -1,0 +1,293 @@
+//! The emissions side of a network, as instruction builders and one-call helpers that run
+//! on any [`Cluster`]: sub-networks, epochs, scores, issuance, reward roots and claims.
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
+use emissions::instructions as ix_args;
+use emissions::state::*;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+
+use crate::cluster::Cluster;
+use crate::scenario::NetworkKeys;
+use crate::svm::{TxFailure, TxSuccess};
+use crate::{anchor_ix, event_authority, tokens};
+
+pub type Outcome = Result<TxSuccess, TxFailure>;
+
+pub fn sub_network_address(network: &Pubkey, name: &str) -> Pubkey {
+    Pubkey::find_program_address(&[SUB_NETWORK_SEED, network.as_ref(), name.as_bytes()], &emissions::ID).0
+}
+pub fn rewards_escrow_address(sub_network: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[REWARDS_ESCROW_SEED, sub_network.as_ref()], &emissions::ID).0
+}
+pub fn rewards_root_address(sub_network: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[REWARDS_ROOT_SEED, sub_network.as_ref()], &emissions::ID).0
+}
+pub fn epoch_info_address(network: &Pubkey, epoch: u64) -> Pubkey {
+    Pubkey::find_program_address(&[EPOCH_INFO_SEED, network.as_ref(), &epoch.to_le_bytes()], &emissions::ID).0
+}
+pub fn sub_network_epoch_info_address(sub_network: &Pubkey, epoch: u64) -> Pubkey {
+    Pubkey::find_program_address(&[SUB_NETWORK_EPOCH_INFO_SEED, sub_network.as_ref(), &epoch.to_le_bytes()], &emissions::ID).0
+}
+pub fn recipient_address(sub_network: &Pubkey, asset_id: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[RECIPIENT_SEED, sub_network.as_ref(), asset_id.as_ref()], &emissions::ID).0
+}
+
+/// A sub-network's keys: the authorities are separate keypairs so tests can sign as each.
+pub struct SubNetworkKeys {
+    pub name: String,
+    pub address: Pubkey,
+    pub rewards_escrow: Pubkey,
+    pub dc_burn_authority: Keypair,
+    pub active_device_authority: Keypair,
+    pub rewards_oracle: Keypair,
+}
+
+impl SubNetworkKeys {
+    pub fn new(network: &Pubkey, name: &str) -> Self {
+        let address = sub_network_address(network, name);
+        Self {
+            name: name.to_string(),
+            address,
+            rewards_escrow: rewards_escrow_address(&address),
+            dc_burn_authority: Keypair::new(),
+            active_device_authority: Keypair::new(),
+            rewards_oracle: Keypair::new(),
+        }
+    }
+
+    pub fn create_args(&self) -> ix_args::CreateSubNetworkArgs {
+        ix_args::CreateSubNetworkArgs {
+            name: self.name.clone(),
+            dc_burn_authority: self.dc_burn_authority.pubkey(),
+            active_device_authority: self.active_device_authority.pubkey(),
+            rewards_oracle: self.rewards_oracle.pubkey(),
+            onboarding_fee_dc: 4_000_000,
+            location_fee_dc: 1_000_000,
+        }
+    }
+}
+
+pub fn create_sub_network_ix(net: &NetworkKeys, payer: Pubkey, authority: Pubkey, sub: &SubNetworkKeys, args: ix_args::CreateSubNetworkArgs) -> Instruction {
+    anchor_ix(
+        emissions::ID,
+        emissions::instruction::CreateSubNetwork { args },
+        emissions::accounts::CreateSubNetwork {
+            payer,
+            authority,
+            network: net.network,
+            sub_network: sub.address,
+            rewards_escrow: sub.rewards_escrow,
+            rewards_root: rewards_root_address(&sub.address),
+            token_mint: net.token_mint,
+            token_program: tokens::TOKEN_2022_ID,
+            system_program: anchor_lang::system_program::ID,
+            event_authority: event_authority(&emissions::ID),
+            program: emissions::ID,
+        },
+    )
+}
+
+/// Creates sub-network `name` signed by the network authority.
+pub fn create_sub_network(cluster: &mut impl Cluster, net: &NetworkKeys, name: &str) -> SubNetworkKeys {
+    let sub = SubNetworkKeys::new(&net.network, name);
+    let ix = create_sub_network_ix(net, cluster.payer(), net.authority.pubkey(), &sub, sub.create_args());
+    cluster.send_ok(&[ix], &[&net.authority]);
+    sub
+}
+
+pub fn update_network_ix(net: &NetworkKeys, authority: Pubkey, args: ix_args::UpdateNetworkArgs) -> Instruction {
+    anchor_ix(
+        emissions::ID,
+        emissions::instruction::UpdateNetwork { args },
+        emissions::accounts::UpdateNetwork { authority, network: net.network, event_authority: event_authority(&emissions::ID), program: emissions::ID },
+    )
+}
+
+pub fn update_sub_network_ix(net: &NetworkKeys, authority: Pubkey, sub: &Pubkey, args: ix_args::UpdateSubNetworkArgs) -> Instruction {
+    anchor_ix(
+        emissions::ID,
+        emissions::instruction::UpdateSubNetwork { args },
+        emissions::accounts::UpdateSubNetwork {
+            authority,
+            network: net.network,
+            sub_network: *sub,
+            event_authority: event_authority(&emissions::ID),
+            program: emissions::ID,
+        },
+    )
+}
+
+pub fn propose_authority_ix(network: &Pubkey, authority: Pubkey, new_authority: Pubkey) -> Instruction {
+    anchor_ix(
+        emissions::ID,
+        emissions::instruction::ProposeAuthority { new_authority },
+        emissions::accounts::ProposeAuthority { authority, network: *network, event_authority: event_authority(&emissions::ID), program: emissions::ID },
+    )
+}
+
+pub fn accept_authority_ix(network: &Pubkey, new_authority: Pubkey) -> Instruction {
+    anchor_ix(
+        emissions::ID,
+        emissions::instruction::AcceptAuthority {},
+        emissions::accounts::AcceptAuthority { new_authority, network: *network, event_authority: event_authority(&emissions::ID), program: emissions::ID },
+    )
+}
+
+/// `track_dc_burn` as anyone but data_credits would have to send it: signed by `tracker`.
+pub fn track_dc_burn_ix(net: &Pubkey, sub: &Pubkey, tracker: Pubkey, payer: Pubkey, epoch: u64, amount: u64) -> Instruction {
+    anchor_ix(
+        emissions::ID,
+        emissions::instruction::TrackDcBurn { epoch, amount },
+        emissions::accounts::TrackDcBurn {
+            tracker,
+            payer,
+            network: *net,
+            sub_network: *sub,
+            sub_network_epoch_info: sub_network_epoch_info_address(sub, epoch),
+            system_program: anchor_lang::system_program::ID,
+            event_authority: event_authority(&emissions::ID),
+            program: emissions::ID,
+        },
+    )
+}
+
+pub fn track_device_change_ix(net: &Pubkey, sub: &Pubkey, tracker: Pubkey, payer: Pubkey, epoch: u64, delta: i8) -> Instruction {
+    anchor_ix(
+        emissions::ID,
+        emissions::instruction::TrackDeviceChange { epoch, delta },
+        emissions::accounts::TrackDeviceChange {
+            tracker,
+            payer,
+            network: *net,
+            sub_network: *sub,
+            sub_network_epoch_info: sub_network_epoch_info_address(sub, epoch),
+            system_program: anchor_lang::system_program::ID,
+            event_authority: event_authority(&emissions::ID),
+            program: emissions::ID,
+        },
+    )
+}
+
+pub fn calculate_utility_score_ix(net: &Pubkey, sub: &Pubkey, payer: Pubkey, epoch: u64, later_activity: Option<Pubkey>) -> Instruction {
+    anchor_ix(
+        emissions::ID,
+        emissions::instruction::CalculateUtilityScore { epoch },
+        emissions::accounts::CalculateUtilityScore {
+            payer,
+            network: *net,
+            sub_network: *sub,
+            epoch_info: epoch_info_address(net, epoch),
+            sub_network_epoch_info: sub_network_epoch_info_address(sub, epoch),
+            later_activity,
+            system_program: anchor_lang::system_program::ID,
+            event_authority: event_authority(&emissions::ID),
+            program: emissions::ID,
+        },
+    )
+}
+
+pub fn issue_rewards_ix(net: &NetworkKeys, sub: &Pubkey, epoch: u64) -> Instruction {
+    anchor_ix(
+        emissions::ID,
+        emissions::instruction::IssueRewards { epoch },
+        emissions::accounts::IssueRewards {
+            network: net.network,
+            mint_authority: net.mint_authority,
+            token_mint: net.token_mint,
+            sub_network: *sub,
+            epoch_info: epoch_info_address(&net.network, epoch),
+            sub_network_epoch_info: sub_network_epoch_info_address(sub, epoch),
+            rewards_escrow: rewards_escrow_address(sub),
+            token_program: tokens::TOKEN_2022_ID,
+            event_authority: event_authority(&emissions::ID),
+            program: emissions::ID,
+        },
+    )
+}
+
+pub fn set_rewards_root_ix(sub: &Pubkey, oracle: Pubkey, root: [u8; 32], total_cumulative: u64) -> Instruction {
+    anchor_ix(
+        emissions::ID,
+        emissions::instruction::SetRewardsRoot { root, total_cumulative },
+        emissions::accounts::SetRewardsRoot {
+            rewards_oracle: oracle,
+            sub_network: *sub,
+            rewards_root: rewards_root_address(sub),
+            event_authority: event_authority(&emissions::ID),
+            program: emissions::ID,
+        },
+    )
+}
+
+/// `claim_rewards` by `owner` into `destination`, with the cNFT proof nodes appended.
+pub fn claim_rewards_ix(
+    net: &NetworkKeys,
+    sub: &Pubkey,
+    owner: Pubkey,
+    merkle_tree: Pubkey,
+    destination: Pubkey,
+    args: ix_args::ClaimRewardsArgs,
+    cnft_proof: &[[u8; 32]],
+) -> Instruction {
+    let asset_id = args.asset_id;
+    let mut ix = anchor_ix(
+        emissions::ID,
+        emissions::instruction::ClaimRewards { args },
+        emissions::accounts::ClaimRewards {
+            owner,
+            network: net.network,
+            sub_network: *sub,
+            rewards_root: rewards_root_address(sub),
+            recipient: recipient_address(sub, &asset_id),
+            merkle_tree,
+            rewards_escrow: rewards_escrow_address(sub),
+            destination,
+            token_mint: net.token_mint,
+            compression_program: crate::programs::SPL_ACCOUNT_COMPRESSION_ID,
+            token_program: tokens::TOKEN_2022_ID,
+            system_program: anchor_lang::system_program::ID,
+            event_authority: event_authority(&emissions::ID),
+            program: emissions::ID,
+        },
+    );
+    ix.accounts.extend(cnft_proof.iter().map(|node| AccountMeta::new_readonly(Pubkey::new_from_array(*node), false)));
+    ix
+}
+
+/// Scores every sub-network of `epoch`, then issues each its share (one transaction each),
+/// as anyone closing an epoch would.
+pub fn close_epoch(cluster: &mut impl Cluster, net: &NetworkKeys, subs: &[&SubNetworkKeys], epoch: u64) -> Vec<TxSuccess> {
+    let payer = cluster.payer();
+    let mut outcomes = Vec::new();
+    for sub in subs {
+        outcomes.push(cluster.send_ok(&[calculate_utility_score_ix(&net.network, &sub.address, payer, epoch, None)], &[]));
+    }
+    for sub in subs {
+        outcomes.push(cluster.send_ok(&[issue_rewards_ix(net, &sub.address, epoch)], &[]));
+    }
+    outcomes
+}
+
+/// Network args for stories: `epoch_length_secs`-long epochs, 1,000 tokens (6 decimals) per
+/// epoch halving every 4 epochs, cap at the first step.
+pub fn short_epoch_network_args(epoch_length_secs: u32) -> ix_args::InitializeNetworkArgs {
+    ix_args::InitializeNetworkArgs {
+        epoch_length_secs,
+        max_issuance_per_epoch: 1_000_000_000,
+        emission_schedule: crate::scenario::halving_schedule(1_000_000_000, 4, 8),
+    }
+}
+
+/// The epoch the chain's clock is in, for a network with `epoch_length_secs`.
+pub fn current_epoch(chain: &crate::Chain, epoch_length_secs: u32) -> u64 {
+    chain.clock().unix_timestamp.max(0) as u64 / epoch_length_secs as u64
+}
+
+/// Moves the clock to the first second of the next epoch.
+pub fn warp_to_next_epoch(chain: &mut crate::Chain, epoch_length_secs: u32) -> u64 {
+    let now = chain.clock().unix_timestamp.max(0) as u64;
+    let next = (now / epoch_length_secs as u64 + 1) * epoch_length_secs as u64;
+    chain.warp_seconds((next - now) as i64);
+    next / epoch_length_secs as u64
+}
