@@ -152,3 +152,59 @@ pub fn compute_budget(units: u32) -> Instruction {
         data,
     }
 }
+
+/// A cNFT minted into a [`CnftCollection`]: what its owner needs to prove ownership.
+#[derive(Debug, Clone)]
+pub struct MintedCnft {
+    pub asset_id: Pubkey,
+    pub owner: Pubkey,
+    pub nonce: u64,
+    pub metadata: MetadataArgs,
+}
+
+/// A Bubblegum tree with its minted cNFTs tracked off-chain (as an indexer would), so
+/// owners can get proofs.
+pub struct CnftCollection {
+    pub tree: Tree,
+    pub creator: Keypair,
+    pub minted: Vec<MintedCnft>,
+    leaves: Vec<Node>,
+}
+
+impl CnftCollection {
+    pub fn new(chain: &mut Chain, shape: TreeShape) -> Self {
+        let creator = chain.funded_keypair(10);
+        let (tree, _) = create_tree(chain, &creator, shape);
+        Self { tree, creator, minted: Vec::new(), leaves: Vec::new() }
+    }
+
+    /// Mints the next cNFT to `owner` through Bubblegum `mint_v1`.
+    pub fn mint(&mut self, chain: &mut Chain, owner: &Pubkey) -> MintedCnft {
+        let nonce = self.minted.len() as u64;
+        let metadata = sample_metadata(&format!("device-{nonce}"), self.creator.pubkey());
+        let ix = mint_v1_ix(&self.tree, &self.creator.pubkey(), &chain.payer.pubkey(), owner, metadata.clone());
+        chain.send_ok(&[compute_budget(400_000), ix], &[&self.creator]);
+        let (asset_id, leaf) = leaf_v1(&self.tree, nonce, owner, &metadata);
+        self.leaves.push(leaf);
+        let cnft = MintedCnft { asset_id, owner: *owner, nonce, metadata };
+        self.minted.push(cnft.clone());
+        cnft
+    }
+
+    /// The leaf fields `emissions::cnft::verify_owner` needs and the proof nodes below the
+    /// canopy (the remaining accounts of an ownership check), against the current root.
+    pub fn ownership_proof(&self, cnft: &MintedCnft) -> (emissions::cnft::CnftLeaf, Vec<[u8; 32]>) {
+        let tree = offchain_tree(self.tree.shape.max_depth, &self.leaves);
+        let mut proof = tree.get_proof_of_leaf(cnft.nonce as usize);
+        proof.truncate((self.tree.shape.max_depth - self.tree.shape.canopy_depth) as usize);
+        let leaf = emissions::cnft::CnftLeaf {
+            root: tree.get_root(),
+            delegate: cnft.owner,
+            nonce: cnft.nonce,
+            index: cnft.nonce as u32,
+            data_hash: hash_metadata(&cnft.metadata).expect("metadata hash"),
+            creator_hash: hash_creators(&cnft.metadata.creators),
+        };
+        (leaf, proof)
+    }
+}

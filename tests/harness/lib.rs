@@ -5,6 +5,7 @@
 
 pub mod bubblegum;
 pub mod cluster;
+pub mod dc;
 pub mod network;
 pub mod programs;
 pub mod scenario;

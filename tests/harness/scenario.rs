@@ -69,6 +69,35 @@ pub fn default_network_args() -> emissions::instructions::InitializeNetworkArgs 
     }
 }
 
+/// A network token with a genesis allocation: the mint starts with a temporary authority that
+/// mints `allocations` (to each owner's associated account) and then hands minting to the
+/// network's PDA, as a network with a premine would launch.
+pub fn create_network_mint_with_genesis(cluster: &mut impl Cluster, allocations: &[(Pubkey, u64)]) -> (Pubkey, Pubkey, Pubkey) {
+    let mint = Keypair::new();
+    let network = network_address(&mint.pubkey());
+    let authority = network_mint_authority(&network);
+    let launcher = Keypair::new();
+    tokens::create_mint_at(cluster, &mint, &launcher.pubkey(), 6);
+    for (owner, amount) in allocations {
+        tokens::mint_to_owner(cluster, &mint.pubkey(), &launcher, owner, *amount);
+    }
+    tokens::set_mint_authority(cluster, &mint.pubkey(), &launcher, &authority);
+    (mint.pubkey(), network, authority)
+}
+
+/// Like [`initialize_network`], with a genesis allocation of network tokens.
+pub fn initialize_network_with_genesis(
+    cluster: &mut impl Cluster,
+    args: emissions::instructions::InitializeNetworkArgs,
+    allocations: &[(Pubkey, u64)],
+) -> NetworkKeys {
+    let (token_mint, network, mint_authority) = create_network_mint_with_genesis(cluster, allocations);
+    let keys = NetworkKeys { authority: Keypair::new(), token_mint, network, mint_authority };
+    let ix = initialize_network_ix(&keys, cluster.payer(), args);
+    cluster.send_ok(&[ix], &[&keys.authority]);
+    keys
+}
+
 /// Creates the network token mint and initializes a network with `args`.
 pub fn initialize_network(cluster: &mut impl Cluster, args: emissions::instructions::InitializeNetworkArgs) -> (NetworkKeys, TxSuccess) {
     let (token_mint, network, mint_authority) = create_network_mint(cluster);

@@ -47,3 +47,53 @@ pub fn read_mint_data(data: &[u8]) -> (Mint, Vec<ExtensionType>) {
     let state = StateWithExtensions::<Mint>::unpack(data).expect("a Token-2022 mint");
     (state.base, state.get_extension_types().expect("extension types"))
 }
+
+/// The owner's associated Token-2022 account for `mint`.
+pub fn ata(owner: &Pubkey, mint: &Pubkey) -> Pubkey {
+    spl_associated_token_account_interface::address::get_associated_token_address_with_program_id(owner, mint, &TOKEN_2022_ID)
+}
+
+/// Creates (idempotently) the owner's associated Token-2022 account for `mint`.
+pub fn create_ata(cluster: &mut impl Cluster, owner: &Pubkey, mint: &Pubkey) -> Pubkey {
+    let ix = spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent(
+        &cluster.payer(),
+        owner,
+        mint,
+        &TOKEN_2022_ID,
+    );
+    cluster.send_ok(&[ix], &[]);
+    ata(owner, mint)
+}
+
+/// Token balance of a Token-2022 account (0 when it does not exist).
+pub fn balance(cluster: &impl Cluster, account: &Pubkey) -> u64 {
+    cluster.account_data(account).map_or(0, |data| {
+        StateWithExtensions::<spl_token_2022_interface::state::Account>::unpack(&data).expect("a Token-2022 account").base.amount
+    })
+}
+
+pub fn supply(cluster: &impl Cluster, mint: &Pubkey) -> u64 {
+    read_mint_data(&cluster.account_data(mint).expect("mint")).0.supply
+}
+
+/// Mints `amount` to the owner's associated account, signed by the mint authority.
+pub fn mint_to_owner(cluster: &mut impl Cluster, mint: &Pubkey, authority: &Keypair, owner: &Pubkey, amount: u64) -> Pubkey {
+    let account = create_ata(cluster, owner, mint);
+    let ix = spl_token_2022_interface::instruction::mint_to(&TOKEN_2022_ID, mint, &account, &authority.pubkey(), &[], amount).expect("mint_to");
+    cluster.send_ok(&[ix], &[authority]);
+    account
+}
+
+/// Hands the mint authority of `mint` from `current` to `new_authority`.
+pub fn set_mint_authority(cluster: &mut impl Cluster, mint: &Pubkey, current: &Keypair, new_authority: &Pubkey) {
+    let ix = spl_token_2022_interface::instruction::set_authority(
+        &TOKEN_2022_ID,
+        mint,
+        Some(new_authority),
+        spl_token_2022_interface::instruction::AuthorityType::MintTokens,
+        &current.pubkey(),
+        &[],
+    )
+    .expect("set_authority");
+    cluster.send_ok(&[ix], &[current]);
+}

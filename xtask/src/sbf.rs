@@ -29,6 +29,9 @@ fn rustflags(tools: &SbfTools) -> Vec<String> {
             "-Clink-arg=--llvm-args=--bpf-stack-size=4096",     // SBPF v3 frames are fixed 4 KiB
             "-Clink-arg=--llvm-args=--disable-movsx",
             "-Clink-arg=--llvm-args=--disable-ldsx",
+            // sbpf-linker also copies every .so it links into ./target/deploy by default, so a
+            // dependency's no-entrypoint (`cpi`) build would overwrite the program there.
+            "-Clink-arg=--deploy=false",
         ]
         .map(String::from),
     );

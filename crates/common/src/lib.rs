@@ -2,6 +2,7 @@
 //! compiled into the SBF programs and the host tools alike, unit-tested natively.
 
 pub mod cnft;
+pub mod dc;
 pub mod math;
 pub mod rewards;
 pub mod schedule;

@@ -10,4 +10,30 @@ pub enum DataCreditsError {
     InvalidMaxPriceAge,
     #[msg("The DC mint circuit breaker must allow at least one DC per epoch")]
     ZeroMintCap,
+    #[msg("Give exactly one of token_amount and dc_amount")]
+    AmountChoice,
+    #[msg("The amount must be greater than zero")]
+    ZeroAmount,
+    #[msg("The amount buys no DC at the current price")]
+    AmountTooSmall,
+    #[msg("Arithmetic overflow")]
+    ArithmeticOverflow,
+    #[msg("Minting would exceed the DC circuit breaker for this epoch")]
+    MintCapExceeded,
+    #[msg("Pyth pricing is not available in this build yet; configure a fixed price")]
+    PythPricingUnavailable,
+    #[msg("The price update account is not owned by the Pyth receiver program")]
+    WrongPriceAccountOwner,
+    #[msg("The price update is for another feed")]
+    WrongPriceFeed,
+    #[msg("The price update is not fully verified")]
+    PriceNotFullyVerified,
+    #[msg("The price is older than the configured staleness limit")]
+    StalePrice,
+    #[msg("The price minus twice its confidence interval is not positive")]
+    PriceTooUncertain,
+    #[msg("The price account could not be decoded")]
+    InvalidPriceAccount,
+    #[msg("The sub-network belongs to another network")]
+    WrongNetwork,
 }

@@ -7,3 +7,26 @@ pub struct DataCreditsInitialized {
     pub dc_mint: Pubkey,
     pub authority: Pubkey,
 }
+
+#[event]
+pub struct DataCreditsMinted {
+    pub network: Pubkey,
+    pub payer: Pubkey,
+    pub recipient: Pubkey,
+    pub tokens_burned: u64,
+    pub dc_minted: u64,
+    /// The price used: `price_mantissa * 10^price_exponent` USD per token, already lowered
+    /// by twice the confidence interval for oracle prices.
+    pub price_mantissa: u64,
+    pub price_exponent: i32,
+    pub confidence: u64,
+}
+
+#[event]
+pub struct DataCreditsBurned {
+    pub network: Pubkey,
+    pub sub_network: Pubkey,
+    pub owner: Pubkey,
+    pub amount: u64,
+    pub epoch: u64,
+}

@@ -8,6 +8,7 @@ pub mod errors;
 pub mod events;
 pub mod instructions;
 pub mod state;
+pub mod tracking;
 
 use instructions::*;
 
@@ -19,5 +20,13 @@ pub mod data_credits {
 
     pub fn initialize(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
         instructions::initialize::handler(ctx, args)
+    }
+
+    pub fn mint_data_credits(ctx: Context<MintDataCredits>, args: MintDataCreditsArgs) -> Result<()> {
+        instructions::mint_data_credits::handler(ctx, args)
+    }
+
+    pub fn burn_data_credits(ctx: Context<BurnDataCredits>, amount: u64) -> Result<()> {
+        instructions::burn_data_credits::handler(ctx, amount)
     }
 }

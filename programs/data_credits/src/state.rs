@@ -4,8 +4,8 @@ use anchor_lang::prelude::*;
 pub const DC_CONFIG_SEED: &[u8] = b"dc_config";
 /// `[DC_MINT_SEED, network]`: the DC mint (Token-2022, NonTransferable, 0 decimals).
 pub const DC_MINT_SEED: &[u8] = b"dc_mint";
-/// $1 buys this many data credits.
-pub const DC_PER_USD: u64 = 100_000;
+pub use civnet_common::dc::DC_PER_USD;
+pub use civnet_common::seeds::DC_BURN_TRACKER as DC_BURN_TRACKER_SEED;
 /// Default staleness limit of an oracle price: 10 minutes.
 pub const DEFAULT_MAX_PRICE_AGE_SECS: u32 = 600;
 
@@ -30,6 +30,13 @@ pub struct DataCreditsConfig {
     pub price_oracle: PriceOracle,
     /// Circuit breaker: at most this many DC minted per network epoch.
     pub max_dc_minted_per_epoch: u64,
+    /// The epoch `minted_this_epoch` counts for.
+    pub mint_window_epoch: u64,
+    pub minted_this_epoch: u64,
+    pub total_dc_minted: u64,
+    pub total_dc_burned: u64,
+    /// Network tokens burned to buy DC.
+    pub total_tokens_burned: u64,
     pub bump: u8,
     pub dc_mint_bump: u8,
 }

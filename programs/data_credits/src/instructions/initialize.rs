@@ -60,6 +60,11 @@ pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
         dc_mint: ctx.accounts.dc_mint.key(),
         price_oracle: args.price_oracle,
         max_dc_minted_per_epoch: args.max_dc_minted_per_epoch,
+        mint_window_epoch: 0,
+        minted_this_epoch: 0,
+        total_dc_minted: 0,
+        total_dc_burned: 0,
+        total_tokens_burned: 0,
         bump: ctx.bumps.config,
         dc_mint_bump: ctx.bumps.dc_mint,
     };

@@ -1,3 +1,11 @@
-pub mod initialize;
+// Anchor's #[program] needs every Accounts struct (and its generated client module) at
+// `instructions::*`; the `handler` names collide harmlessly, lib.rs calls them by path.
+#![allow(ambiguous_glob_reexports)]
 
+pub mod burn_data_credits;
+pub mod initialize;
+pub mod mint_data_credits;
+
+pub use burn_data_credits::*;
 pub use initialize::*;
+pub use mint_data_credits::*;

@@ -1,0 +1,111 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{self, Burn, Mint, MintTo, TokenAccount, TokenInterface};
+use civnet_common::dc;
+use emissions::state::Network;
+
+use crate::errors::DataCreditsError;
+use crate::events::DataCreditsMinted;
+use crate::state::*;
+
+/// Exactly one of the two: burn `token_amount` base units for as much DC as they buy, or
+/// buy exactly `dc_amount` DC for as few base units as it costs.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default)]
+pub struct MintDataCreditsArgs {
+    pub token_amount: Option<u64>,
+    pub dc_amount: Option<u64>,
+}
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct MintDataCredits<'info> {
+    /// Owns the network tokens that are burned.
+    pub owner: Signer<'info>,
+    #[account(mut, has_one = network, has_one = network_mint, has_one = dc_mint)]
+    pub config: Box<Account<'info, DataCreditsConfig>>,
+    pub network: Box<Account<'info, Network>>,
+    #[account(mut)]
+    pub network_mint: Box<InterfaceAccount<'info, Mint>>,
+    #[account(mut, token::mint = network_mint, token::authority = owner, token::token_program = token_program)]
+    pub owner_tokens: Box<InterfaceAccount<'info, TokenAccount>>,
+    #[account(mut)]
+    pub dc_mint: Box<InterfaceAccount<'info, Mint>>,
+    /// Any DC account: customers may buy DC for someone else.
+    #[account(mut, token::mint = dc_mint, token::token_program = token_program)]
+    pub recipient_dc: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub token_program: Interface<'info, TokenInterface>,
+}
+
+/// Burns the owner's network tokens and mints DC at the configured price (formulas and
+/// rounding in `civnet_common::dc`), within the per-epoch circuit breaker.
+pub fn handler(ctx: Context<MintDataCredits>, args: MintDataCreditsArgs) -> Result<()> {
+    let (mantissa, exponent, confidence) = match ctx.accounts.config.price_oracle {
+        PriceOracle::Fixed { usd_per_token_e8 } => (usd_per_token_e8, -8, 0),
+        PriceOracle::Pyth { .. } => return err!(DataCreditsError::PythPricingUnavailable),
+    };
+    let decimals = ctx.accounts.network_mint.decimals;
+    let (tokens, dc_amount) = match (args.token_amount, args.dc_amount) {
+        (Some(tokens), None) => {
+            require!(tokens > 0, DataCreditsError::ZeroAmount);
+            let dc_amount = dc::dc_for_tokens(tokens, decimals, mantissa, exponent).ok_or(DataCreditsError::ArithmeticOverflow)?;
+            (tokens, dc_amount)
+        }
+        (None, Some(dc_amount)) => {
+            require!(dc_amount > 0, DataCreditsError::ZeroAmount);
+            let tokens = dc::tokens_for_dc(dc_amount, decimals, mantissa, exponent).ok_or(DataCreditsError::ArithmeticOverflow)?;
+            (tokens, dc_amount)
+        }
+        _ => return err!(DataCreditsError::AmountChoice),
+    };
+    require!(dc_amount > 0, DataCreditsError::AmountTooSmall);
+
+    // Circuit breaker: DC minted in the network's current epoch stays under the cap.
+    let epoch = ctx.accounts.network.current_epoch()?;
+    let config = &mut ctx.accounts.config;
+    if config.mint_window_epoch != epoch {
+        config.mint_window_epoch = epoch;
+        config.minted_this_epoch = 0;
+    }
+    let minted = config.minted_this_epoch.checked_add(dc_amount).ok_or(DataCreditsError::ArithmeticOverflow)?;
+    require!(minted <= config.max_dc_minted_per_epoch, DataCreditsError::MintCapExceeded);
+    config.minted_this_epoch = minted;
+    config.total_dc_minted = config.total_dc_minted.checked_add(dc_amount).ok_or(DataCreditsError::ArithmeticOverflow)?;
+    config.total_tokens_burned = config.total_tokens_burned.checked_add(tokens).ok_or(DataCreditsError::ArithmeticOverflow)?;
+
+    let accounts = &ctx.accounts;
+    token_interface::burn(
+        CpiContext::new(
+            accounts.token_program.key(),
+            Burn {
+                mint: accounts.network_mint.to_account_info(),
+                from: accounts.owner_tokens.to_account_info(),
+                authority: accounts.owner.to_account_info(),
+            },
+        ),
+        tokens,
+    )?;
+    let network_key = accounts.network.key();
+    let config_seeds: &[&[&[u8]]] = &[&[DC_CONFIG_SEED, network_key.as_ref(), &[accounts.config.bump]]];
+    token_interface::mint_to(
+        CpiContext::new_with_signer(
+            accounts.token_program.key(),
+            MintTo {
+                mint: accounts.dc_mint.to_account_info(),
+                to: accounts.recipient_dc.to_account_info(),
+                authority: accounts.config.to_account_info(),
+            },
+            config_seeds,
+        ),
+        dc_amount,
+    )?;
+    emit_cpi!(DataCreditsMinted {
+        network: network_key,
+        payer: accounts.owner.key(),
+        recipient: accounts.recipient_dc.key(),
+        tokens_burned: tokens,
+        dc_minted: dc_amount,
+        price_mantissa: mantissa,
+        price_exponent: exponent,
+        confidence,
+    });
+    Ok(())
+}

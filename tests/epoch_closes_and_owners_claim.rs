@@ -1,0 +1,286 @@
+//! Epochs close and owners claim: customers burn DC on two sub-networks over several epochs,
+//! anyone closes each epoch (scores, then issuance), the rewards oracle publishes a root and
+//! device owners claim through their Bubblegum cNFTs. Amounts are recomputed here from the
+//! documented formula, independently of the program's fixed-point code.
+use civnet_common::rewards::RewardTree;
+use civnet_harness::bubblegum::{CnftCollection, TreeShape};
+use civnet_harness::network::{self as net, SubNetworkKeys};
+use civnet_harness::scenario::{self, NetworkKeys};
+use civnet_harness::{dc, tokens, Chain, Keypair, Pubkey, Signer};
+use emissions::errors::EmissionsError;
+use emissions::instructions::ClaimRewardsArgs;
+use emissions::state::{EpochInfo, Network, Recipient, SubNetwork, SubNetworkEpochInfo};
+
+const EPOCH: u32 = 60;
+const TREE: TreeShape = TreeShape { max_depth: 14, max_buffer_size: 64, canopy_depth: 8 };
+
+/// The documented score, in floating point: max(1, sqrt(dc / 100,000)) * max(1, cbrt(devices)),
+/// zero without any activity.
+fn expected_score(dc_burned: u64, devices: u64) -> f64 {
+    if dc_burned == 0 && devices == 0 {
+        return 0.0;
+    }
+    (dc_burned as f64 / 100_000.0).sqrt().max(1.0) * (devices as f64).cbrt().max(1.0)
+}
+
+/// Each sub-network's share of `emission`: floor(emission * score / total).
+fn expected_shares(emission: u64, scores: &[f64]) -> Vec<u64> {
+    let total: f64 = scores.iter().sum();
+    scores.iter().map(|s| if total == 0.0 { 0 } else { (emission as f64 * s / total).floor() as u64 }).collect()
+}
+
+struct Story {
+    chain: Chain,
+    net: NetworkKeys,
+    iot: SubNetworkKeys,
+    mobile: SubNetworkKeys,
+    customer: Keypair,
+}
+
+/// A network a few epochs after the clock's zero, with a customer holding 10,000 genesis
+/// tokens who bought 50,000,000 DC ($500) at $1.50 per token.
+fn launch() -> Story {
+    let mut chain = Chain::new();
+    chain.warp_seconds(5 * EPOCH as i64 + 7);
+    let customer = chain.funded_keypair(10);
+    let net = scenario::initialize_network_with_genesis(&mut chain, net::short_epoch_network_args(EPOCH), &[(customer.pubkey(), 10_000_000_000)]);
+    scenario::initialize_data_credits(&mut chain, &net, &net.authority, dc::fixed_price_args(150_000_000)).expect("data credits");
+    let iot = net::create_sub_network(&mut chain, &net, "IOT");
+    let mobile = net::create_sub_network(&mut chain, &net, "MOBILE");
+    dc::buy_dc(&mut chain, &net, &customer, 50_000_000);
+    Story { chain, net, iot, mobile, customer }
+}
+
+impl Story {
+    fn epoch(&self) -> u64 {
+        net::current_epoch(&self.chain, EPOCH)
+    }
+
+    fn burn(&mut self, sub: &Pubkey, amount: u64) {
+        let ix = dc::burn_data_credits_ix(&self.net, self.customer.pubkey(), sub, self.epoch(), amount);
+        let customer = self.customer.insecure_clone();
+        self.chain.send_ok(&[ix], &[&customer]);
+    }
+
+    fn close(&mut self, epoch: u64) {
+        let subs = [&self.iot, &self.mobile];
+        net::close_epoch(&mut self.chain, &self.net, &subs, epoch);
+    }
+
+    fn issued(&self, sub: &Pubkey, epoch: u64) -> u64 {
+        self.chain.anchor_account::<SubNetworkEpochInfo>(&net::sub_network_epoch_info_address(sub, epoch)).issued
+    }
+}
+
+#[test]
+fn burns_become_scores_and_scores_become_issuance_across_a_halving() {
+    let mut s = launch();
+    let first = s.epoch();
+    assert_eq!(first, 5);
+    let network: Network = s.chain.anchor_account(&s.net.network);
+    assert_eq!(network.start_epoch, first);
+
+    // Epochs 5..=8: the halving schedule steps from 1,000 to 500 tokens at epoch 4 and to 250 at 8.
+    let burns: [(u64, u64); 4] = [(10_000_000, 2_500_000), (4_000_000, 0), (0, 900_000), (1_000_000, 1_000_000)];
+    let emissions = [500_000_000u64, 500_000_000, 500_000_000, 250_000_000];
+    for (i, &(iot_dc, mobile_dc)) in burns.iter().enumerate() {
+        let epoch = first + i as u64;
+        assert_eq!(s.epoch(), epoch);
+        // Burns arrive in batches.
+        for _ in 0..2 {
+            if iot_dc > 0 {
+                s.burn(&s.iot.address.clone(), iot_dc / 2);
+            }
+            if mobile_dc > 0 {
+                s.burn(&s.mobile.address.clone(), mobile_dc / 2);
+            }
+        }
+        net::warp_to_next_epoch(&mut s.chain, EPOCH);
+        s.close(epoch);
+
+        let expected = expected_shares(emissions[i], &[expected_score(iot_dc, 0), expected_score(mobile_dc, 0)]);
+        let issued = [s.issued(&s.iot.address, epoch), s.issued(&s.mobile.address, epoch)];
+        for (got, want) in issued.iter().zip(&expected) {
+            assert!(got.abs_diff(*want) <= 1, "epoch {epoch}: issued {issued:?}, formula {expected:?}");
+        }
+        let info: EpochInfo = s.chain.anchor_account(&net::epoch_info_address(&s.net.network, epoch));
+        assert_eq!(info.emission, emissions[i], "epoch {epoch}");
+        assert_eq!(info.dc_burned, iot_dc + mobile_dc);
+        assert_eq!(info.total_issued, issued.iter().sum::<u64>());
+        assert!(info.total_issued <= info.emission);
+        let iot_info: SubNetworkEpochInfo = s.chain.anchor_account(&net::sub_network_epoch_info_address(&s.iot.address, epoch));
+        assert_eq!(iot_info.dc_burned, iot_dc);
+    }
+    // Exact values where the roots are exact: epoch 5 scores 10 : 5.
+    assert_eq!(s.issued(&s.iot.address, first), 333_333_333);
+    assert_eq!(s.issued(&s.mobile.address, first), 166_666_666);
+    // Epoch 6: MOBILE was quiet and has no devices, IOT takes the whole emission.
+    assert_eq!(s.issued(&s.iot.address, first + 1), 500_000_000);
+    assert_eq!(s.issued(&s.mobile.address, first + 1), 0);
+
+    // Escrows hold exactly what was issued; the token supply grew by exactly that.
+    let iot: SubNetwork = s.chain.anchor_account(&s.iot.address);
+    let mobile: SubNetwork = s.chain.anchor_account(&s.mobile.address);
+    assert_eq!(tokens::balance(&s.chain, &s.iot.rewards_escrow), iot.total_issued);
+    assert_eq!(tokens::balance(&s.chain, &s.mobile.rewards_escrow), mobile.total_issued);
+    assert_eq!(iot.total_dc_burned, 15_000_000);
+    let network: Network = s.chain.anchor_account(&s.net.network);
+    assert_eq!(network.total_issued, iot.total_issued + mobile.total_issued);
+    // Genesis 10,000 tokens, minus what bought 50M DC ($500 = 333.333334 tokens), plus issuance.
+    assert_eq!(tokens::supply(&s.chain, &s.net.token_mint), 10_000_000_000 - 333_333_334 + network.total_issued);
+}
+
+#[test]
+fn a_quiet_epoch_between_active_ones_needs_the_later_snapshot() {
+    let mut s = launch();
+    let first = s.epoch();
+    s.burn(&s.mobile.address.clone(), 100_000);
+    net::warp_to_next_epoch(&mut s.chain, EPOCH); // first + 1: quiet for MOBILE
+    net::warp_to_next_epoch(&mut s.chain, EPOCH); // first + 2: MOBILE active again
+    s.burn(&s.mobile.address.clone(), 100_000);
+    let payer = s.chain.payer.pubkey();
+    let quiet = first + 1;
+    let ix = net::calculate_utility_score_ix(&s.net.network, &s.mobile.address, payer, quiet, None);
+    s.chain.send_err(&[ix], &[]).assert_anchor_error(EmissionsError::ActivitySnapshotRequired);
+    // The epoch-`first` record does not prove anything about `quiet` (it lies before it).
+    let wrong = net::sub_network_epoch_info_address(&s.mobile.address, first);
+    let ix = net::calculate_utility_score_ix(&s.net.network, &s.mobile.address, payer, quiet, Some(wrong));
+    s.chain.send_err(&[ix], &[]).assert_anchor_error(EmissionsError::InvalidActivitySnapshot);
+    let later = net::sub_network_epoch_info_address(&s.mobile.address, first + 2);
+    s.chain.send_ok(&[net::calculate_utility_score_ix(&s.net.network, &s.mobile.address, payer, quiet, Some(later))], &[]);
+    let info: SubNetworkEpochInfo = s.chain.anchor_account(&net::sub_network_epoch_info_address(&s.mobile.address, quiet));
+    assert!(info.score_done && !info.has_activity);
+    assert_eq!((info.dc_burned, info.active_devices, info.utility_score), (0, 0, 0));
+}
+
+/// An epoch with issuance to IOT, its escrow funded, and three device cNFTs with owners.
+struct Claims {
+    s: Story,
+    devices: CnftCollection,
+    owners: Vec<Keypair>,
+    issued: u64,
+}
+
+fn issued_and_minted() -> Claims {
+    let mut s = launch();
+    let epoch = s.epoch();
+    s.burn(&s.iot.address.clone(), 10_000_000);
+    net::warp_to_next_epoch(&mut s.chain, EPOCH);
+    s.close(epoch);
+    let issued = s.chain.anchor_account::<SubNetwork>(&s.iot.address).total_issued;
+    assert_eq!(issued, 500_000_000);
+    let mut devices = CnftCollection::new(&mut s.chain, TREE);
+    let owners: Vec<Keypair> = (0..3).map(|_| s.chain.funded_keypair(1)).collect();
+    for owner in &owners {
+        devices.mint(&mut s.chain, &owner.pubkey());
+        tokens::create_ata(&mut s.chain, &owner.pubkey(), &s.net.token_mint);
+    }
+    Claims { s, devices, owners, issued }
+}
+
+impl Claims {
+    /// The oracle publishes `amounts` (cumulative, per device) and returns the tree.
+    fn publish(&mut self, amounts: &[u64], total_cumulative: u64) -> RewardTree {
+        let entries: Vec<([u8; 32], u64)> = self.devices.minted.iter().zip(amounts).map(|(d, a)| (d.asset_id.to_bytes(), *a)).collect();
+        let tree = RewardTree::new(&entries);
+        let ix = net::set_rewards_root_ix(&self.s.iot.address, self.s.iot.rewards_oracle.pubkey(), tree.root(), total_cumulative);
+        let oracle = self.s.iot.rewards_oracle.insecure_clone();
+        self.s.chain.send_ok(&[ix], &[&oracle]);
+        tree
+    }
+
+    /// Device `i`'s claim of `cumulative` signed by `signer`, with the reward proof from `tree`.
+    fn claim_ix(&self, i: usize, signer: &Pubkey, cumulative: u64, tree: &RewardTree) -> anchor_lang::solana_program::instruction::Instruction {
+        let device = &self.devices.minted[i];
+        let (cnft, proof) = self.devices.ownership_proof(device);
+        let args = ClaimRewardsArgs { asset_id: device.asset_id, cumulative_amount: cumulative, reward_proof: tree.proof(i), cnft };
+        let destination = tokens::ata(signer, &self.s.net.token_mint);
+        net::claim_rewards_ix(&self.s.net, &self.s.iot.address, *signer, self.devices.tree.merkle_tree, destination, args, &proof)
+    }
+}
+
+#[test]
+fn owners_claim_their_cumulative_rewards_once() {
+    let mut c = issued_and_minted();
+    let amounts = [100_000_000, 50_000_000, 25_000_000];
+    let tree = c.publish(&amounts, 175_000_000);
+    for (i, owner) in c.owners.iter().enumerate() {
+        let ix = c.claim_ix(i, &owner.pubkey(), amounts[i], &tree);
+        let claimed = c.s.chain.send_ok(&[ix], &[owner]);
+        println!("claim_rewards: {} CU, {} bytes", claimed.compute_units, claimed.size);
+        assert_eq!(tokens::balance(&c.s.chain, &tokens::ata(&owner.pubkey(), &c.s.net.token_mint)), amounts[i]);
+        let recipient: Recipient = c.s.chain.anchor_account(&net::recipient_address(&c.s.iot.address, &c.devices.minted[i].asset_id));
+        assert_eq!(recipient.total_claimed, amounts[i]);
+    }
+    assert_eq!(tokens::balance(&c.s.chain, &c.s.iot.rewards_escrow), c.issued - 175_000_000);
+
+    // Replaying a claim pays nothing.
+    let ix = c.claim_ix(0, &c.owners[0].pubkey(), amounts[0], &tree);
+    c.s.chain.send_err(&[ix], &[&c.owners[0]]).assert_anchor_error(EmissionsError::NothingToClaim);
+
+    // A new root raises device 0 to 150: it gets the difference; the old proof is stale.
+    let raised = [150_000_000, 50_000_000, 25_000_000];
+    let new_tree = c.publish(&raised, 225_000_000);
+    let ix = c.claim_ix(0, &c.owners[0].pubkey(), amounts[0], &tree);
+    c.s.chain.send_err(&[ix], &[&c.owners[0]]).assert_anchor_error(EmissionsError::InvalidRewardProof);
+    let ix = c.claim_ix(0, &c.owners[0].pubkey(), raised[0], &new_tree);
+    c.s.chain.send_ok(&[ix], &[&c.owners[0]]);
+    assert_eq!(tokens::balance(&c.s.chain, &tokens::ata(&c.owners[0].pubkey(), &c.s.net.token_mint)), 150_000_000);
+    let sub: SubNetwork = c.s.chain.anchor_account(&c.s.iot.address);
+    assert_eq!(sub.total_claimed, 225_000_000);
+    assert_eq!(sub.total_issued - sub.total_claimed, tokens::balance(&c.s.chain, &c.s.iot.rewards_escrow));
+}
+
+#[test]
+fn a_stranger_cannot_claim_a_device_they_do_not_own() {
+    let mut c = issued_and_minted();
+    let tree = c.publish(&[100, 200, 300], 600);
+    let thief = c.s.chain.funded_keypair(1);
+    tokens::create_ata(&mut c.s.chain, &thief.pubkey(), &c.s.net.token_mint);
+    let ix = c.claim_ix(0, &thief.pubkey(), 100, &tree);
+    let failure = c.s.chain.send_err(&[ix], &[&thief]);
+    // Account compression refuses the leaf (it hashes the thief as owner).
+    assert!(failure.logs.iter().any(|l| l.contains("cmtDvXumGCrqC1Age74AVPhSRVXJMd8PJS91L8KbNCK failed")), "{:#?}", failure.logs);
+    assert_eq!(tokens::balance(&c.s.chain, &tokens::ata(&thief.pubkey(), &c.s.net.token_mint)), 0);
+    assert!(c.s.chain.account_data(&net::recipient_address(&c.s.iot.address, &c.devices.minted[0].asset_id)).is_none());
+}
+
+#[test]
+fn forged_reward_proofs_and_amounts_are_rejected() {
+    let mut c = issued_and_minted();
+    let tree = c.publish(&[100, 200, 300], 600);
+    let owner = c.owners[0].insecure_clone();
+    // Claiming more than the leaf says.
+    let ix = c.claim_ix(0, &owner.pubkey(), 101, &tree);
+    c.s.chain.send_err(&[ix], &[&owner]).assert_anchor_error(EmissionsError::InvalidRewardProof);
+    // Another device's proof.
+    let mut ix = c.claim_ix(0, &owner.pubkey(), 100, &tree);
+    let mut args: ClaimRewardsArgs = anchor_lang::AnchorDeserialize::deserialize(&mut &ix.data[8..]).unwrap();
+    args.reward_proof = tree.proof(1);
+    ix.data = anchor_lang::InstructionData::data(&emissions::instruction::ClaimRewards { args });
+    c.s.chain.send_err(&[ix], &[&owner]).assert_anchor_error(EmissionsError::InvalidRewardProof);
+    // An overlong proof.
+    let mut ix = c.claim_ix(0, &owner.pubkey(), 100, &tree);
+    let mut args: ClaimRewardsArgs = anchor_lang::AnchorDeserialize::deserialize(&mut &ix.data[8..]).unwrap();
+    args.reward_proof = vec![[0; 32]; 33];
+    ix.data = anchor_lang::InstructionData::data(&emissions::instruction::ClaimRewards { args });
+    c.s.chain.send_err(&[ix], &[&owner]).assert_anchor_error(EmissionsError::RewardProofTooLong);
+    // A forged cNFT leaf: right proof nodes, wrong nonce -> another asset id.
+    let mut ix = c.claim_ix(0, &owner.pubkey(), 100, &tree);
+    let mut args: ClaimRewardsArgs = anchor_lang::AnchorDeserialize::deserialize(&mut &ix.data[8..]).unwrap();
+    args.cnft.nonce = 1;
+    ix.data = anchor_lang::InstructionData::data(&emissions::instruction::ClaimRewards { args });
+    c.s.chain.send_err(&[ix], &[&owner]).assert_anchor_error(EmissionsError::AssetIdMismatch);
+    assert_eq!(tokens::balance(&c.s.chain, &c.s.iot.rewards_escrow), c.issued);
+}
+
+#[test]
+fn a_lying_oracle_cannot_pay_out_more_than_was_issued() {
+    let mut c = issued_and_minted();
+    // The root's total is within issuance, but one leaf promises more than was issued.
+    let tree = c.publish(&[c.issued + 1, 0, 0], c.issued);
+    let owner = c.owners[0].insecure_clone();
+    let ix = c.claim_ix(0, &owner.pubkey(), c.issued + 1, &tree);
+    c.s.chain.send_err(&[ix], &[&owner]).assert_anchor_error(EmissionsError::ClaimExceedsIssued);
+    assert_eq!(tokens::balance(&c.s.chain, &c.s.iot.rewards_escrow), c.issued);
+}
