@@ -70,7 +70,7 @@ fn sub_network_by_a_stranger_is_rejected() {
 fn bad_sub_network_names_are_rejected() {
     let mut chain = Chain::new();
     let (keys, _) = scenario::initialize_network(&mut chain, net::short_epoch_network_args(EPOCH));
-    for name in ["", "iot", "A NAME", "SEVENTEEN_CHARS_X"] {
+    for name in ["", "iot", "A NAME", "SEVENTEEN_CHARS_X", &"X".repeat(40)] {
         let sub = SubNetworkKeys::new(&keys.network, name);
         let ix = net::create_sub_network_ix(&keys, chain.payer.pubkey(), keys.authority.pubkey(), &sub, sub.create_args());
         chain.send_err(&[ix], &[&keys.authority]).assert_anchor_error(EmissionsError::InvalidSubNetworkName);

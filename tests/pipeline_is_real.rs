@@ -114,7 +114,7 @@ fn data_credits_for_a_network_need_its_authority() {
 }
 
 #[test]
-fn a_maker_name_that_cannot_be_a_seed_is_rejected_by_name() {
+fn an_invalid_maker_name_is_rejected_by_name() {
     let mut chain = Chain::new();
     let (keys, _) = scenario::initialize_network(&mut chain, default_network_args());
     let long_name = "a".repeat(40);

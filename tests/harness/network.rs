@@ -15,7 +15,7 @@ use crate::{anchor_ix, event_authority, tokens};
 pub type Outcome = Result<TxSuccess, TxFailure>;
 
 pub fn sub_network_address(network: &Pubkey, name: &str) -> Pubkey {
-    Pubkey::find_program_address(&[SUB_NETWORK_SEED, network.as_ref(), name.as_bytes()], &emissions::ID).0
+    Pubkey::find_program_address(&[SUB_NETWORK_SEED, network.as_ref(), &civnet_common::seeds::name_seed(name)], &emissions::ID).0
 }
 pub fn rewards_escrow_address(sub_network: &Pubkey) -> Pubkey {
     Pubkey::find_program_address(&[REWARDS_ESCROW_SEED, sub_network.as_ref()], &emissions::ID).0

@@ -141,13 +141,11 @@ pub fn initialize_data_credits(
 }
 
 pub fn maker_address(network: &Pubkey, name: &str) -> Pubkey {
-    Pubkey::find_program_address(&[device_registry::state::MAKER_SEED, network.as_ref(), name.as_bytes()], &device_registry::ID).0
+    Pubkey::find_program_address(&[device_registry::state::MAKER_SEED, network.as_ref(), &seeds::name_seed(name)], &device_registry::ID).0
 }
 
-/// `create_maker`; an over-long name cannot be a PDA seed, so the maker address passed for
-/// it is derived from its first 32 bytes (the program must refuse the name before deriving).
+/// `create_maker` of `name` for `authority`, paid by the cluster's payer.
 pub fn create_maker(cluster: &mut impl Cluster, network: &Pubkey, name: &str, authority: Pubkey) -> Result<TxSuccess, TxFailure> {
-    let seed_name = &name[..name.len().min(32)];
     let ix = anchor_ix(
         device_registry::ID,
         device_registry::instruction::CreateMaker {
@@ -156,7 +154,7 @@ pub fn create_maker(cluster: &mut impl Cluster, network: &Pubkey, name: &str, au
         device_registry::accounts::CreateMaker {
             payer: cluster.payer(),
             network: *network,
-            maker: maker_address(network, seed_name),
+            maker: maker_address(network, name),
             system_program: anchor_lang::system_program::ID,
             event_authority: event_authority(&device_registry::ID),
             program: device_registry::ID,

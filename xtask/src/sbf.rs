@@ -32,6 +32,8 @@ fn rustflags(tools: &SbfTools) -> Vec<String> {
             // sbpf-linker also copies every .so it links into ./target/deploy by default, so a
             // dependency's no-entrypoint (`cpi`) build would overwrite the program there.
             "-Clink-arg=--deploy=false",
+            // sbpf-linker always reports that it cannot dlopen a shared LLVM; harmless noise.
+            "-Alinker_messages",
         ]
         .map(String::from),
     );

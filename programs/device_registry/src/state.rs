@@ -1,12 +1,12 @@
 use anchor_lang::prelude::*;
 
-/// `[MAKER_SEED, network, name]`: a hardware maker of a network.
+/// `[MAKER_SEED, network, name_seed(name)]` (`civnet_common::seeds::name_seed`): a hardware maker of a network.
 pub const MAKER_SEED: &[u8] = b"maker";
-/// Maker names are 1..=32 bytes of lowercase ASCII letters, digits and '-' (they are PDA seeds
-/// and appear in device names).
+/// Maker names are 1..=32 bytes of lowercase ASCII letters, digits and '-' (they appear in
+/// device names).
 pub const MAX_MAKER_NAME_LEN: usize = 32;
 
-/// PDA `[MAKER_SEED, network, name]`.
+/// PDA `[MAKER_SEED, network, name_seed(name)]`.
 #[account]
 #[derive(InitSpace)]
 pub struct Maker {

@@ -1,7 +1,8 @@
 use anchor_lang::prelude::*;
 pub use civnet_common::seeds::{NETWORK as NETWORK_SEED, NETWORK_MINT_AUTHORITY as NETWORK_MINT_AUTHORITY_SEED};
 
-/// `[SUB_NETWORK_SEED, network, name]`: a sub-network such as "IOT" or "MOBILE".
+/// `[SUB_NETWORK_SEED, network, name_seed(name)]` (`civnet_common::seeds::name_seed`): a
+/// sub-network such as "IOT" or "MOBILE".
 pub const SUB_NETWORK_SEED: &[u8] = b"sub_network";
 /// `[REWARDS_ESCROW_SEED, sub_network]`: Token-2022 account holding issued, unclaimed rewards;
 /// its authority is the sub-network PDA.
@@ -96,7 +97,7 @@ impl Network {
     }
 }
 
-/// A sub-network (e.g. IOT, MOBILE). PDA `[SUB_NETWORK_SEED, network, name]`.
+/// A sub-network (e.g. IOT, MOBILE). PDA `[SUB_NETWORK_SEED, network, name_seed(name)]`.
 #[account]
 #[derive(InitSpace)]
 pub struct SubNetwork {

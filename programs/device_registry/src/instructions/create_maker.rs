@@ -18,14 +18,13 @@ pub struct CreateMakerArgs {
 pub struct CreateMaker<'info> {
     #[account(mut)]
     pub payer: Signer<'info>,
-    // Checked before `maker` is derived: an over-long name is not a valid PDA seed.
     #[account(constraint = is_valid_maker_name(&args.name) @ DeviceRegistryError::InvalidMakerName)]
     pub network: Box<Account<'info, Network>>,
     #[account(
         init,
         payer = payer,
         space = 8 + Maker::INIT_SPACE,
-        seeds = [MAKER_SEED, network.key().as_ref(), args.name.as_bytes()],
+        seeds = [MAKER_SEED, network.key().as_ref(), &civnet_common::seeds::name_seed(&args.name)],
         bump,
     )]
     pub maker: Box<Account<'info, Maker>>,

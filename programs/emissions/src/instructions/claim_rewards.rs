@@ -86,7 +86,8 @@ pub fn handler<'info>(ctx: Context<'info, ClaimRewards<'info>>, args: ClaimRewar
     )?;
 
     let network_key = ctx.accounts.network.key();
-    let signer_seeds: &[&[&[u8]]] = &[&[SUB_NETWORK_SEED, network_key.as_ref(), sub.name.as_bytes(), &[sub.bump]]];
+    let name_seed = civnet_common::seeds::name_seed(&sub.name);
+    let signer_seeds: &[&[&[u8]]] = &[&[SUB_NETWORK_SEED, network_key.as_ref(), &name_seed, &[sub.bump]]];
     token_interface::transfer_checked(
         CpiContext::new_with_signer(
             ctx.accounts.token_program.key(),

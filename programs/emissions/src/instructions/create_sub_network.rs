@@ -27,7 +27,6 @@ pub struct CreateSubNetwork<'info> {
     #[account(mut)]
     pub payer: Signer<'info>,
     pub authority: Signer<'info>,
-    // The name is checked before `sub_network` is derived from it.
     #[account(
         mut,
         has_one = authority,
@@ -40,7 +39,7 @@ pub struct CreateSubNetwork<'info> {
         init,
         payer = payer,
         space = 8 + SubNetwork::INIT_SPACE,
-        seeds = [SUB_NETWORK_SEED, network.key().as_ref(), args.name.as_bytes()],
+        seeds = [SUB_NETWORK_SEED, network.key().as_ref(), &civnet_common::seeds::name_seed(&args.name)],
         bump,
     )]
     pub sub_network: Box<Account<'info, SubNetwork>>,
