@@ -1,7 +1,7 @@
 //! Epochs close and owners claim: customers burn DC on two sub-networks over several epochs,
 //! anyone closes each epoch (scores, then issuance), the rewards oracle publishes a root and
-//! device owners claim through their Bubblegum cNFTs. Amounts are recomputed here from the
-//! documented formula, independently of the program's fixed-point code.
+//! device owners claim through their Bubblegum cNFTs. Amounts are recomputed by the harness from
+//! the documented formula, independently of the program's code.
 use civnet_common::rewards::RewardTree;
 use civnet_harness::bubblegum::{CnftCollection, TreeShape};
 use civnet_harness::network::{self as net, SubNetworkKeys};
@@ -13,21 +13,6 @@ use emissions::state::{EpochInfo, Network, Recipient, SubNetwork, SubNetworkEpoc
 
 const EPOCH: u32 = 60;
 const TREE: TreeShape = TreeShape { max_depth: 14, max_buffer_size: 64, canopy_depth: 8 };
-
-/// The documented score, in floating point: max(1, sqrt(dc / 100,000)) * max(1, cbrt(devices)),
-/// zero without any activity.
-fn expected_score(dc_burned: u64, devices: u64) -> f64 {
-    if dc_burned == 0 && devices == 0 {
-        return 0.0;
-    }
-    (dc_burned as f64 / 100_000.0).sqrt().max(1.0) * (devices as f64).cbrt().max(1.0)
-}
-
-/// Each sub-network's share of `emission`: floor(emission * score / total).
-fn expected_shares(emission: u64, scores: &[f64]) -> Vec<u64> {
-    let total: f64 = scores.iter().sum();
-    scores.iter().map(|s| if total == 0.0 { 0 } else { (emission as f64 * s / total).floor() as u64 }).collect()
-}
 
 struct Story {
     chain: Chain,
@@ -98,7 +83,7 @@ fn burns_become_scores_and_scores_become_issuance_across_a_halving() {
         net::warp_to_next_epoch(&mut s.chain, EPOCH);
         s.close(epoch);
 
-        let expected = expected_shares(emissions[i], &[expected_score(iot_dc, 0), expected_score(mobile_dc, 0)]);
+        let expected = net::expected_shares(emissions[i], &[net::expected_utility_score(iot_dc, 0), net::expected_utility_score(mobile_dc, 0)]);
         let issued = [s.issued(&s.iot.address, epoch), s.issued(&s.mobile.address, epoch)];
         for (got, want) in issued.iter().zip(&expected) {
             assert!(got.abs_diff(*want) <= 1, "epoch {epoch}: issued {issued:?}, formula {expected:?}");

@@ -291,3 +291,29 @@ pub fn warp_to_next_epoch(chain: &mut crate::Chain, epoch_length_secs: u32) -> u
     chain.warp_seconds((next - now) as i64);
     next / epoch_length_secs as u64
 }
+
+/// The documented utility score, recomputed here independently of `civnet_common::score`:
+/// `max(1, sqrt(dc / 10^5)) * max(1, cbrt(devices))` with each factor floored to 10^-6
+/// (the program's fixed point), zero without activity. f64 roots are exact enough to floor
+/// correctly at the magnitudes tests use (inputs below 2^52).
+pub fn expected_utility_score(dc_burned: u64, active_devices: u64) -> u128 {
+    if dc_burned == 0 && active_devices == 0 {
+        return 0;
+    }
+    let usage = ((dc_burned as f64 * 1e7).sqrt().floor() as u128).max(1_000_000);
+    let mut coverage = (active_devices as f64 * 1e18).cbrt().floor() as u128;
+    // f64's cube root can land one below an exact root.
+    if (coverage + 1).pow(3) <= active_devices as u128 * 1_000_000_000_000_000_000 {
+        coverage += 1;
+    }
+    usage * coverage.max(1_000_000)
+}
+
+/// Each sub-network's share of `emission`: `floor(emission * score / sum of scores)`.
+pub fn expected_shares(emission: u64, scores: &[u128]) -> Vec<u64> {
+    let total: u128 = scores.iter().sum();
+    scores
+        .iter()
+        .map(|&s| if total == 0 { 0 } else { (emission as u128 * s / total) as u64 })
+        .collect()
+}
