@@ -8,6 +8,7 @@ pub mod cluster;
 pub mod dc;
 pub mod network;
 pub mod programs;
+pub mod registry;
 pub mod scenario;
 pub mod svm;
 pub mod tokens;

@@ -3,6 +3,7 @@
 
 pub mod cnft;
 pub mod dc;
+pub mod h3;
 pub mod math;
 pub mod rewards;
 pub mod schedule;

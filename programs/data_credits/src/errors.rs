@@ -36,4 +36,6 @@ pub enum DataCreditsError {
     InvalidPriceAccount,
     #[msg("The sub-network belongs to another network")]
     WrongNetwork,
+    #[msg("Only device_registry's signer PDA may burn DC without tracking")]
+    UnauthorizedFeeBurner,
 }

@@ -30,3 +30,11 @@ pub struct DataCreditsBurned {
     pub amount: u64,
     pub epoch: u64,
 }
+
+/// DC burned as a fee (device onboarding, location changes): not usage, not tracked.
+#[event]
+pub struct DataCreditsFeeBurned {
+    pub network: Pubkey,
+    pub owner: Pubkey,
+    pub amount: u64,
+}

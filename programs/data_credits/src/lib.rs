@@ -29,4 +29,8 @@ pub mod data_credits {
     pub fn burn_data_credits(ctx: Context<BurnDataCredits>, amount: u64) -> Result<()> {
         instructions::burn_data_credits::handler(ctx, amount)
     }
+
+    pub fn burn_without_tracking(ctx: Context<BurnWithoutTracking>, amount: u64) -> Result<()> {
+        instructions::burn_without_tracking::handler(ctx, amount)
+    }
 }

@@ -2,6 +2,38 @@ use anchor_lang::prelude::*;
 
 #[error_code]
 pub enum DeviceRegistryError {
-    #[msg("Maker names are 1 to 32 characters of a-z, 0-9 and '-'")]
+    #[msg("Maker names are 1 to 32 characters of a-z, 0-9 or '-'")]
     InvalidMakerName,
+    #[msg("The maker is not approved by the network authority")]
+    MakerNotApproved,
+    #[msg("The maker has no Bubblegum tree yet")]
+    MakerHasNoTree,
+    #[msg("The maker's current tree still has room; rotate only when it is full")]
+    TreeNotFull,
+    #[msg("The maker's tree is full; set a new tree")]
+    TreeFull,
+    #[msg("The merkle tree is not the maker's current tree")]
+    WrongTree,
+    #[msg("Tree depth must be between 3 and 30")]
+    InvalidTreeDepth,
+    #[msg("The metadata URI base is too long")]
+    UriBaseTooLong,
+    #[msg("The device is already onboarded")]
+    AlreadyOnboarded,
+    #[msg("The device is not onboarded")]
+    NotOnboarded,
+    #[msg("The location is not a valid H3 cell")]
+    InvalidLocation,
+    #[msg("Elevation must be between -100 and 1000 metres")]
+    ElevationOutOfRange,
+    #[msg("Gain must be at most 20.0 dBi")]
+    GainOutOfRange,
+    #[msg("The device belongs to another sub-network")]
+    WrongSubNetwork,
+    #[msg("The signer is not the sub-network's active-device authority")]
+    NotActiveDeviceAuthority,
+    #[msg("The DC account holds less than the fee")]
+    InsufficientDataCredits,
+    #[msg("Arithmetic overflow")]
+    ArithmeticOverflow,
 }

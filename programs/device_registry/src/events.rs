@@ -1,3 +1,4 @@
+//! Events for indexers, emitted through `emit_cpi!`.
 use anchor_lang::prelude::*;
 
 #[event]
@@ -6,4 +7,49 @@ pub struct MakerCreated {
     pub maker: Pubkey,
     pub authority: Pubkey,
     pub name: String,
+}
+
+#[event]
+pub struct MakerApprovalChanged {
+    pub maker: Pubkey,
+    pub approved: bool,
+}
+
+#[event]
+pub struct MakerTreeSet {
+    pub maker: Pubkey,
+    pub merkle_tree: Pubkey,
+    pub max_depth: u32,
+    pub max_buffer_size: u32,
+}
+
+#[event]
+pub struct DeviceIssued {
+    pub network: Pubkey,
+    pub maker: Pubkey,
+    pub device: Pubkey,
+    pub device_key: Pubkey,
+    pub owner: Pubkey,
+    pub asset_id: Pubkey,
+    pub merkle_tree: Pubkey,
+    pub leaf_index: u64,
+}
+
+#[event]
+pub struct DeviceOnboarded {
+    pub device: Pubkey,
+    pub asset_id: Pubkey,
+    pub owner: Pubkey,
+    pub sub_network: Pubkey,
+    pub location: u64,
+    pub elevation: i16,
+    pub gain: u8,
+    pub fee_dc: u64,
+}
+
+#[event]
+pub struct DeviceActivityChanged {
+    pub device: Pubkey,
+    pub sub_network: Pubkey,
+    pub active: bool,
 }

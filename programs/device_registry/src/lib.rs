@@ -9,6 +9,7 @@ pub mod errors;
 pub mod events;
 pub mod instructions;
 pub mod state;
+pub mod tracking;
 
 use instructions::*;
 
@@ -20,5 +21,29 @@ pub mod device_registry {
 
     pub fn create_maker(ctx: Context<CreateMaker>, args: CreateMakerArgs) -> Result<()> {
         instructions::create_maker::handler(ctx, args)
+    }
+
+    pub fn approve_maker(ctx: Context<SetMakerApproval>) -> Result<()> {
+        instructions::set_maker_approval::handler(ctx, true)
+    }
+
+    pub fn revoke_maker(ctx: Context<SetMakerApproval>) -> Result<()> {
+        instructions::set_maker_approval::handler(ctx, false)
+    }
+
+    pub fn set_maker_tree(ctx: Context<SetMakerTree>, args: SetMakerTreeArgs) -> Result<()> {
+        instructions::set_maker_tree::handler(ctx, args)
+    }
+
+    pub fn issue_device(ctx: Context<IssueDevice>) -> Result<()> {
+        instructions::issue_device::handler(ctx)
+    }
+
+    pub fn onboard_device<'info>(ctx: Context<'info, OnboardDevice<'info>>, args: OnboardDeviceArgs) -> Result<()> {
+        instructions::onboard_device::handler(ctx, args)
+    }
+
+    pub fn set_device_active(ctx: Context<SetDeviceActive>, device_key: Pubkey, active: bool) -> Result<()> {
+        instructions::set_device_active::handler(ctx, device_key, active)
     }
 }

@@ -2,9 +2,25 @@ use anchor_lang::prelude::*;
 
 /// `[MAKER_SEED, network, name_seed(name)]` (`civnet_common::seeds::name_seed`): a hardware maker of a network.
 pub const MAKER_SEED: &[u8] = b"maker";
+/// `[DEVICE_CREATOR_SEED, network]`: tree creator of every maker's Bubblegum tree and the
+/// verified creator of every device cNFT of the network (wallets and indexers filter on it).
+pub const DEVICE_CREATOR_SEED: &[u8] = b"device_creator";
+/// `[DEVICE_SEED, network, device_key]`: a device's one account.
+pub const DEVICE_SEED: &[u8] = b"device";
+pub use civnet_common::seeds::REGISTRY_SIGNER as REGISTRY_SIGNER_SEED;
+
 /// Maker names are 1..=32 bytes of lowercase ASCII letters, digits and '-' (they appear in
 /// device names).
 pub const MAX_MAKER_NAME_LEN: usize = 32;
+pub const MAX_URI_BASE_LEN: usize = 96;
+/// cNFT symbol of every device.
+pub const DEVICE_SYMBOL: &str = "CIVNET";
+/// `Device::sub_network_index` before onboarding.
+pub const NOT_ONBOARDED: u8 = u8::MAX;
+/// Elevation above ground, metres; antenna gain, tenths of a dBi.
+pub const MAX_ELEVATION_M: i16 = 1_000;
+pub const MIN_ELEVATION_M: i16 = -100;
+pub const MAX_GAIN_DBI_X10: u8 = 200;
 
 /// PDA `[MAKER_SEED, network, name_seed(name)]`.
 #[account]
@@ -17,10 +33,35 @@ pub struct Maker {
     pub approved: bool,
     /// The Bubblegum tree new devices are minted into (`Pubkey::default()` until set).
     pub merkle_tree: Pubkey,
+    /// Leaves of the current tree: `2^max_depth`.
+    pub tree_capacity: u64,
+    /// Devices minted into the current tree; the maker rotates to a new tree when it is full.
+    pub tree_devices: u64,
     pub devices_issued: u64,
     pub bump: u8,
     #[max_len(MAX_MAKER_NAME_LEN)]
     pub name: String,
+    /// Device metadata URIs are `uri_base + hex(device_key)`.
+    #[max_len(MAX_URI_BASE_LEN)]
+    pub uri_base: String,
+}
+
+/// A device's one account, kept minimal because its rent is most of what a device costs:
+/// the cNFT asset id (which encodes tree and leaf: `["asset", tree, nonce]` under Bubblegum)
+/// and the onboarding data. Maker and leaf index are in the cNFT and the `DeviceIssued` event.
+/// PDA `[DEVICE_SEED, network, device_key]`.
+#[account]
+#[derive(InitSpace)]
+pub struct Device {
+    pub asset_id: Pubkey,
+    /// `SubNetwork::index` of the sub-network it was onboarded to; `NOT_ONBOARDED` before.
+    pub sub_network_index: u8,
+    pub active: bool,
+    /// H3 cell (0 = no location asserted).
+    pub location: u64,
+    pub elevation: i16,
+    pub gain: u8,
+    pub bump: u8,
 }
 
 /// `true` for 1..=32 bytes of `[a-z0-9-]`.

@@ -102,6 +102,8 @@ impl Network {
 #[derive(InitSpace)]
 pub struct SubNetwork {
     pub network: Pubkey,
+    /// Position in the network's creation order (compact reference for device records).
+    pub index: u8,
     #[max_len(MAX_SUB_NETWORK_NAME_LEN)]
     pub name: String,
     /// The router/oracle key allowed to burn DC delegated to this sub-network.

@@ -3,9 +3,11 @@
 #![allow(ambiguous_glob_reexports)]
 
 pub mod burn_data_credits;
+pub mod burn_without_tracking;
 pub mod initialize;
 pub mod mint_data_credits;
 
 pub use burn_data_credits::*;
+pub use burn_without_tracking::*;
 pub use initialize::*;
 pub use mint_data_credits::*;

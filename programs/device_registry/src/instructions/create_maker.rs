@@ -37,9 +37,12 @@ pub fn handler(ctx: Context<CreateMaker>, args: CreateMakerArgs) -> Result<()> {
         authority: args.authority,
         approved: false,
         merkle_tree: Pubkey::default(),
+        tree_capacity: 0,
+        tree_devices: 0,
         devices_issued: 0,
         bump: ctx.bumps.maker,
         name: args.name,
+        uri_base: String::new(),
     };
     let event = MakerCreated {
         network: maker.network,

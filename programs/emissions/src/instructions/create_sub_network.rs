@@ -69,11 +69,13 @@ pub struct CreateSubNetwork<'info> {
 pub fn handler(ctx: Context<CreateSubNetwork>, args: CreateSubNetworkArgs) -> Result<()> {
     let network = &mut ctx.accounts.network;
     let created_epoch = network.current_epoch()?.max(network.start_epoch);
+    let index = network.sub_network_created_epochs.len() as u8;
     network.sub_network_created_epochs.push(created_epoch);
 
     let sub_network_key = ctx.accounts.sub_network.key();
     ctx.accounts.sub_network.set_inner(SubNetwork {
         network: network.key(),
+        index,
         name: args.name,
         dc_burn_authority: args.dc_burn_authority,
         active_device_authority: args.active_device_authority,

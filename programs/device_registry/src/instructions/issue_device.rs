@@ -1,0 +1,148 @@
+use anchor_lang::prelude::*;
+use emissions::state::{Network, BUBBLEGUM_PROGRAM_ID, SPL_ACCOUNT_COMPRESSION_ID};
+use mpl_bubblegum::instructions::MintV1CpiBuilder;
+use mpl_bubblegum::types::{Creator, MetadataArgs, TokenProgramVersion, TokenStandard};
+
+use crate::errors::DeviceRegistryError;
+use crate::events::DeviceIssued;
+use crate::instructions::set_maker_tree::SPL_NOOP_ID;
+use crate::state::*;
+
+/// Bubblegum `TreeConfig`: discriminator, tree_creator, tree_delegate, total_mint_capacity,
+/// then `num_minted` (the next leaf's nonce) at this offset.
+const TREE_CONFIG_NUM_MINTED_OFFSET: usize = 8 + 32 + 32 + 8;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct IssueDevice<'info> {
+    #[account(mut)]
+    pub payer: Signer<'info>,
+    /// The maker vouches for the device...
+    pub maker_authority: Signer<'info>,
+    /// ...and the device proves it holds its key by signing.
+    pub device_key: Signer<'info>,
+    /// CHECK: the wallet that receives the device cNFT; any address.
+    pub owner: UncheckedAccount<'info>,
+    pub network: Box<Account<'info, Network>>,
+    #[account(
+        mut,
+        has_one = network,
+        constraint = maker.authority == maker_authority.key() @ DeviceRegistryError::MakerNotApproved,
+        constraint = maker.approved @ DeviceRegistryError::MakerNotApproved,
+        constraint = maker.merkle_tree != Pubkey::default() @ DeviceRegistryError::MakerHasNoTree,
+        constraint = maker.tree_devices < maker.tree_capacity @ DeviceRegistryError::TreeFull,
+    )]
+    pub maker: Box<Account<'info, Maker>>,
+    /// One record per device key: issuing the same key twice fails here (account in use).
+    #[account(
+        init,
+        payer = payer,
+        space = 8 + Device::INIT_SPACE,
+        seeds = [DEVICE_SEED, network.key().as_ref(), device_key.key().as_ref()],
+        bump,
+    )]
+    pub device: Box<Account<'info, Device>>,
+    /// CHECK: the network's device-creator PDA: tree creator and verified cNFT creator.
+    #[account(seeds = [DEVICE_CREATOR_SEED, network.key().as_ref()], bump)]
+    pub device_creator: UncheckedAccount<'info>,
+    /// CHECK: Bubblegum's tree config of `merkle_tree` (Bubblegum checks it).
+    #[account(mut)]
+    pub tree_config: UncheckedAccount<'info>,
+    /// CHECK: the maker's current tree (address checked).
+    #[account(mut, address = maker.merkle_tree @ DeviceRegistryError::WrongTree)]
+    pub merkle_tree: UncheckedAccount<'info>,
+    /// CHECK: SPL noop (address checked).
+    #[account(address = SPL_NOOP_ID)]
+    pub log_wrapper: UncheckedAccount<'info>,
+    /// CHECK: SPL account compression (address checked).
+    #[account(address = SPL_ACCOUNT_COMPRESSION_ID)]
+    pub compression_program: UncheckedAccount<'info>,
+    /// CHECK: Metaplex Bubblegum (address checked).
+    #[account(address = BUBBLEGUM_PROGRAM_ID)]
+    pub bubblegum_program: UncheckedAccount<'info>,
+    pub system_program: Program<'info, System>,
+}
+
+/// Lowercase hex of `bytes`.
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    bytes.iter().flat_map(|b| [DIGITS[(b >> 4) as usize] as char, DIGITS[(b & 0xf) as usize] as char]).collect()
+}
+
+/// The device cNFT's metadata: named after the maker and the device key, URI under the
+/// maker's base, the network's device-creator PDA as the one verified creator.
+pub fn device_metadata(maker: &Maker, device_key: &Pubkey, creator: Pubkey) -> MetadataArgs {
+    let key = device_key.to_bytes();
+    let maker_name = &maker.name[..maker.name.len().min(23)];
+    MetadataArgs {
+        name: format!("{maker_name} {}", hex(&key[..4])),
+        symbol: DEVICE_SYMBOL.to_string(),
+        uri: format!("{}{}", maker.uri_base, hex(&key)),
+        seller_fee_basis_points: 0,
+        primary_sale_happened: false,
+        is_mutable: false,
+        edition_nonce: None,
+        token_standard: Some(TokenStandard::NonFungible),
+        collection: None,
+        uses: None,
+        token_program_version: TokenProgramVersion::Original,
+        creators: vec![Creator { address: creator, verified: true, share: 100 }],
+    }
+}
+
+/// An approved maker issues a device identity: a cNFT minted by Bubblegum `mint_v1` to the
+/// owner's wallet, and the device's record (asset id; onboarding data later).
+pub fn handler(ctx: Context<IssueDevice>) -> Result<()> {
+    let leaf_index = {
+        let data = ctx.accounts.tree_config.try_borrow_data()?;
+        let bytes = data
+            .get(TREE_CONFIG_NUM_MINTED_OFFSET..TREE_CONFIG_NUM_MINTED_OFFSET + 8)
+            .ok_or(DeviceRegistryError::MakerHasNoTree)?;
+        u64::from_le_bytes(bytes.try_into().expect("8 bytes"))
+    };
+    let merkle_tree = ctx.accounts.merkle_tree.key();
+    let asset_id = emissions::cnft::asset_id(&merkle_tree, leaf_index);
+    let device_key = ctx.accounts.device_key.key();
+    let creator = ctx.accounts.device_creator.to_account_info();
+    let metadata = device_metadata(&ctx.accounts.maker, &device_key, creator.key());
+
+    let network_key = ctx.accounts.network.key();
+    let creator_seeds: &[&[u8]] = &[DEVICE_CREATOR_SEED, network_key.as_ref(), &[ctx.bumps.device_creator]];
+    let owner = ctx.accounts.owner.to_account_info();
+    MintV1CpiBuilder::new(&ctx.accounts.bubblegum_program.to_account_info())
+        .tree_config(&ctx.accounts.tree_config.to_account_info())
+        .leaf_owner(&owner)
+        .leaf_delegate(&owner)
+        .merkle_tree(&ctx.accounts.merkle_tree.to_account_info())
+        .payer(&ctx.accounts.payer.to_account_info())
+        .tree_creator_or_delegate(&creator)
+        .log_wrapper(&ctx.accounts.log_wrapper.to_account_info())
+        .compression_program(&ctx.accounts.compression_program.to_account_info())
+        .system_program(&ctx.accounts.system_program.to_account_info())
+        .metadata(metadata)
+        .invoke_signed(&[creator_seeds])?;
+
+    ctx.accounts.device.set_inner(Device {
+        asset_id,
+        sub_network_index: NOT_ONBOARDED,
+        active: false,
+        location: 0,
+        elevation: 0,
+        gain: 0,
+        bump: ctx.bumps.device,
+    });
+    let maker = &mut ctx.accounts.maker;
+    maker.tree_devices += 1;
+    maker.devices_issued = maker.devices_issued.checked_add(1).ok_or(DeviceRegistryError::ArithmeticOverflow)?;
+    emit_cpi!(DeviceIssued {
+        network: network_key,
+        maker: maker.key(),
+        device: ctx.accounts.device.key(),
+        device_key,
+        owner: owner.key(),
+        asset_id,
+        merkle_tree,
+        leaf_index,
+    });
+    Ok(())
+}

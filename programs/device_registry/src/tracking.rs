@@ -1,0 +1,40 @@
+//! CPIs signed by our `[REGISTRY_SIGNER]` PDA: the only signer emissions accepts for device
+//! counts and data_credits accepts for untracked fee burns.
+use anchor_lang::prelude::*;
+
+use crate::state::REGISTRY_SIGNER_SEED;
+
+/// The accounts every device-count change passes on to `emissions::track_device_change`.
+pub struct DeviceCountAccounts<'a, 'info> {
+    pub registry_signer: &'a AccountInfo<'info>,
+    pub registry_signer_bump: u8,
+    pub payer: &'a AccountInfo<'info>,
+    pub network: &'a AccountInfo<'info>,
+    pub sub_network: &'a AccountInfo<'info>,
+    pub sub_network_epoch_info: &'a AccountInfo<'info>,
+    pub emissions_event_authority: &'a AccountInfo<'info>,
+    pub emissions_program: &'a AccountInfo<'info>,
+    pub system_program: &'a AccountInfo<'info>,
+}
+
+pub fn track_device_change(accounts: DeviceCountAccounts, epoch: u64, delta: i8) -> Result<()> {
+    let seeds: &[&[&[u8]]] = &[&[REGISTRY_SIGNER_SEED, &[accounts.registry_signer_bump]]];
+    emissions::cpi::track_device_change(
+        CpiContext::new_with_signer(
+            accounts.emissions_program.key(),
+            emissions::cpi::accounts::TrackDeviceChange {
+                tracker: accounts.registry_signer.clone(),
+                payer: accounts.payer.clone(),
+                network: accounts.network.clone(),
+                sub_network: accounts.sub_network.clone(),
+                sub_network_epoch_info: accounts.sub_network_epoch_info.clone(),
+                system_program: accounts.system_program.clone(),
+                event_authority: accounts.emissions_event_authority.clone(),
+                program: accounts.emissions_program.clone(),
+            },
+            seeds,
+        ),
+        epoch,
+        delta,
+    )
+}

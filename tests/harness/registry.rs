@@ -1,0 +1,236 @@
+//! The device_registry side: makers, their Bubblegum trees, device issuance and onboarding.
+//! [`MakerTree`] mirrors a maker's tree off-chain (as an indexer would) so owners get proofs.
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
+use device_registry::instructions::{OnboardDeviceArgs, SetMakerTreeArgs};
+use device_registry::state::{Maker, DEVICE_CREATOR_SEED, DEVICE_SEED};
+use mpl_bubblegum::accounts::TreeConfig;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use spl_merkle_tree_reference::Node;
+
+use crate::bubblegum::{compute_budget, leaf_v1, offchain_tree, Tree, TreeShape};
+use crate::network::{sub_network_epoch_info_address, Outcome};
+use crate::programs::{SPL_ACCOUNT_COMPRESSION_ID, SPL_NOOP_ID};
+use crate::scenario::{dc_config_address, dc_mint_address, maker_address, NetworkKeys};
+use crate::{anchor_ix, event_authority, tokens, Chain, Cluster};
+
+pub fn device_creator(network: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[DEVICE_CREATOR_SEED, network.as_ref()], &device_registry::ID).0
+}
+pub fn device_address(network: &Pubkey, device_key: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[DEVICE_SEED, network.as_ref(), device_key.as_ref()], &device_registry::ID).0
+}
+pub fn registry_signer() -> Pubkey {
+    Pubkey::find_program_address(&[civnet_common::seeds::REGISTRY_SIGNER], &device_registry::ID).0
+}
+
+pub fn set_maker_approval_ix(net: &NetworkKeys, authority: Pubkey, maker: &Pubkey, approved: bool) -> Instruction {
+    let accounts = device_registry::accounts::SetMakerApproval {
+        authority,
+        network: net.network,
+        maker: *maker,
+        event_authority: event_authority(&device_registry::ID),
+        program: device_registry::ID,
+    };
+    if approved {
+        anchor_ix(device_registry::ID, device_registry::instruction::ApproveMaker {}, accounts)
+    } else {
+        anchor_ix(device_registry::ID, device_registry::instruction::RevokeMaker {}, accounts)
+    }
+}
+
+/// A maker with its authority and its current tree, mirrored off-chain.
+pub struct MakerKeys {
+    pub name: String,
+    pub address: Pubkey,
+    pub authority: Keypair,
+    pub tree: Option<Tree>,
+    leaves: Vec<Node>,
+}
+
+/// A device issued by a maker: its key (the device's own keypair), owner and cNFT.
+#[derive(Debug, Clone)]
+pub struct IssuedDevice {
+    pub device_key: Pubkey,
+    pub owner: Pubkey,
+    pub asset_id: Pubkey,
+    pub merkle_tree: Pubkey,
+    pub nonce: u64,
+}
+
+impl MakerKeys {
+    /// Creates maker `name` and has the network authority approve it.
+    pub fn create_approved(cluster: &mut impl Cluster, net: &NetworkKeys, name: &str) -> Self {
+        let authority = Keypair::new();
+        crate::scenario::create_maker(cluster, &net.network, name, authority.pubkey()).expect("create_maker");
+        let address = maker_address(&net.network, name);
+        cluster.send_ok(&[set_maker_approval_ix(net, net.authority.pubkey(), &address, true)], &[&net.authority]);
+        Self { name: name.to_string(), address, authority, tree: None, leaves: Vec::new() }
+    }
+
+    /// Allocates a tree account of `shape` and runs `set_maker_tree` (first tree or rotation).
+    pub fn set_tree(&mut self, chain: &mut Chain, net: &NetworkKeys, shape: TreeShape) -> Outcome {
+        let tree_keypair = Keypair::new();
+        let merkle_tree = tree_keypair.pubkey();
+        let size = shape.account_size();
+        let allocate = anchor_lang::solana_program::system_instruction::create_account(
+            &chain.payer.pubkey(),
+            &merkle_tree,
+            chain.rent_exempt_minimum(size),
+            size as u64,
+            &SPL_ACCOUNT_COMPRESSION_ID,
+        );
+        chain.send_ok(&[allocate], &[&tree_keypair]);
+        let tree_config = TreeConfig::find_pda(&merkle_tree).0;
+        let ix = anchor_ix(
+            device_registry::ID,
+            device_registry::instruction::SetMakerTree {
+                args: SetMakerTreeArgs {
+                    max_depth: shape.max_depth,
+                    max_buffer_size: shape.max_buffer_size,
+                    uri_base: "https://devices.civnet.example/".to_string(),
+                },
+            },
+            device_registry::accounts::SetMakerTree {
+                payer: chain.payer.pubkey(),
+                authority: self.authority.pubkey(),
+                network: net.network,
+                maker: self.address,
+                device_creator: device_creator(&net.network),
+                tree_config,
+                merkle_tree,
+                log_wrapper: SPL_NOOP_ID,
+                compression_program: SPL_ACCOUNT_COMPRESSION_ID,
+                bubblegum_program: crate::programs::BUBBLEGUM_ID,
+                system_program: anchor_lang::system_program::ID,
+                event_authority: event_authority(&device_registry::ID),
+                program: device_registry::ID,
+            },
+        );
+        let outcome = chain.send(&[compute_budget(400_000), ix], &[&self.authority]);
+        if outcome.is_ok() {
+            self.tree = Some(Tree { merkle_tree, tree_config, shape });
+            self.leaves.clear();
+        }
+        outcome
+    }
+
+    pub fn issue_device_ix(&self, net: &NetworkKeys, payer: Pubkey, device_key: Pubkey, owner: Pubkey) -> Instruction {
+        let tree = self.tree.expect("the maker has a tree");
+        anchor_ix(
+            device_registry::ID,
+            device_registry::instruction::IssueDevice {},
+            device_registry::accounts::IssueDevice {
+                payer,
+                maker_authority: self.authority.pubkey(),
+                device_key,
+                owner,
+                network: net.network,
+                maker: self.address,
+                device: device_address(&net.network, &device_key),
+                device_creator: device_creator(&net.network),
+                tree_config: tree.tree_config,
+                merkle_tree: tree.merkle_tree,
+                log_wrapper: SPL_NOOP_ID,
+                compression_program: SPL_ACCOUNT_COMPRESSION_ID,
+                bubblegum_program: crate::programs::BUBBLEGUM_ID,
+                system_program: anchor_lang::system_program::ID,
+                event_authority: event_authority(&device_registry::ID),
+                program: device_registry::ID,
+            },
+        )
+    }
+
+    /// The maker issues a device (a fresh device keypair, which signs) to `owner`.
+    pub fn issue_device(&mut self, chain: &mut Chain, net: &NetworkKeys, owner: &Pubkey) -> (IssuedDevice, crate::TxSuccess) {
+        let device = Keypair::new();
+        let ix = self.issue_device_ix(net, chain.payer.pubkey(), device.pubkey(), *owner);
+        let authority = self.authority.insecure_clone();
+        let outcome = chain.send_ok(&[compute_budget(400_000), ix], &[&authority, &device]);
+        (self.record_issued(chain, net, device.pubkey(), owner), outcome)
+    }
+
+    /// Mirrors an issued device's leaf (as an indexer would from the `DeviceIssued` event).
+    pub fn record_issued(&mut self, cluster: &impl Cluster, net: &NetworkKeys, device_key: Pubkey, owner: &Pubkey) -> IssuedDevice {
+        let tree = self.tree.expect("the maker has a tree");
+        let nonce = self.leaves.len() as u64;
+        let maker: Maker = cluster.anchor_account(&self.address);
+        let metadata = device_registry::instructions::device_metadata(&maker, &device_key, device_creator(&net.network));
+        let (asset_id, leaf) = leaf_v1(&tree, nonce, owner, &metadata);
+        self.leaves.push(leaf);
+        IssuedDevice { device_key, owner: *owner, asset_id, merkle_tree: tree.merkle_tree, nonce }
+    }
+
+    /// Leaf fields and proof nodes (below the canopy) of a device issued from the current tree.
+    pub fn ownership_proof(&self, cluster: &impl Cluster, net: &NetworkKeys, device: &IssuedDevice) -> (emissions::cnft::CnftLeaf, Vec<[u8; 32]>) {
+        let tree = self.tree.expect("the maker has a tree");
+        let offchain = offchain_tree(tree.shape.max_depth, &self.leaves);
+        let mut proof = offchain.get_proof_of_leaf(device.nonce as usize);
+        proof.truncate((tree.shape.max_depth - tree.shape.canopy_depth) as usize);
+        let maker: Maker = cluster.anchor_account(&self.address);
+        let metadata = device_registry::instructions::device_metadata(&maker, &device.device_key, device_creator(&net.network));
+        let leaf = emissions::cnft::CnftLeaf {
+            root: offchain.get_root(),
+            delegate: device.owner,
+            nonce: device.nonce,
+            index: device.nonce as u32,
+            data_hash: mpl_bubblegum::hash::hash_metadata(&metadata).expect("metadata hash"),
+            creator_hash: mpl_bubblegum::hash::hash_creators(&metadata.creators),
+        };
+        (leaf, proof)
+    }
+}
+
+/// `onboard_device` signed by `owner`, with the cNFT proof nodes appended.
+pub fn onboard_device_ix(net: &NetworkKeys, owner: Pubkey, sub_network: &Pubkey, epoch: u64, merkle_tree: Pubkey, args: OnboardDeviceArgs, proof: &[[u8; 32]]) -> Instruction {
+    let dc_mint = dc_mint_address(&net.network);
+    let mut ix = anchor_ix(
+        device_registry::ID,
+        device_registry::instruction::OnboardDevice { args: args.clone() },
+        device_registry::accounts::OnboardDevice {
+            owner,
+            network: net.network,
+            device: device_address(&net.network, &args.device_key),
+            sub_network: *sub_network,
+            sub_network_epoch_info: sub_network_epoch_info_address(sub_network, epoch),
+            merkle_tree,
+            dc_config: dc_config_address(&net.network),
+            dc_mint,
+            owner_dc: tokens::ata(&owner, &dc_mint),
+            registry_signer: registry_signer(),
+            compression_program: SPL_ACCOUNT_COMPRESSION_ID,
+            data_credits_program: data_credits::ID,
+            data_credits_event_authority: event_authority(&data_credits::ID),
+            emissions_program: emissions::ID,
+            emissions_event_authority: event_authority(&emissions::ID),
+            token_program: tokens::TOKEN_2022_ID,
+            system_program: anchor_lang::system_program::ID,
+            event_authority: event_authority(&device_registry::ID),
+            program: device_registry::ID,
+        },
+    );
+    ix.accounts.extend(proof.iter().map(|node| AccountMeta::new_readonly(Pubkey::new_from_array(*node), false)));
+    ix
+}
+
+pub fn set_device_active_ix(net: &NetworkKeys, authority: Pubkey, payer: Pubkey, sub_network: &Pubkey, epoch: u64, device_key: Pubkey, active: bool) -> Instruction {
+    anchor_ix(
+        device_registry::ID,
+        device_registry::instruction::SetDeviceActive { device_key, active },
+        device_registry::accounts::SetDeviceActive {
+            active_device_authority: authority,
+            payer,
+            network: net.network,
+            sub_network: *sub_network,
+            device: device_address(&net.network, &device_key),
+            sub_network_epoch_info: sub_network_epoch_info_address(sub_network, epoch),
+            registry_signer: registry_signer(),
+            emissions_program: emissions::ID,
+            emissions_event_authority: event_authority(&emissions::ID),
+            system_program: anchor_lang::system_program::ID,
+            event_authority: event_authority(&device_registry::ID),
+            program: device_registry::ID,
+        },
+    )
+}
