@@ -5,6 +5,7 @@
 use civnet_common::rewards::RewardTree;
 use civnet_harness::bubblegum::{CnftCollection, TreeShape};
 use civnet_harness::network::{self as net, SubNetworkKeys};
+use civnet_harness::registry::{self, MakerKeys};
 use civnet_harness::scenario::{self, NetworkKeys};
 use civnet_harness::{dc, tokens, Chain, Keypair, Pubkey, Signer};
 use emissions::errors::EmissionsError;
@@ -268,4 +269,63 @@ fn a_lying_oracle_cannot_pay_out_more_than_was_issued() {
     let ix = c.claim_ix(0, &owner.pubkey(), c.issued + 1, &tree);
     c.s.chain.send_err(&[ix], &[&owner]).assert_anchor_error(EmissionsError::ClaimExceedsIssued);
     assert_eq!(tokens::balance(&c.s.chain, &c.s.iot.rewards_escrow), c.issued);
+}
+
+#[test]
+fn devices_and_burns_together_set_the_shares_and_owners_claim_through_their_device() {
+    let mut s = launch();
+    let first = s.epoch();
+    // Device owners: each gets DC for the onboarding fee from the customer's genesis tokens.
+    let mut maker = MakerKeys::create_approved(&mut s.chain, &s.net, "acme-sensors");
+    maker.set_tree(&mut s.chain, &s.net, TREE).expect("set_maker_tree");
+    let owners: Vec<Keypair> = (0..9).map(|_| s.chain.funded_keypair(2)).collect();
+    let mut devices = Vec::new();
+    for (i, owner) in owners.iter().enumerate() {
+        let (device, _) = maker.issue_device(&mut s.chain, &s.net, &owner.pubkey());
+        tokens::create_ata(&mut s.chain, &owner.pubkey(), &scenario::dc_mint_address(&s.net.network));
+        let ix = dc::mint_data_credits_ix(&s.net, s.customer.pubkey(), owner.pubkey(), data_credits::instructions::MintDataCreditsArgs { token_amount: None, dc_amount: Some(4_000_000) });
+        let customer = s.customer.insecure_clone();
+        s.chain.send_ok(&[ix], &[&customer]);
+        // Eight devices on IOT, one on MOBILE.
+        let sub = if i < 8 { s.iot.address } else { s.mobile.address };
+        registry::onboard(&mut s.chain, &s.net, &maker, &device, owner, &sub, EPOCH);
+        devices.push(device);
+    }
+    s.burn(&s.iot.address.clone(), 1_000_000);
+    s.burn(&s.mobile.address.clone(), 4_000_000);
+
+    // Next epoch: one IOT device goes offline; MOBILE is quiet.
+    net::warp_to_next_epoch(&mut s.chain, EPOCH);
+    let authority = s.iot.active_device_authority.insecure_clone();
+    let payer = s.chain.payer.pubkey();
+    let ix = registry::set_device_active_ix(&s.net, authority.pubkey(), payer, &s.iot.address, first + 1, devices[7].device_key, false);
+    s.chain.send_ok(&[ix], &[&authority]);
+    net::warp_to_next_epoch(&mut s.chain, EPOCH);
+
+    for (epoch, iot, mobile) in [(first, (1_000_000, 8), (4_000_000, 1)), (first + 1, (0, 7), (0, 1))] {
+        s.close(epoch);
+        let scores = [net::expected_utility_score(iot.0, iot.1), net::expected_utility_score(mobile.0, mobile.1)];
+        let info: SubNetworkEpochInfo = s.chain.anchor_account(&net::sub_network_epoch_info_address(&s.iot.address, epoch));
+        assert_eq!((info.dc_burned, info.active_devices, info.utility_score), (iot.0, iot.1, scores[0]), "IOT epoch {epoch}");
+        let info: SubNetworkEpochInfo = s.chain.anchor_account(&net::sub_network_epoch_info_address(&s.mobile.address, epoch));
+        assert_eq!((info.active_devices, info.utility_score), (mobile.1, scores[1]), "MOBILE epoch {epoch}");
+        let expected = net::expected_shares(500_000_000, &scores);
+        assert_eq!([s.issued(&s.iot.address, epoch), s.issued(&s.mobile.address, epoch)], [expected[0], expected[1]], "epoch {epoch}");
+    }
+    // $10 with 8 devices (sqrt 10 * 2) against $40 with 1 device (sqrt 40): 1 : 1 up to the
+    // 10^-6 fixed point of each factor.
+    assert!(s.issued(&s.iot.address, first).abs_diff(s.issued(&s.mobile.address, first)) < 100);
+
+    // The IOT oracle rewards device 0; its owner claims through the device's own cNFT.
+    let iot_issued = s.chain.anchor_account::<SubNetwork>(&s.iot.address).total_issued;
+    let tree = RewardTree::new(&[(devices[0].asset_id.to_bytes(), 1_234_567), (devices[1].asset_id.to_bytes(), 7)]);
+    let oracle = s.iot.rewards_oracle.insecure_clone();
+    s.chain.send_ok(&[net::set_rewards_root_ix(&s.iot.address, oracle.pubkey(), tree.root(), 1_234_574)], &[&oracle]);
+    let (cnft, proof) = maker.ownership_proof(&s.chain, &s.net, &devices[0]);
+    let args = ClaimRewardsArgs { asset_id: devices[0].asset_id, cumulative_amount: 1_234_567, reward_proof: tree.proof(0), cnft };
+    let destination = tokens::create_ata(&mut s.chain, &owners[0].pubkey(), &s.net.token_mint);
+    let ix = net::claim_rewards_ix(&s.net, &s.iot.address, owners[0].pubkey(), devices[0].merkle_tree, destination, args, &proof);
+    s.chain.send_ok(&[ix], &[&owners[0]]);
+    assert_eq!(tokens::balance(&s.chain, &destination), 1_234_567);
+    assert_eq!(tokens::balance(&s.chain, &s.iot.rewards_escrow), iot_issued - 1_234_567);
 }

@@ -234,3 +234,13 @@ pub fn set_device_active_ix(net: &NetworkKeys, authority: Pubkey, payer: Pubkey,
         },
     )
 }
+
+/// The owner of `device` onboards it to `sub_network` (no location), paying the fee from its
+/// DC account; returns the outcome.
+pub fn onboard(chain: &mut Chain, net: &NetworkKeys, maker: &MakerKeys, device: &IssuedDevice, owner: &Keypair, sub_network: &Pubkey, epoch_length_secs: u32) -> crate::TxSuccess {
+    let (cnft, proof) = maker.ownership_proof(chain, net, device);
+    let args = OnboardDeviceArgs { device_key: device.device_key, location: 0, elevation: 0, gain: 0, cnft };
+    let epoch = crate::network::current_epoch(chain, epoch_length_secs);
+    let ix = onboard_device_ix(net, owner.pubkey(), sub_network, epoch, device.merkle_tree, args, &proof);
+    chain.send_ok(&[compute_budget(400_000), ix], &[owner])
+}
