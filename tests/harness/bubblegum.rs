@@ -50,16 +50,7 @@ pub struct Tree {
 /// Allocates a tree account and runs Bubblegum `create_tree_config` with `creator` as tree
 /// creator (who may then mint into it).
 pub fn create_tree(chain: &mut Chain, creator: &Keypair, shape: TreeShape) -> (Tree, TxSuccess) {
-    let tree_keypair = Keypair::new();
-    let merkle_tree = tree_keypair.pubkey();
-    let size = shape.account_size();
-    let allocate = anchor_lang::solana_program::system_instruction::create_account(
-        &chain.payer.pubkey(),
-        &merkle_tree,
-        chain.rent_exempt_minimum(size),
-        size as u64,
-        &SPL_ACCOUNT_COMPRESSION_ID,
-    );
+    let merkle_tree = allocate_tree_account(chain, shape);
     let (tree_config, _) = TreeConfig::find_pda(&merkle_tree);
     let create = CreateTreeConfigBuilder::new()
         .tree_config(tree_config)
@@ -71,9 +62,24 @@ pub fn create_tree(chain: &mut Chain, creator: &Keypair, shape: TreeShape) -> (T
         .max_depth(shape.max_depth)
         .max_buffer_size(shape.max_buffer_size)
         .instruction();
-    chain.send_ok(&[allocate], &[&tree_keypair]);
     let outcome = chain.send_ok(&[compute_budget(400_000), create], &[creator]);
     (Tree { merkle_tree, tree_config, shape }, outcome)
+}
+
+/// Allocates an empty tree account of `shape`, owned by account compression (Bubblegum's
+/// `create_tree_config` initializes it); returns its address.
+pub fn allocate_tree_account(chain: &mut Chain, shape: TreeShape) -> Pubkey {
+    let tree_keypair = Keypair::new();
+    let size = shape.account_size();
+    let allocate = anchor_lang::solana_program::system_instruction::create_account(
+        &chain.payer.pubkey(),
+        &tree_keypair.pubkey(),
+        chain.rent_exempt_minimum(size),
+        size as u64,
+        &SPL_ACCOUNT_COMPRESSION_ID,
+    );
+    chain.send_ok(&[allocate], &[&tree_keypair]);
+    tree_keypair.pubkey()
 }
 
 /// Metadata of a test cNFT whose single creator is `creator` (verified when it signs the mint).

@@ -139,7 +139,7 @@ pub fn track_dc_burn_ix(net: &Pubkey, sub: &Pubkey, tracker: Pubkey, payer: Pubk
     anchor_ix(
         emissions::ID,
         emissions::instruction::TrackDcBurn { epoch, amount },
-        emissions::accounts::TrackDcBurn {
+        emissions::accounts::TrackActivity {
             tracker,
             payer,
             network: *net,
@@ -156,7 +156,7 @@ pub fn track_device_change_ix(net: &Pubkey, sub: &Pubkey, tracker: Pubkey, payer
     anchor_ix(
         emissions::ID,
         emissions::instruction::TrackDeviceChange { epoch, delta },
-        emissions::accounts::TrackDeviceChange {
+        emissions::accounts::TrackActivity {
             tracker,
             payer,
             network: *net,

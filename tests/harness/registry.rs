@@ -71,17 +71,7 @@ impl MakerKeys {
 
     /// Allocates a tree account of `shape` and runs `set_maker_tree` (first tree or rotation).
     pub fn set_tree(&mut self, chain: &mut Chain, net: &NetworkKeys, shape: TreeShape) -> Outcome {
-        let tree_keypair = Keypair::new();
-        let merkle_tree = tree_keypair.pubkey();
-        let size = shape.account_size();
-        let allocate = anchor_lang::solana_program::system_instruction::create_account(
-            &chain.payer.pubkey(),
-            &merkle_tree,
-            chain.rent_exempt_minimum(size),
-            size as u64,
-            &SPL_ACCOUNT_COMPRESSION_ID,
-        );
-        chain.send_ok(&[allocate], &[&tree_keypair]);
+        let merkle_tree = crate::bubblegum::allocate_tree_account(chain, shape);
         let tree_config = TreeConfig::find_pda(&merkle_tree).0;
         let ix = anchor_ix(
             device_registry::ID,

@@ -24,7 +24,7 @@ pub fn track_burn<'info>(
     emissions::cpi::track_dc_burn(
         CpiContext::new_with_signer(
             emissions_program.key(),
-            emissions::cpi::accounts::TrackDcBurn {
+            emissions::cpi::accounts::TrackActivity {
                 tracker: burn_tracker.to_account_info(),
                 payer: payer.clone(),
                 network: network.to_account_info(),

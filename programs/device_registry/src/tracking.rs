@@ -22,7 +22,7 @@ pub fn track_device_change(accounts: DeviceCountAccounts, epoch: u64, delta: i8)
     emissions::cpi::track_device_change(
         CpiContext::new_with_signer(
             accounts.emissions_program.key(),
-            emissions::cpi::accounts::TrackDeviceChange {
+            emissions::cpi::accounts::TrackActivity {
                 tracker: accounts.registry_signer.clone(),
                 payer: accounts.payer.clone(),
                 network: accounts.network.clone(),

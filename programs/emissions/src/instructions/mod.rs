@@ -24,6 +24,5 @@ pub use issue_rewards::*;
 pub use propose_authority::*;
 pub use set_rewards_root::*;
 pub use track_dc_burn::*;
-pub use track_device_change::*;
 pub use update_network::*;
 pub use update_sub_network::*;
