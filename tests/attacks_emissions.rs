@@ -213,3 +213,41 @@ fn a_root_promising_more_than_was_issued_is_rejected() {
     let root: emissions::state::RewardsRoot = chain.anchor_account(&net::rewards_root_address(&iot.address));
     assert_eq!((root.root, root.version), ([0; 32], 0));
 }
+
+#[test]
+fn only_the_network_authority_updates_a_sub_network() {
+    let mut chain = Chain::new();
+    let (keys, iot) = network_with_iot(&mut chain);
+    let new_oracle = Keypair::new().pubkey();
+    let args = emissions::instructions::UpdateSubNetworkArgs { rewards_oracle: Some(new_oracle), onboarding_fee_dc: Some(7), ..Default::default() };
+    let stranger = Keypair::new();
+    let ix = net::update_sub_network_ix(&keys, stranger.pubkey(), &iot.address, args.clone());
+    chain.send_err(&[ix], &[&stranger]).assert_anchor_error(anchor_lang::error::ErrorCode::ConstraintHasOne);
+    // The sub-network's own oracle is no network authority either.
+    let ix = net::update_sub_network_ix(&keys, iot.rewards_oracle.pubkey(), &iot.address, args.clone());
+    chain.send_err(&[ix], &[&iot.rewards_oracle]).assert_anchor_error(anchor_lang::error::ErrorCode::ConstraintHasOne);
+    let before: SubNetwork = chain.anchor_account(&iot.address);
+    assert_eq!(before.rewards_oracle, iot.rewards_oracle.pubkey());
+
+    chain.send_ok(&[net::update_sub_network_ix(&keys, keys.authority.pubkey(), &iot.address, args)], &[&keys.authority]);
+    let after: SubNetwork = chain.anchor_account(&iot.address);
+    assert_eq!((after.rewards_oracle, after.onboarding_fee_dc), (new_oracle, 7));
+    assert_eq!((after.dc_burn_authority, after.location_fee_dc), (before.dc_burn_authority, before.location_fee_dc));
+    // The old oracle can no longer publish roots.
+    let ix = net::set_rewards_root_ix(&iot.address, iot.rewards_oracle.pubkey(), [1; 32], 0);
+    chain.send_err(&[ix], &[&iot.rewards_oracle]).assert_anchor_error(anchor_lang::error::ErrorCode::ConstraintHasOne);
+}
+
+#[test]
+fn a_sub_network_of_another_network_is_rejected() {
+    let mut chain = Chain::new();
+    let (keys, _) = network_with_iot(&mut chain);
+    let (other, _) = scenario::initialize_network(&mut chain, net::short_epoch_network_args(EPOCH));
+    let foreign = net::create_sub_network(&mut chain, &other, "IOT");
+    net::warp_to_next_epoch(&mut chain, EPOCH);
+    let epoch = net::current_epoch(&chain, EPOCH) - 1;
+    let ix = net::calculate_utility_score_ix(&keys.network, &foreign.address, chain.payer.pubkey(), epoch, None);
+    chain.send_err(&[ix], &[]).assert_anchor_error(anchor_lang::error::ErrorCode::ConstraintHasOne);
+    let ix = net::update_sub_network_ix(&keys, keys.authority.pubkey(), &foreign.address, Default::default());
+    chain.send_err(&[ix], &[&keys.authority]).assert_anchor_error(anchor_lang::error::ErrorCode::ConstraintHasOne);
+}

@@ -257,6 +257,12 @@ fn forged_reward_proofs_and_amounts_are_rejected() {
     args.cnft.nonce = 1;
     ix.data = anchor_lang::InstructionData::data(&emissions::instruction::ClaimRewards { args });
     c.s.chain.send_err(&[ix], &[&owner]).assert_anchor_error(EmissionsError::AssetIdMismatch);
+    // Forged cNFT proof nodes: account compression refuses the leaf.
+    let mut ix = c.claim_ix(0, &owner.pubkey(), 100, &tree);
+    let last = ix.accounts.len() - 1;
+    ix.accounts[last].pubkey = Pubkey::new_unique();
+    let failure = c.s.chain.send_err(&[ix], &[&owner]);
+    assert!(failure.logs.iter().any(|l| l.contains("cmtDvXumGCrqC1Age74AVPhSRVXJMd8PJS91L8KbNCK failed")), "{:#?}", failure.logs);
     assert_eq!(tokens::balance(&c.s.chain, &c.s.iot.rewards_escrow), c.issued);
 }
 
