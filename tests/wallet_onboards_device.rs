@@ -174,3 +174,34 @@ fn only_approved_makers_issue_and_a_device_key_only_once() {
     w.chain.send_err(&[bubblegum::compute_budget(400_000), ix], &[&fresh_authority, &other]).assert_anchor_error(DeviceRegistryError::MakerNotApproved);
     assert_eq!(w.chain.anchor_account::<Maker>(&w.maker.address).devices_issued, 1);
 }
+
+/// The same story end to end over RPC: solana-test-validator with every program preloaded;
+/// the maker, the device and the owner each sign their own part.
+#[test]
+fn a_wallet_onboards_a_device_over_rpc() {
+    use civnet_harness::TestValidator;
+    let mut validator = TestValidator::start();
+    let owner = Keypair::new();
+    validator.airdrop(&owner.pubkey(), 2_000_000_000);
+    // Day-long epochs: the epoch read before sending is still current when the transaction lands.
+    let net = scenario::initialize_network_with_genesis(&mut validator, net::short_epoch_network_args(86_400), &[(owner.pubkey(), 100_000_000)]);
+    scenario::initialize_data_credits(&mut validator, &net, &net.authority, dc::fixed_price_args(150_000_000)).expect("data credits");
+    let iot = net::create_sub_network(&mut validator, &net, "IOT");
+    let mut maker = MakerKeys::create_approved(&mut validator, &net, "acme-sensors");
+    maker.set_tree(&mut validator, &net, TREE).expect("set_maker_tree");
+    dc::buy_dc(&mut validator, &net, &owner, 10_000_000);
+
+    let (device, _) = maker.issue_device(&mut validator, &net, &owner.pubkey());
+    let record: Device = validator.anchor_account(&registry::device_address(&net.network, &device.device_key));
+    assert_eq!(record.asset_id, mpl_bubblegum::utils::get_asset_id(&device.merkle_tree, 0));
+    let tree = maker.tree.unwrap();
+    let (cnft, _) = maker.ownership_proof(&validator, &net, &device);
+    assert_eq!(bubblegum::onchain_root(&validator, &tree), cnft.root);
+    assert_eq!(bubblegum::tree_config(&validator, &tree).num_minted, 1);
+
+    registry::onboard(&mut validator, &net, &maker, &device, &owner, &iot.address, 86_400);
+    let record: Device = validator.anchor_account(&registry::device_address(&net.network, &device.device_key));
+    assert_eq!((record.sub_network_index, record.active), (0, true));
+    assert_eq!(validator.anchor_account::<SubNetwork>(&iot.address).active_devices, 1);
+    assert_eq!(tokens::balance(&validator, &tokens::ata(&owner.pubkey(), &dc_mint_address(&net.network))), 6_000_000);
+}

@@ -68,11 +68,11 @@ pub fn create_tree(chain: &mut Chain, creator: &Keypair, shape: TreeShape) -> (T
 
 /// Allocates an empty tree account of `shape`, owned by account compression (Bubblegum's
 /// `create_tree_config` initializes it); returns its address.
-pub fn allocate_tree_account(chain: &mut Chain, shape: TreeShape) -> Pubkey {
+pub fn allocate_tree_account(chain: &mut impl crate::Cluster, shape: TreeShape) -> Pubkey {
     let tree_keypair = Keypair::new();
     let size = shape.account_size();
     let allocate = anchor_lang::solana_program::system_instruction::create_account(
-        &chain.payer.pubkey(),
+        &chain.payer(),
         &tree_keypair.pubkey(),
         chain.rent_exempt_minimum(size),
         size as u64,
@@ -128,12 +128,12 @@ pub fn leaf_v1(tree: &Tree, nonce: u64, owner: &Pubkey, metadata: &MetadataArgs)
     (asset_id, leaf.hash())
 }
 
-pub fn tree_config(chain: &Chain, tree: &Tree) -> TreeConfig {
+pub fn tree_config(chain: &impl crate::Cluster, tree: &Tree) -> TreeConfig {
     TreeConfig::from_bytes(&chain.account_data(&tree.tree_config).expect("tree config")).expect("TreeConfig")
 }
 
 /// The root of the tree's active changelog entry: the current on-chain root.
-pub fn onchain_root(chain: &Chain, tree: &Tree) -> Node {
+pub fn onchain_root(chain: &impl crate::Cluster, tree: &Tree) -> Node {
     let data = chain.account_data(&tree.merkle_tree).expect("merkle tree account");
     let body = &data[TREE_HEADER_BYTES..];
     let active_index = u64::from_le_bytes(body[8..16].try_into().unwrap()) as usize;

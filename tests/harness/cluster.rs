@@ -15,9 +15,16 @@ pub trait Cluster {
     fn send(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> Result<TxSuccess, TxFailure>;
     fn account_data(&self, key: &Pubkey) -> Option<Vec<u8>>;
     fn rent_exempt_minimum(&self, size: usize) -> u64;
+    fn airdrop(&mut self, to: &Pubkey, lamports: u64);
 
     fn send_ok(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> TxSuccess {
         self.send(instructions, signers).unwrap_or_else(|f| panic!("transaction failed: {:?}\nlogs: {:#?}", f.err, f.logs))
+    }
+
+    /// The cluster's clock (the Clock sysvar's `unix_timestamp`, at offset 32 of its data).
+    fn unix_timestamp(&self) -> i64 {
+        let clock = self.account_data(&anchor_lang::pubkey!("SysvarC1ock11111111111111111111111111111111")).expect("the clock sysvar");
+        i64::from_le_bytes(clock[32..40].try_into().expect("8 bytes"))
     }
 
     /// An Anchor account of ours, decoded (discriminator checked).
@@ -43,6 +50,9 @@ impl Cluster for Chain {
     fn rent_exempt_minimum(&self, size: usize) -> u64 {
         Chain::rent_exempt_minimum(self, size)
     }
+    fn airdrop(&mut self, to: &Pubkey, lamports: u64) {
+        Chain::airdrop(self, to, lamports)
+    }
 }
 
 impl Cluster for TestValidator {
@@ -58,5 +68,8 @@ impl Cluster for TestValidator {
     fn rent_exempt_minimum(&self, size: usize) -> u64 {
         let lamports = self.rpc.call("getMinimumBalanceForRentExemption", serde_json::json!([size])).expect("rent");
         lamports.as_u64().expect("lamports")
+    }
+    fn airdrop(&mut self, to: &Pubkey, lamports: u64) {
+        TestValidator::airdrop(self, to, lamports)
     }
 }

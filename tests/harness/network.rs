@@ -280,8 +280,8 @@ pub fn short_epoch_network_args(epoch_length_secs: u32) -> ix_args::InitializeNe
 }
 
 /// The epoch the chain's clock is in, for a network with `epoch_length_secs`.
-pub fn current_epoch(chain: &crate::Chain, epoch_length_secs: u32) -> u64 {
-    chain.clock().unix_timestamp.max(0) as u64 / epoch_length_secs as u64
+pub fn current_epoch(cluster: &impl Cluster, epoch_length_secs: u32) -> u64 {
+    cluster.unix_timestamp().max(0) as u64 / epoch_length_secs as u64
 }
 
 /// Moves the clock to the first second of the next epoch.

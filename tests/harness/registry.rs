@@ -13,7 +13,7 @@ use crate::bubblegum::{compute_budget, leaf_v1, offchain_tree, Tree, TreeShape};
 use crate::network::{sub_network_epoch_info_address, Outcome};
 use crate::programs::{SPL_ACCOUNT_COMPRESSION_ID, SPL_NOOP_ID};
 use crate::scenario::{dc_config_address, dc_mint_address, maker_address, NetworkKeys};
-use crate::{anchor_ix, event_authority, tokens, Chain, Cluster};
+use crate::{anchor_ix, event_authority, tokens, Cluster};
 
 pub fn device_creator(network: &Pubkey) -> Pubkey {
     Pubkey::find_program_address(&[DEVICE_CREATOR_SEED, network.as_ref()], &device_registry::ID).0
@@ -70,7 +70,7 @@ impl MakerKeys {
     }
 
     /// Allocates a tree account of `shape` and runs `set_maker_tree` (first tree or rotation).
-    pub fn set_tree(&mut self, chain: &mut Chain, net: &NetworkKeys, shape: TreeShape) -> Outcome {
+    pub fn set_tree(&mut self, chain: &mut impl Cluster, net: &NetworkKeys, shape: TreeShape) -> Outcome {
         let merkle_tree = crate::bubblegum::allocate_tree_account(chain, shape);
         let tree_config = TreeConfig::find_pda(&merkle_tree).0;
         let ix = anchor_ix(
@@ -83,7 +83,7 @@ impl MakerKeys {
                 },
             },
             device_registry::accounts::SetMakerTree {
-                payer: chain.payer.pubkey(),
+                payer: chain.payer(),
                 authority: self.authority.pubkey(),
                 network: net.network,
                 maker: self.address,
@@ -133,9 +133,9 @@ impl MakerKeys {
     }
 
     /// The maker issues a device (a fresh device keypair, which signs) to `owner`.
-    pub fn issue_device(&mut self, chain: &mut Chain, net: &NetworkKeys, owner: &Pubkey) -> (IssuedDevice, crate::TxSuccess) {
+    pub fn issue_device(&mut self, chain: &mut impl Cluster, net: &NetworkKeys, owner: &Pubkey) -> (IssuedDevice, crate::TxSuccess) {
         let device = Keypair::new();
-        let ix = self.issue_device_ix(net, chain.payer.pubkey(), device.pubkey(), *owner);
+        let ix = self.issue_device_ix(net, chain.payer(), device.pubkey(), *owner);
         let authority = self.authority.insecure_clone();
         let outcome = chain.send_ok(&[compute_budget(400_000), ix], &[&authority, &device]);
         (self.record_issued(chain, net, device.pubkey(), owner), outcome)
@@ -227,7 +227,7 @@ pub fn set_device_active_ix(net: &NetworkKeys, authority: Pubkey, payer: Pubkey,
 
 /// The owner of `device` onboards it to `sub_network` (no location), paying the fee from its
 /// DC account; returns the outcome.
-pub fn onboard(chain: &mut Chain, net: &NetworkKeys, maker: &MakerKeys, device: &IssuedDevice, owner: &Keypair, sub_network: &Pubkey, epoch_length_secs: u32) -> crate::TxSuccess {
+pub fn onboard(chain: &mut impl Cluster, net: &NetworkKeys, maker: &MakerKeys, device: &IssuedDevice, owner: &Keypair, sub_network: &Pubkey, epoch_length_secs: u32) -> crate::TxSuccess {
     let (cnft, proof) = maker.ownership_proof(chain, net, device);
     let args = OnboardDeviceArgs { device_key: device.device_key, location: 0, elevation: 0, gain: 0, cnft };
     let epoch = crate::network::current_epoch(chain, epoch_length_secs);
