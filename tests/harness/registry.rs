@@ -106,15 +106,17 @@ impl MakerKeys {
         outcome
     }
 
+    /// `issue_device` with the device key as a signer of the transaction (its simplest proof).
     pub fn issue_device_ix(&self, net: &NetworkKeys, payer: Pubkey, device_key: Pubkey, owner: Pubkey) -> Instruction {
         let tree = self.tree.expect("the maker has a tree");
-        anchor_ix(
+        let mut ix = anchor_ix(
             device_registry::ID,
             device_registry::instruction::IssueDevice {},
             device_registry::accounts::IssueDevice {
                 payer,
                 maker_authority: self.authority.pubkey(),
                 device_key,
+                instructions_sysvar: anchor_lang::pubkey!("Sysvar1nstructions1111111111111111111111111"),
                 owner,
                 network: net.network,
                 maker: self.address,
@@ -129,7 +131,9 @@ impl MakerKeys {
                 event_authority: event_authority(&device_registry::ID),
                 program: device_registry::ID,
             },
-        )
+        );
+        ix.accounts.iter_mut().filter(|m| m.pubkey == device_key).for_each(|m| m.is_signer = true);
+        ix
     }
 
     /// The maker issues a device (a fresh device keypair, which signs) to `owner`.
@@ -139,6 +143,26 @@ impl MakerKeys {
         let authority = self.authority.insecure_clone();
         let outcome = chain.send_ok(&[compute_budget(400_000), ix], &[&authority, &device]);
         (self.record_issued(chain, net, device.pubkey(), owner), outcome)
+    }
+
+    /// The maker issues a device that proved its key offline: the device signed
+    /// `network || maker || owner || device_key`, verified by an Ed25519 instruction placed
+    /// before `issue_device` in the same transaction (the device key does not sign it).
+    pub fn issue_device_ed25519_ixs(&self, net: &NetworkKeys, payer: Pubkey, device: &Keypair, signed_owner: &Pubkey, owner: &Pubkey) -> Vec<Instruction> {
+        let message = device_registry::device_proof::issuance_message(&net.network, &self.address, signed_owner, &device.pubkey());
+        let signature = device.sign_message(&message);
+        let verify = solana_ed25519_program::new_ed25519_instruction_with_signature(&message, signature.as_array(), &device.pubkey().to_bytes());
+        let verify = Instruction { program_id: verify.program_id, accounts: vec![], data: verify.data };
+        let mut issue = self.issue_device_ix(net, payer, device.pubkey(), *owner);
+        for meta in &mut issue.accounts {
+            meta.is_signer &= meta.pubkey != device.pubkey();
+        }
+        vec![compute_budget(400_000), verify, issue]
+    }
+
+    /// Marks a burned (retired) device's leaf empty in the off-chain mirror.
+    pub fn record_burned(&mut self, device: &IssuedDevice) {
+        self.leaves[device.nonce as usize] = [0; 32];
     }
 
     /// Mirrors an issued device's leaf (as an indexer would from the `DeviceIssued` event).
@@ -233,4 +257,61 @@ pub fn onboard(chain: &mut impl Cluster, net: &NetworkKeys, maker: &MakerKeys, d
     let epoch = crate::network::current_epoch(chain, epoch_length_secs);
     let ix = onboard_device_ix(net, owner.pubkey(), sub_network, epoch, device.merkle_tree, args, &proof);
     chain.send_ok(&[compute_budget(400_000), ix], &[owner])
+}
+
+pub fn update_device_ix(net: &NetworkKeys, owner: Pubkey, sub_network: &Pubkey, merkle_tree: Pubkey, args: device_registry::instructions::UpdateDeviceArgs, proof: &[[u8; 32]]) -> Instruction {
+    let dc_mint = dc_mint_address(&net.network);
+    let mut ix = anchor_ix(
+        device_registry::ID,
+        device_registry::instruction::UpdateDevice { args: args.clone() },
+        device_registry::accounts::UpdateDevice {
+            owner,
+            network: net.network,
+            device: device_address(&net.network, &args.device_key),
+            sub_network: *sub_network,
+            merkle_tree,
+            dc_config: dc_config_address(&net.network),
+            dc_mint,
+            owner_dc: tokens::ata(&owner, &dc_mint),
+            registry_signer: registry_signer(),
+            compression_program: SPL_ACCOUNT_COMPRESSION_ID,
+            data_credits_program: data_credits::ID,
+            data_credits_event_authority: event_authority(&data_credits::ID),
+            token_program: tokens::TOKEN_2022_ID,
+            event_authority: event_authority(&device_registry::ID),
+            program: device_registry::ID,
+        },
+    );
+    ix.accounts.extend(proof.iter().map(|node| AccountMeta::new_readonly(Pubkey::new_from_array(*node), false)));
+    ix
+}
+
+/// `retire_device` by `owner`; `active_in` names the sub-network (and epoch) of an active device.
+pub fn retire_device_ix(net: &NetworkKeys, owner: Pubkey, device: &IssuedDevice, active_in: Option<(Pubkey, u64)>, cnft: emissions::cnft::CnftLeaf, proof: &[[u8; 32]]) -> Instruction {
+    let args = device_registry::instructions::RetireDeviceArgs { device_key: device.device_key, cnft };
+    let mut ix = anchor_ix(
+        device_registry::ID,
+        device_registry::instruction::RetireDevice { args },
+        device_registry::accounts::RetireDevice {
+            owner,
+            leaf_delegate: cnft.delegate,
+            network: net.network,
+            device: device_address(&net.network, &device.device_key),
+            tree_config: TreeConfig::find_pda(&device.merkle_tree).0,
+            merkle_tree: device.merkle_tree,
+            log_wrapper: SPL_NOOP_ID,
+            compression_program: SPL_ACCOUNT_COMPRESSION_ID,
+            bubblegum_program: crate::programs::BUBBLEGUM_ID,
+            sub_network: active_in.map(|(sub, _)| sub),
+            sub_network_epoch_info: active_in.map(|(sub, epoch)| sub_network_epoch_info_address(&sub, epoch)),
+            registry_signer: registry_signer(),
+            emissions_program: emissions::ID,
+            emissions_event_authority: event_authority(&emissions::ID),
+            system_program: anchor_lang::system_program::ID,
+            event_authority: event_authority(&device_registry::ID),
+            program: device_registry::ID,
+        },
+    );
+    ix.accounts.extend(proof.iter().map(|node| AccountMeta::new_readonly(Pubkey::new_from_array(*node), false)));
+    ix
 }

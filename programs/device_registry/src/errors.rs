@@ -34,6 +34,10 @@ pub enum DeviceRegistryError {
     NotActiveDeviceAuthority,
     #[msg("The DC account holds less than the fee")]
     InsufficientDataCredits,
+    #[msg("The device key neither signed the transaction nor an Ed25519 proof of (network, maker, owner, device key)")]
+    DeviceKeyNotProven,
+    #[msg("Nothing to update")]
+    NothingToUpdate,
     #[msg("Arithmetic overflow")]
     ArithmeticOverflow,
 }

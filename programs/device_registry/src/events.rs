@@ -53,3 +53,19 @@ pub struct DeviceActivityChanged {
     pub sub_network: Pubkey,
     pub active: bool,
 }
+
+#[event]
+pub struct DeviceUpdated {
+    pub device: Pubkey,
+    pub location: u64,
+    pub elevation: i16,
+    pub gain: u8,
+    pub fee_dc: u64,
+}
+
+#[event]
+pub struct DeviceRetired {
+    pub device: Pubkey,
+    pub asset_id: Pubkey,
+    pub owner: Pubkey,
+}

@@ -5,6 +5,7 @@ use anchor_lang::prelude::*;
 #[cfg(target_os = "solana")]
 use solana_compiler_builtins as _;
 
+pub mod device_proof;
 pub mod errors;
 pub mod events;
 pub mod instructions;
@@ -41,6 +42,14 @@ pub mod device_registry {
 
     pub fn onboard_device<'info>(ctx: Context<'info, OnboardDevice<'info>>, args: OnboardDeviceArgs) -> Result<()> {
         instructions::onboard_device::handler(ctx, args)
+    }
+
+    pub fn update_device<'info>(ctx: Context<'info, UpdateDevice<'info>>, args: UpdateDeviceArgs) -> Result<()> {
+        instructions::update_device::handler(ctx, args)
+    }
+
+    pub fn retire_device<'info>(ctx: Context<'info, RetireDevice<'info>>, args: RetireDeviceArgs) -> Result<()> {
+        instructions::retire_device::handler(ctx, args)
     }
 
     pub fn set_device_active(ctx: Context<SetDeviceActive>, device_key: Pubkey, active: bool) -> Result<()> {

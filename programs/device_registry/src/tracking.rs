@@ -38,3 +38,41 @@ pub fn track_device_change(accounts: DeviceCountAccounts, epoch: u64, delta: i8)
         delta,
     )
 }
+
+/// The accounts a fee burn passes on to `data_credits::burn_without_tracking`.
+pub struct FeeAccounts<'a, 'info> {
+    pub registry_signer: &'a AccountInfo<'info>,
+    pub registry_signer_bump: u8,
+    pub owner: &'a AccountInfo<'info>,
+    pub dc_config: &'a AccountInfo<'info>,
+    pub dc_mint: &'a AccountInfo<'info>,
+    pub owner_dc: &'a AccountInfo<'info>,
+    pub token_program: &'a AccountInfo<'info>,
+    pub data_credits_event_authority: &'a AccountInfo<'info>,
+    pub data_credits_program: &'a AccountInfo<'info>,
+}
+
+/// Burns `fee` DC from the owner's account as a fee (nothing when the fee is zero).
+pub fn burn_fee(accounts: FeeAccounts, fee: u64) -> Result<()> {
+    if fee == 0 {
+        return Ok(());
+    }
+    let seeds: &[&[&[u8]]] = &[&[REGISTRY_SIGNER_SEED, &[accounts.registry_signer_bump]]];
+    data_credits::cpi::burn_without_tracking(
+        CpiContext::new_with_signer(
+            accounts.data_credits_program.key(),
+            data_credits::cpi::accounts::BurnWithoutTracking {
+                registry_signer: accounts.registry_signer.clone(),
+                owner: accounts.owner.clone(),
+                config: accounts.dc_config.clone(),
+                dc_mint: accounts.dc_mint.clone(),
+                owner_dc: accounts.owner_dc.clone(),
+                token_program: accounts.token_program.clone(),
+                event_authority: accounts.data_credits_event_authority.clone(),
+                program: accounts.data_credits_program.clone(),
+            },
+            seeds,
+        ),
+        fee,
+    )
+}

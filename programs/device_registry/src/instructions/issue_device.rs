@@ -3,6 +3,7 @@ use emissions::state::{Network, BUBBLEGUM_PROGRAM_ID, SPL_ACCOUNT_COMPRESSION_ID
 use mpl_bubblegum::instructions::MintV1CpiBuilder;
 use mpl_bubblegum::types::{Creator, MetadataArgs, TokenProgramVersion, TokenStandard};
 
+use crate::device_proof;
 use crate::errors::DeviceRegistryError;
 use crate::events::DeviceIssued;
 use crate::instructions::set_maker_tree::SPL_NOOP_ID;
@@ -19,8 +20,12 @@ pub struct IssueDevice<'info> {
     pub payer: Signer<'info>,
     /// The maker vouches for the device...
     pub maker_authority: Signer<'info>,
-    /// ...and the device proves it holds its key by signing.
-    pub device_key: Signer<'info>,
+    /// CHECK: ...and the device proves it holds this key: it signs the transaction, or an
+    /// Ed25519 instruction of the transaction verified its signature (`device_proof`).
+    pub device_key: UncheckedAccount<'info>,
+    /// CHECK: the instructions sysvar (address checked), read for the Ed25519 proof.
+    #[account(address = solana_instructions_sysvar::ID)]
+    pub instructions_sysvar: UncheckedAccount<'info>,
     /// CHECK: the wallet that receives the device cNFT; any address.
     pub owner: UncheckedAccount<'info>,
     pub network: Box<Account<'info, Network>>,
@@ -93,6 +98,17 @@ pub fn device_metadata(maker: &Maker, device_key: &Pubkey, creator: Pubkey) -> M
 /// An approved maker issues a device identity: a cNFT minted by Bubblegum `mint_v1` to the
 /// owner's wallet, and the device's record (asset id; onboarding data later).
 pub fn handler(ctx: Context<IssueDevice>) -> Result<()> {
+    let device_key = ctx.accounts.device_key.key();
+    let proven = ctx.accounts.device_key.is_signer || {
+        let message = device_proof::issuance_message(
+            &ctx.accounts.network.key(),
+            &ctx.accounts.maker.key(),
+            ctx.accounts.owner.key,
+            &device_key,
+        );
+        device_proof::ed25519_proves(&ctx.accounts.instructions_sysvar, &device_key, &message)
+    };
+    require!(proven, DeviceRegistryError::DeviceKeyNotProven);
     let leaf_index = {
         let data = ctx.accounts.tree_config.try_borrow_data()?;
         let bytes = data
@@ -102,7 +118,6 @@ pub fn handler(ctx: Context<IssueDevice>) -> Result<()> {
     };
     let merkle_tree = ctx.accounts.merkle_tree.key();
     let asset_id = emissions::cnft::asset_id(&merkle_tree, leaf_index);
-    let device_key = ctx.accounts.device_key.key();
     let creator = ctx.accounts.device_creator.to_account_info();
     let metadata = device_metadata(&ctx.accounts.maker, &device_key, creator.key());
 

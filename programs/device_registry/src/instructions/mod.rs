@@ -5,13 +5,17 @@
 pub mod create_maker;
 pub mod issue_device;
 pub mod onboard_device;
+pub mod retire_device;
 pub mod set_device_active;
 pub mod set_maker_approval;
 pub mod set_maker_tree;
+pub mod update_device;
 
 pub use create_maker::*;
 pub use issue_device::*;
 pub use onboard_device::*;
+pub use retire_device::*;
 pub use set_device_active::*;
 pub use set_maker_approval::*;
 pub use set_maker_tree::*;
+pub use update_device::*;

@@ -9,7 +9,7 @@ use emissions::state::{Network, SubNetwork, SPL_ACCOUNT_COMPRESSION_ID};
 use crate::errors::DeviceRegistryError;
 use crate::events::DeviceOnboarded;
 use crate::state::*;
-use crate::tracking::{self, DeviceCountAccounts};
+use crate::tracking::{self, DeviceCountAccounts, FeeAccounts};
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
 pub struct OnboardDeviceArgs {
@@ -86,26 +86,20 @@ pub fn handler<'info>(ctx: Context<'info, OnboardDevice<'info>>, args: OnboardDe
     let location_fee = if args.location == 0 { 0 } else { sub.location_fee_dc };
     let fee = sub.onboarding_fee_dc.checked_add(location_fee).ok_or(DeviceRegistryError::ArithmeticOverflow)?;
     require!(ctx.accounts.owner_dc.amount >= fee, DeviceRegistryError::InsufficientDataCredits);
-    let signer_seeds: &[&[&[u8]]] = &[&[REGISTRY_SIGNER_SEED, &[ctx.bumps.registry_signer]]];
-    if fee > 0 {
-        data_credits::cpi::burn_without_tracking(
-            CpiContext::new_with_signer(
-                ctx.accounts.data_credits_program.key(),
-                data_credits::cpi::accounts::BurnWithoutTracking {
-                    registry_signer: ctx.accounts.registry_signer.to_account_info(),
-                    owner: ctx.accounts.owner.to_account_info(),
-                    config: ctx.accounts.dc_config.to_account_info(),
-                    dc_mint: ctx.accounts.dc_mint.to_account_info(),
-                    owner_dc: ctx.accounts.owner_dc.to_account_info(),
-                    token_program: ctx.accounts.token_program.to_account_info(),
-                    event_authority: ctx.accounts.data_credits_event_authority.to_account_info(),
-                    program: ctx.accounts.data_credits_program.to_account_info(),
-                },
-                signer_seeds,
-            ),
-            fee,
-        )?;
-    }
+    tracking::burn_fee(
+        FeeAccounts {
+            registry_signer: &ctx.accounts.registry_signer.to_account_info(),
+            registry_signer_bump: ctx.bumps.registry_signer,
+            owner: &ctx.accounts.owner.to_account_info(),
+            dc_config: &ctx.accounts.dc_config.to_account_info(),
+            dc_mint: &ctx.accounts.dc_mint.to_account_info(),
+            owner_dc: &ctx.accounts.owner_dc.to_account_info(),
+            token_program: &ctx.accounts.token_program.to_account_info(),
+            data_credits_event_authority: &ctx.accounts.data_credits_event_authority.to_account_info(),
+            data_credits_program: &ctx.accounts.data_credits_program.to_account_info(),
+        },
+        fee,
+    )?;
     let epoch = ctx.accounts.network.current_epoch()?;
     tracking::track_device_change(
         DeviceCountAccounts {
