@@ -15,6 +15,11 @@ pub fn burn_tracker() -> Pubkey {
 /// `mint_data_credits`: `owner` burns network tokens from its associated account; DC goes to
 /// `recipient`'s associated DC account (which must exist).
 pub fn mint_data_credits_ix(net: &NetworkKeys, owner: Pubkey, recipient: Pubkey, args: MintDataCreditsArgs) -> Instruction {
+    mint_data_credits_priced_ix(net, owner, recipient, args, None)
+}
+
+/// `mint_data_credits` with an optional Pyth price update account.
+pub fn mint_data_credits_priced_ix(net: &NetworkKeys, owner: Pubkey, recipient: Pubkey, args: MintDataCreditsArgs, price_update: Option<Pubkey>) -> Instruction {
     let dc_mint = dc_mint_address(&net.network);
     anchor_ix(
         data_credits::ID,
@@ -27,6 +32,7 @@ pub fn mint_data_credits_ix(net: &NetworkKeys, owner: Pubkey, recipient: Pubkey,
             owner_tokens: tokens::ata(&owner, &net.token_mint),
             dc_mint,
             recipient_dc: tokens::ata(&recipient, &dc_mint),
+            price_update,
             token_program: tokens::TOKEN_2022_ID,
             event_authority: event_authority(&data_credits::ID),
             program: data_credits::ID,
@@ -72,4 +78,127 @@ pub fn buy_dc(cluster: &mut impl crate::Cluster, net: &NetworkKeys, customer: &s
     tokens::create_ata(cluster, &customer.pubkey(), &dc_mint_address(&net.network));
     let ix = mint_data_credits_ix(net, customer.pubkey(), customer.pubkey(), MintDataCreditsArgs { token_amount: None, dc_amount: Some(dc) });
     cluster.send_ok(&[ix], &[customer])
+}
+
+pub fn escrow_address(sub_network: &Pubkey, router_key: &str) -> Pubkey {
+    Pubkey::find_program_address(
+        &[data_credits::state::DC_ESCROW_SEED, sub_network.as_ref(), &civnet_common::seeds::name_seed(router_key)],
+        &data_credits::ID,
+    )
+    .0
+}
+
+pub fn delegate_ix(net: &NetworkKeys, owner: Pubkey, sub_network: &Pubkey, router_key: &str, amount: u64) -> Instruction {
+    let dc_mint = dc_mint_address(&net.network);
+    let escrow = escrow_address(sub_network, router_key);
+    anchor_ix(
+        data_credits::ID,
+        data_credits::instruction::DelegateDataCredits { router_key: router_key.to_string(), amount },
+        data_credits::accounts::DelegateDataCredits {
+            owner,
+            config: dc_config_address(&net.network),
+            sub_network: *sub_network,
+            escrow,
+            escrow_dc: tokens::ata(&escrow, &dc_mint),
+            dc_mint,
+            owner_dc: tokens::ata(&owner, &dc_mint),
+            token_program: tokens::TOKEN_2022_ID,
+            associated_token_program: anchor_lang::pubkey!("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL"),
+            system_program: anchor_lang::system_program::ID,
+            event_authority: event_authority(&data_credits::ID),
+            program: data_credits::ID,
+        },
+    )
+}
+
+/// `burn_delegated_data_credits` signed by `authority` (the sub-network's DC burn authority
+/// when legitimate), paid by `payer`.
+#[allow(clippy::too_many_arguments)]
+pub fn burn_delegated_ix(net: &NetworkKeys, authority: Pubkey, payer: Pubkey, sub_network: &Pubkey, router_key: &str, epoch: u64, amount: u64, sequence: u64) -> Instruction {
+    let dc_mint = dc_mint_address(&net.network);
+    let escrow = escrow_address(sub_network, router_key);
+    anchor_ix(
+        data_credits::ID,
+        data_credits::instruction::BurnDelegatedDataCredits { amount, sequence },
+        data_credits::accounts::BurnDelegatedDataCredits {
+            dc_burn_authority: authority,
+            payer,
+            config: dc_config_address(&net.network),
+            network: net.network,
+            sub_network: *sub_network,
+            escrow,
+            escrow_dc: tokens::ata(&escrow, &dc_mint),
+            dc_mint,
+            sub_network_epoch_info: sub_network_epoch_info_address(sub_network, epoch),
+            burn_tracker: burn_tracker(),
+            emissions_event_authority: event_authority(&emissions::ID),
+            emissions_program: emissions::ID,
+            token_program: tokens::TOKEN_2022_ID,
+            system_program: anchor_lang::system_program::ID,
+            event_authority: event_authority(&data_credits::ID),
+            program: data_credits::ID,
+        },
+    )
+}
+
+pub fn update_config_ix(net: &NetworkKeys, authority: Pubkey, args: data_credits::instructions::UpdateConfigArgs) -> Instruction {
+    anchor_ix(
+        data_credits::ID,
+        data_credits::instruction::UpdateConfig { args },
+        data_credits::accounts::UpdateConfig {
+            authority,
+            config: dc_config_address(&net.network),
+            event_authority: event_authority(&data_credits::ID),
+            program: data_credits::ID,
+        },
+    )
+}
+
+/// A Pyth pull-oracle price update as the receiver program stores it.
+pub struct PythPrice {
+    pub feed_id: [u8; 32],
+    pub price: i64,
+    pub conf: u64,
+    pub exponent: i32,
+    pub publish_time: i64,
+    pub fully_verified: bool,
+}
+
+/// Writes a real `PriceUpdateV2` account (Anchor discriminator + borsh, owned by the Pyth
+/// receiver program unless `owner` says otherwise) at a new address; reading it needs no
+/// Pyth program.
+pub fn write_price_update(chain: &mut crate::Chain, price: &PythPrice, owner: Option<Pubkey>) -> Pubkey {
+    use pyth_solana_receiver_sdk::price_update::{PriceFeedMessage, PriceUpdateV2, VerificationLevel};
+    let update = PriceUpdateV2 {
+        write_authority: Pubkey::new_unique(),
+        verification_level: if price.fully_verified { VerificationLevel::Full } else { VerificationLevel::Partial { num_signatures: 5 } },
+        price_message: PriceFeedMessage {
+            feed_id: price.feed_id,
+            price: price.price,
+            conf: price.conf,
+            exponent: price.exponent,
+            publish_time: price.publish_time,
+            prev_publish_time: price.publish_time - 1,
+            ema_price: price.price,
+            ema_conf: price.conf,
+        },
+        posted_slot: 1,
+    };
+    let mut data = Vec::new();
+    anchor_lang::AccountSerialize::try_serialize(&update, &mut data).expect("serialize PriceUpdateV2");
+    let address = Pubkey::new_unique();
+    let account = solana_account::Account {
+        lamports: chain.rent_exempt_minimum(data.len()),
+        data,
+        owner: owner.unwrap_or(pyth_solana_receiver_sdk::ID),
+        executable: false,
+        rent_epoch: 0,
+    };
+    chain.svm.set_account(address, account).expect("set price account");
+    address
+}
+
+/// `mint_data_credits` priced by the Pyth update at `price_update`.
+pub fn mint_with_pyth_ix(net: &NetworkKeys, owner: Pubkey, price_update: Pubkey, args: MintDataCreditsArgs) -> Instruction {
+    mint_data_credits_priced_ix(net, owner, owner, args, Some(price_update))
 }

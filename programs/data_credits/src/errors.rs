@@ -20,8 +20,16 @@ pub enum DataCreditsError {
     ArithmeticOverflow,
     #[msg("Minting would exceed the DC circuit breaker for this epoch")]
     MintCapExceeded,
-    #[msg("Pyth pricing is not available in this build yet; configure a fixed price")]
-    PythPricingUnavailable,
+    #[msg("This network prices DC with a Pyth feed; pass its price update account")]
+    PriceUpdateRequired,
+    #[msg("The payer holds fewer network tokens than the DC cost")]
+    InsufficientTokens,
+    #[msg("The burn's sequence number is not above the escrow's last one (replay or out of order)")]
+    StaleSequence,
+    #[msg("The escrow holds less DC than the burn")]
+    EscrowBalanceTooLow,
+    #[msg("Router keys are 1 to 64 bytes")]
+    InvalidRouterKey,
     #[msg("The price update account is not owned by the Pyth receiver program")]
     WrongPriceAccountOwner,
     #[msg("The price update is for another feed")]
@@ -32,8 +40,6 @@ pub enum DataCreditsError {
     StalePrice,
     #[msg("The price minus twice its confidence interval is not positive")]
     PriceTooUncertain,
-    #[msg("The price account could not be decoded")]
-    InvalidPriceAccount,
     #[msg("The sub-network belongs to another network")]
     WrongNetwork,
     #[msg("Only device_registry's signer PDA may burn DC without tracking")]

@@ -38,3 +38,29 @@ pub struct DataCreditsFeeBurned {
     pub owner: Pubkey,
     pub amount: u64,
 }
+
+#[event]
+pub struct DataCreditsConfigUpdated {
+    pub config: Pubkey,
+    pub price_oracle: crate::state::PriceOracle,
+    pub max_dc_minted_per_epoch: u64,
+    pub authority: Pubkey,
+}
+
+#[event]
+pub struct DataCreditsDelegated {
+    pub sub_network: Pubkey,
+    pub escrow: Pubkey,
+    pub router_key: String,
+    pub owner: Pubkey,
+    pub amount: u64,
+}
+
+#[event]
+pub struct DelegatedDataCreditsBurned {
+    pub sub_network: Pubkey,
+    pub escrow: Pubkey,
+    pub amount: u64,
+    pub sequence: u64,
+    pub epoch: u64,
+}

@@ -22,6 +22,18 @@ pub mod data_credits {
         instructions::initialize::handler(ctx, args)
     }
 
+    pub fn update_config(ctx: Context<UpdateConfig>, args: UpdateConfigArgs) -> Result<()> {
+        instructions::update_config::handler(ctx, args)
+    }
+
+    pub fn delegate_data_credits(ctx: Context<DelegateDataCredits>, router_key: String, amount: u64) -> Result<()> {
+        instructions::delegate_data_credits::handler(ctx, router_key, amount)
+    }
+
+    pub fn burn_delegated_data_credits(ctx: Context<BurnDelegatedDataCredits>, amount: u64, sequence: u64) -> Result<()> {
+        instructions::burn_delegated_data_credits::handler(ctx, amount, sequence)
+    }
+
     pub fn mint_data_credits(ctx: Context<MintDataCredits>, args: MintDataCreditsArgs) -> Result<()> {
         instructions::mint_data_credits::handler(ctx, args)
     }

@@ -6,6 +6,10 @@ pub const DC_CONFIG_SEED: &[u8] = b"dc_config";
 pub const DC_MINT_SEED: &[u8] = b"dc_mint";
 pub use civnet_common::dc::DC_PER_USD;
 pub use civnet_common::seeds::DC_BURN_TRACKER as DC_BURN_TRACKER_SEED;
+/// `[DC_ESCROW_SEED, sub_network, sha256(router_key)]`: DC delegated to a router of a
+/// sub-network; its associated DC account holds the credits.
+pub const DC_ESCROW_SEED: &[u8] = b"dc_escrow";
+pub const MAX_ROUTER_KEY_LEN: usize = 64;
 /// Default staleness limit of an oracle price: 10 minutes.
 pub const DEFAULT_MAX_PRICE_AGE_SECS: u32 = 600;
 
@@ -39,4 +43,20 @@ pub struct DataCreditsConfig {
     pub total_tokens_burned: u64,
     pub bump: u8,
     pub dc_mint_bump: u8,
+}
+
+/// DC delegated to one router of one sub-network. PDA `[DC_ESCROW_SEED, sub_network,
+/// sha256(router_key)]`; the DC sits in this PDA's associated DC account.
+#[account]
+#[derive(InitSpace)]
+pub struct DelegatedEscrow {
+    pub sub_network: Pubkey,
+    #[max_len(MAX_ROUTER_KEY_LEN)]
+    pub router_key: String,
+    /// The highest burn sequence number accepted; a burn must carry a greater one, so a
+    /// retried burn can never burn twice.
+    pub last_sequence: u64,
+    pub total_delegated: u64,
+    pub total_burned: u64,
+    pub bump: u8,
 }

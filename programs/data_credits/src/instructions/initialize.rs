@@ -43,12 +43,7 @@ pub struct Initialize<'info> {
 }
 
 pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
-    match args.price_oracle {
-        PriceOracle::Fixed { usd_per_token_e8 } => require!(usd_per_token_e8 > 0, DataCreditsError::ZeroPrice),
-        PriceOracle::Pyth { max_age_secs, .. } => {
-            require!((1..=3_600).contains(&max_age_secs), DataCreditsError::InvalidMaxPriceAge)
-        }
-    }
+    crate::instructions::update_config::validate_price_oracle(&args.price_oracle)?;
     require!(args.max_dc_minted_per_epoch > 0, DataCreditsError::ZeroMintCap);
 
     create_dc_mint(&ctx)?;

@@ -2,6 +2,7 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Burn, Mint, MintTo, TokenAccount, TokenInterface};
 use civnet_common::dc;
 use emissions::state::Network;
+use pyth_solana_receiver_sdk::price_update::{PriceUpdateV2, VerificationLevel};
 
 use crate::errors::DataCreditsError;
 use crate::events::DataCreditsMinted;
@@ -32,7 +33,26 @@ pub struct MintDataCredits<'info> {
     /// Any DC account: customers may buy DC for someone else.
     #[account(mut, token::mint = dc_mint, token::token_program = token_program)]
     pub recipient_dc: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// The Pyth pull-oracle price update (owner checked: the Pyth receiver program), for
+    /// networks priced by a feed; omitted for a fixed price.
+    pub price_update: Option<Box<Account<'info, PriceUpdateV2>>>,
     pub token_program: Interface<'info, TokenInterface>,
+}
+
+/// The DC price from a Pyth update: fully verified, of the configured feed, at most
+/// `max_age_secs` old, and lowered by twice its confidence interval so a customer never gets
+/// DC at an inflated price: `(price - 2 * conf) * 10^exponent` USD per token.
+/// Returns (mantissa, exponent, confidence).
+fn pyth_price(update: &PriceUpdateV2, feed_id: &[u8; 32], max_age_secs: u32) -> Result<(u64, i32, u64)> {
+    require!(update.verification_level == VerificationLevel::Full, DataCreditsError::PriceNotFullyVerified);
+    let message = &update.price_message;
+    require!(message.feed_id == *feed_id, DataCreditsError::WrongPriceFeed);
+    let now = Clock::get()?.unix_timestamp;
+    require!(message.publish_time.saturating_add(max_age_secs as i64) >= now, DataCreditsError::StalePrice);
+    let lowered = message.price as i128 - 2 * message.conf as i128;
+    require!(lowered > 0, DataCreditsError::PriceTooUncertain);
+    let mantissa = u64::try_from(lowered).map_err(|_| DataCreditsError::ArithmeticOverflow)?;
+    Ok((mantissa, message.exponent, message.conf))
 }
 
 /// Burns the owner's network tokens and mints DC at the configured price (formulas and
@@ -40,7 +60,10 @@ pub struct MintDataCredits<'info> {
 pub fn handler(ctx: Context<MintDataCredits>, args: MintDataCreditsArgs) -> Result<()> {
     let (mantissa, exponent, confidence) = match ctx.accounts.config.price_oracle {
         PriceOracle::Fixed { usd_per_token_e8 } => (usd_per_token_e8, -8, 0),
-        PriceOracle::Pyth { .. } => return err!(DataCreditsError::PythPricingUnavailable),
+        PriceOracle::Pyth { feed_id, max_age_secs } => {
+            let update = ctx.accounts.price_update.as_ref().ok_or(DataCreditsError::PriceUpdateRequired)?;
+            pyth_price(update, &feed_id, max_age_secs)?
+        }
     };
     let decimals = ctx.accounts.network_mint.decimals;
     let (tokens, dc_amount) = match (args.token_amount, args.dc_amount) {
@@ -57,6 +80,7 @@ pub fn handler(ctx: Context<MintDataCredits>, args: MintDataCreditsArgs) -> Resu
         _ => return err!(DataCreditsError::AmountChoice),
     };
     require!(dc_amount > 0, DataCreditsError::AmountTooSmall);
+    require!(ctx.accounts.owner_tokens.amount >= tokens, DataCreditsError::InsufficientTokens);
 
     // Circuit breaker: DC minted in the network's current epoch stays under the cap.
     let epoch = ctx.accounts.network.current_epoch()?;

@@ -3,11 +3,17 @@
 #![allow(ambiguous_glob_reexports)]
 
 pub mod burn_data_credits;
+pub mod burn_delegated_data_credits;
 pub mod burn_without_tracking;
+pub mod delegate_data_credits;
 pub mod initialize;
 pub mod mint_data_credits;
+pub mod update_config;
 
 pub use burn_data_credits::*;
+pub use burn_delegated_data_credits::*;
 pub use burn_without_tracking::*;
+pub use delegate_data_credits::*;
 pub use initialize::*;
 pub use mint_data_credits::*;
+pub use update_config::*;
