@@ -1,0 +1,155 @@
+//! Every data_credits instruction refuses what it must refuse, each with its named error,
+//! and no token or DC moves when it does.
+use civnet_harness::dc::{self, PythPrice};
+use civnet_harness::network as net;
+use civnet_harness::scenario::{self, dc_config_address, dc_mint_address, NetworkKeys};
+use civnet_harness::{anchor_ix, event_authority, tokens, Chain, Keypair, Pubkey, Signer};
+use data_credits::errors::DataCreditsError;
+use data_credits::instructions::{MintDataCreditsArgs, UpdateConfigArgs};
+use data_credits::state::{DataCreditsConfig, PriceOracle};
+
+const EPOCH: u32 = 60;
+const FEED: [u8; 32] = [0xab; 32];
+
+fn setup(oracle: PriceOracle) -> (Chain, NetworkKeys, Keypair) {
+    let mut chain = Chain::new();
+    chain.warp_seconds(5 * EPOCH as i64 + 7);
+    let customer = chain.funded_keypair(5);
+    let net = scenario::initialize_network_with_genesis(&mut chain, net::short_epoch_network_args(EPOCH), &[(customer.pubkey(), 1_000_000_000)]);
+    let args = data_credits::instructions::InitializeArgs { price_oracle: oracle, max_dc_minted_per_epoch: 1_000_000_000 };
+    scenario::initialize_data_credits(&mut chain, &net, &net.authority, args).expect("data credits");
+    tokens::create_ata(&mut chain, &customer.pubkey(), &dc_mint_address(&net.network));
+    (chain, net, customer)
+}
+
+fn balances(chain: &Chain, net: &NetworkKeys, who: &Pubkey) -> (u64, u64) {
+    (tokens::balance(chain, &tokens::ata(who, &net.token_mint)), tokens::balance(chain, &tokens::ata(who, &dc_mint_address(&net.network))))
+}
+
+fn pyth() -> PriceOracle {
+    PriceOracle::Pyth { feed_id: FEED, max_age_secs: 600 }
+}
+
+fn fresh_price(chain: &Chain) -> PythPrice {
+    PythPrice { feed_id: FEED, price: 150_000_000, conf: 1_000_000, exponent: -8, publish_time: chain.clock().unix_timestamp - 10, fully_verified: true }
+}
+
+const ONE_TOKEN: MintDataCreditsArgs = MintDataCreditsArgs { token_amount: Some(1_000_000), dc_amount: None };
+
+#[test]
+fn a_pyth_price_is_lowered_by_twice_its_confidence() {
+    let (mut chain, net, customer) = setup(pyth());
+    let price = fresh_price(&chain);
+    let update = dc::write_price_update(&mut chain, &price, None);
+    chain.send_ok(&[dc::mint_with_pyth_ix(&net, customer.pubkey(), update, ONE_TOKEN)], &[&customer]);
+    // ($1.50 - 2 * $0.01) per token = 148,000 DC.
+    assert_eq!(balances(&chain, &net, &customer.pubkey()), (999_000_000, 148_000));
+}
+
+#[test]
+fn bad_pyth_prices_are_rejected() {
+    let (mut chain, net, customer) = setup(pyth());
+    let good = fresh_price(&chain);
+    let cases = [
+        (PythPrice { publish_time: good.publish_time - 600, ..fresh_price(&chain) }, DataCreditsError::StalePrice),
+        (PythPrice { feed_id: [1; 32], ..fresh_price(&chain) }, DataCreditsError::WrongPriceFeed),
+        (PythPrice { conf: 75_000_000, ..fresh_price(&chain) }, DataCreditsError::PriceTooUncertain),
+        (PythPrice { price: -5, conf: 0, ..fresh_price(&chain) }, DataCreditsError::PriceTooUncertain),
+        (PythPrice { fully_verified: false, ..fresh_price(&chain) }, DataCreditsError::PriceNotFullyVerified),
+    ];
+    for (price, error) in cases {
+        let update = dc::write_price_update(&mut chain, &price, None);
+        chain.send_err(&[dc::mint_with_pyth_ix(&net, customer.pubkey(), update, ONE_TOKEN)], &[&customer]).assert_anchor_error(error);
+    }
+    // A price account not written by the Pyth receiver.
+    let forged = dc::write_price_update(&mut chain, &good, Some(Keypair::new().pubkey()));
+    chain
+        .send_err(&[dc::mint_with_pyth_ix(&net, customer.pubkey(), forged, ONE_TOKEN)], &[&customer])
+        .assert_anchor_error(anchor_lang::error::ErrorCode::AccountOwnedByWrongProgram);
+    // No price at all.
+    chain
+        .send_err(&[dc::mint_data_credits_ix(&net, customer.pubkey(), customer.pubkey(), ONE_TOKEN)], &[&customer])
+        .assert_anchor_error(DataCreditsError::PriceUpdateRequired);
+    assert_eq!(balances(&chain, &net, &customer.pubkey()), (1_000_000_000, 0));
+}
+
+#[test]
+fn amounts_must_be_exactly_one_positive_affordable_choice() {
+    let (mut chain, net, customer) = setup(PriceOracle::Fixed { usd_per_token_e8: 150_000_000 });
+    let cases = [
+        (MintDataCreditsArgs { token_amount: Some(1), dc_amount: Some(1) }, DataCreditsError::AmountChoice),
+        (MintDataCreditsArgs { token_amount: None, dc_amount: None }, DataCreditsError::AmountChoice),
+        (MintDataCreditsArgs { token_amount: Some(0), dc_amount: None }, DataCreditsError::ZeroAmount),
+        (MintDataCreditsArgs { token_amount: Some(6), dc_amount: None }, DataCreditsError::AmountTooSmall),
+        (MintDataCreditsArgs { token_amount: None, dc_amount: Some(u64::MAX) }, DataCreditsError::ArithmeticOverflow),
+        (MintDataCreditsArgs { token_amount: Some(u64::MAX), dc_amount: None }, DataCreditsError::InsufficientTokens),
+        (MintDataCreditsArgs { token_amount: None, dc_amount: Some(150_000_001) }, DataCreditsError::InsufficientTokens),
+    ];
+    for (args, error) in cases {
+        let ix = dc::mint_data_credits_ix(&net, customer.pubkey(), customer.pubkey(), args);
+        chain.send_err(&[ix], &[&customer]).assert_anchor_error(error);
+    }
+    assert_eq!(balances(&chain, &net, &customer.pubkey()), (1_000_000_000, 0));
+}
+
+#[test]
+fn the_circuit_breaker_caps_dc_per_epoch_and_only_the_authority_moves_it() {
+    let (mut chain, net, customer) = setup(PriceOracle::Fixed { usd_per_token_e8: 150_000_000 });
+    let stranger = Keypair::new();
+    let args = UpdateConfigArgs { max_dc_minted_per_epoch: Some(200_000), ..Default::default() };
+    chain.send_err(&[dc::update_config_ix(&net, stranger.pubkey(), args.clone())], &[&stranger]).assert_anchor_error(anchor_lang::error::ErrorCode::ConstraintHasOne);
+    chain.send_ok(&[dc::update_config_ix(&net, net.authority.pubkey(), args)], &[&net.authority]);
+    let bad = UpdateConfigArgs { price_oracle: Some(PriceOracle::Fixed { usd_per_token_e8: 0 }), ..Default::default() };
+    chain.send_err(&[dc::update_config_ix(&net, net.authority.pubkey(), bad)], &[&net.authority]).assert_anchor_error(DataCreditsError::ZeroPrice);
+
+    chain.send_ok(&[dc::mint_data_credits_ix(&net, customer.pubkey(), customer.pubkey(), ONE_TOKEN)], &[&customer]);
+    chain
+        .send_err(&[dc::mint_data_credits_ix(&net, customer.pubkey(), customer.pubkey(), ONE_TOKEN)], &[&customer])
+        .assert_anchor_error(DataCreditsError::MintCapExceeded);
+    // A new epoch opens a new window.
+    net::warp_to_next_epoch(&mut chain, EPOCH);
+    chain.send_ok(&[dc::mint_data_credits_ix(&net, customer.pubkey(), customer.pubkey(), ONE_TOKEN)], &[&customer]);
+    let config: DataCreditsConfig = chain.anchor_account(&dc_config_address(&net.network));
+    assert_eq!((config.minted_this_epoch, config.total_dc_minted), (150_000, 300_000));
+}
+
+#[test]
+fn burn_without_tracking_is_only_for_device_registry() {
+    let (mut chain, net, customer) = setup(PriceOracle::Fixed { usd_per_token_e8: 150_000_000 });
+    chain.send_ok(&[dc::mint_data_credits_ix(&net, customer.pubkey(), customer.pubkey(), ONE_TOKEN)], &[&customer]);
+    let dc_mint = dc_mint_address(&net.network);
+    let ix = anchor_ix(
+        data_credits::ID,
+        data_credits::instruction::BurnWithoutTracking { amount: 1 },
+        data_credits::accounts::BurnWithoutTracking {
+            registry_signer: customer.pubkey(),
+            owner: customer.pubkey(),
+            config: dc_config_address(&net.network),
+            dc_mint,
+            owner_dc: tokens::ata(&customer.pubkey(), &dc_mint),
+            token_program: tokens::TOKEN_2022_ID,
+            event_authority: event_authority(&data_credits::ID),
+            program: data_credits::ID,
+        },
+    );
+    chain.send_err(&[ix], &[&customer]).assert_anchor_error(DataCreditsError::UnauthorizedFeeBurner);
+    assert_eq!(balances(&chain, &net, &customer.pubkey()).1, 150_000);
+}
+
+#[test]
+fn burning_for_another_networks_sub_network_is_refused() {
+    let (mut chain, net, customer) = setup(PriceOracle::Fixed { usd_per_token_e8: 150_000_000 });
+    chain.send_ok(&[dc::mint_data_credits_ix(&net, customer.pubkey(), customer.pubkey(), ONE_TOKEN)], &[&customer]);
+    let (other, _) = scenario::initialize_network(&mut chain, net::short_epoch_network_args(EPOCH));
+    let foreign = net::create_sub_network(&mut chain, &other, "IOT");
+    let epoch = net::current_epoch(&chain, EPOCH);
+    let ix = dc::burn_data_credits_ix(&net, customer.pubkey(), &foreign.address, epoch, 1_000);
+    chain.send_err(&[ix], &[&customer]).assert_anchor_error(DataCreditsError::WrongNetwork);
+    let ix = dc::delegate_ix(&net, customer.pubkey(), &foreign.address, "router", 1_000);
+    chain.send_err(&[ix], &[&customer]).assert_anchor_error(DataCreditsError::WrongNetwork);
+    // Burning more DC than held fails in Token-2022 and changes nothing.
+    let iot = net::create_sub_network(&mut chain, &net, "IOT");
+    let ix = dc::burn_data_credits_ix(&net, customer.pubkey(), &iot.address, epoch, 150_001);
+    assert!(chain.send(&[ix], &[&customer]).is_err());
+    assert_eq!(balances(&chain, &net, &customer.pubkey()).1, 150_000);
+}
