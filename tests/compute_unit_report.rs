@@ -38,6 +38,27 @@ fn compute_unit_report() {
     let epoch = net::current_epoch(&chain, EPOCH);
     let ix = dc::burn_data_credits_ix(&keys, owner.pubkey(), &iot.address, epoch, 1_000_000);
     rows.push(("data_credits::burn_data_credits", chain.send_ok(&[ix], &[&owner])));
+    let ix = dc::delegate_ix(&keys, owner.pubkey(), &iot.address, "router-1", 2_000_000);
+    rows.push(("data_credits::delegate_data_credits (first, creates escrow)", chain.send_ok(&[ix], &[&owner])));
+    let ix = dc::delegate_ix(&keys, owner.pubkey(), &iot.address, "router-1", 1_000_000);
+    rows.push(("data_credits::delegate_data_credits (later)", chain.send_ok(&[ix], &[&owner])));
+    for sequence in 1..=2 {
+        let ix = dc::burn_delegated_ix(&keys, iot.dc_burn_authority.pubkey(), chain.payer.pubkey(), &iot.address, "router-1", epoch, 100_000, sequence);
+        rows.push(("data_credits::burn_delegated_data_credits", chain.send_ok(&[ix], &[&iot.dc_burn_authority])));
+    }
+    let update = data_credits::instructions::UpdateConfigArgs {
+        price_oracle: Some(data_credits::state::PriceOracle::Pyth { feed_id: [7; 32], max_age_secs: 600 }),
+        ..Default::default()
+    };
+    rows.push(("data_credits::update_config", chain.send_ok(&[dc::update_config_ix(&keys, keys.authority.pubkey(), update)], &[&keys.authority])));
+    let price = dc::PythPrice { feed_id: [7; 32], price: 150_000_000, conf: 100_000, exponent: -8, publish_time: chain.clock().unix_timestamp, fully_verified: true };
+    let update = dc::write_price_update(&mut chain, &price, None);
+    let ix = dc::mint_with_pyth_ix(&keys, owner.pubkey(), update, data_credits::instructions::MintDataCreditsArgs { token_amount: Some(1_000_000), dc_amount: None });
+    rows.push(("data_credits::mint_data_credits (Pyth)", chain.send_ok(&[ix], &[&owner])));
+    let (cnft, proof) = maker.ownership_proof(&chain, &keys, &device);
+    let args = device_registry::instructions::UpdateDeviceArgs { device_key: device.device_key, location: Some(0x8c2830828052dff), elevation: Some(10), gain: None, cnft };
+    let ix = registry::update_device_ix(&keys, owner.pubkey(), &iot.address, device.merkle_tree, args, &proof);
+    rows.push(("device_registry::update_device (new location)", chain.send_ok(&[ix], &[&owner])));
     let ix = registry::set_device_active_ix(&keys, iot.active_device_authority.pubkey(), chain.payer.pubkey(), &iot.address, epoch, device.device_key, false);
     rows.push(("device_registry::set_device_active", chain.send_ok(&[ix], &[&iot.active_device_authority])));
 
@@ -53,6 +74,11 @@ fn compute_unit_report() {
     let args = ClaimRewardsArgs { asset_id: device.asset_id, cumulative_amount: 1_000, reward_proof: tree.proof(0), cnft };
     let ix = net::claim_rewards_ix(&keys, &iot.address, owner.pubkey(), device.merkle_tree, destination, args, &proof);
     rows.push(("emissions::claim_rewards (first, creates recipient)", chain.send_ok(&[bubblegum::compute_budget(400_000), ix], &[&owner])));
+
+    let (retiree, _) = maker.issue_device(&mut chain, &keys, &owner.pubkey());
+    let (cnft, proof) = maker.ownership_proof(&chain, &keys, &retiree);
+    let ix = registry::retire_device_ix(&keys, owner.pubkey(), &retiree, None, cnft, &proof);
+    rows.push(("device_registry::retire_device (not onboarded)", chain.send_ok(&[bubblegum::compute_budget(400_000), ix], &[&owner])));
 
     println!("\n| instruction | compute units | tx bytes |\n|---|---:|---:|");
     for (name, outcome) in &rows {
