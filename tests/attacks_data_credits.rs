@@ -3,22 +3,17 @@
 use civnet_harness::dc::{self, PythPrice};
 use civnet_harness::network as net;
 use civnet_harness::scenario::{self, dc_config_address, dc_mint_address, NetworkKeys};
+use civnet_harness::stories::{self, Launched};
 use civnet_harness::{anchor_ix, event_authority, tokens, Chain, Keypair, Pubkey, Signer};
 use data_credits::errors::DataCreditsError;
 use data_credits::instructions::{MintDataCreditsArgs, UpdateConfigArgs};
 use data_credits::state::{DataCreditsConfig, PriceOracle};
 
-const EPOCH: u32 = 60;
+const EPOCH: u32 = stories::EPOCH_SECS;
 const FEED: [u8; 32] = [0xab; 32];
 
 fn setup(oracle: PriceOracle) -> (Chain, NetworkKeys, Keypair) {
-    let mut chain = Chain::new();
-    chain.warp_seconds(5 * EPOCH as i64 + 7);
-    let customer = chain.funded_keypair(5);
-    let net = scenario::initialize_network_with_genesis(&mut chain, net::short_epoch_network_args(EPOCH), &[(customer.pubkey(), 1_000_000_000)]);
-    let args = data_credits::instructions::InitializeArgs { price_oracle: oracle, max_dc_minted_per_epoch: 1_000_000_000 };
-    scenario::initialize_data_credits(&mut chain, &net, &net.authority, args).expect("data credits");
-    tokens::create_ata(&mut chain, &customer.pubkey(), &dc_mint_address(&net.network));
+    let Launched { chain, net, customer } = stories::launch(1_000_000_000, oracle);
     (chain, net, customer)
 }
 

@@ -2,7 +2,8 @@
 //! non-transferable DC, DC is delegated to a router's escrow, the sub-network's burn authority
 //! burns it for traffic across two epochs, and emissions sees every burn in its epoch.
 use civnet_harness::network::{self as net, SubNetworkKeys};
-use civnet_harness::scenario::{self, dc_config_address, dc_mint_address, NetworkKeys};
+use civnet_harness::scenario::{dc_config_address, dc_mint_address, NetworkKeys};
+use civnet_harness::stories::{self, Launched};
 use civnet_harness::{dc, tokens, Chain, Keypair, Signer};
 use data_credits::errors::DataCreditsError;
 use data_credits::instructions::MintDataCreditsArgs;
@@ -10,7 +11,7 @@ use data_credits::state::{DataCreditsConfig, DelegatedEscrow};
 use emissions::state::SubNetworkEpochInfo;
 use proptest::prelude::*;
 
-const EPOCH: u32 = 60;
+const EPOCH: u32 = stories::EPOCH_SECS;
 const ROUTER: &str = "router-1.iot.example";
 
 struct Shop {
@@ -22,13 +23,8 @@ struct Shop {
 
 /// $1.50 per token; the customer holds 1,000 tokens (6 decimals) and an empty DC account.
 fn shop() -> Shop {
-    let mut chain = Chain::new();
-    chain.warp_seconds(5 * EPOCH as i64 + 7);
-    let customer = chain.funded_keypair(5);
-    let net = scenario::initialize_network_with_genesis(&mut chain, net::short_epoch_network_args(EPOCH), &[(customer.pubkey(), 1_000_000_000)]);
-    scenario::initialize_data_credits(&mut chain, &net, &net.authority, dc::fixed_price_args(150_000_000)).expect("data credits");
+    let Launched { mut chain, net, customer } = stories::launch(1_000_000_000, stories::DOLLAR_FIFTY);
     let iot = net::create_sub_network(&mut chain, &net, "IOT");
-    tokens::create_ata(&mut chain, &customer.pubkey(), &dc_mint_address(&net.network));
     Shop { chain, net, iot, customer }
 }
 

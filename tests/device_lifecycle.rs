@@ -4,13 +4,14 @@ use civnet_harness::bubblegum::{self, TreeShape};
 use civnet_harness::network::{self as net, SubNetworkKeys};
 use civnet_harness::registry::{self, MakerKeys};
 use civnet_harness::scenario::{self, dc_mint_address, NetworkKeys};
+use civnet_harness::stories::{self, Launched};
 use civnet_harness::{dc, tokens, Chain, Keypair, Pubkey, Signer};
 use device_registry::errors::DeviceRegistryError;
 use device_registry::instructions::{OnboardDeviceArgs, UpdateDeviceArgs};
 use device_registry::state::{Device, Maker};
 use emissions::state::SubNetwork;
 
-const EPOCH: u32 = 60;
+const EPOCH: u32 = stories::EPOCH_SECS;
 const TREE: TreeShape = TreeShape { max_depth: 14, max_buffer_size: 64, canopy_depth: 8 };
 /// The smallest tree account compression supports: 8 leaves, no canopy.
 const TINY_TREE: TreeShape = TreeShape { max_depth: 3, max_buffer_size: 8, canopy_depth: 0 };
@@ -26,11 +27,7 @@ struct World {
 }
 
 fn world(tree: TreeShape) -> World {
-    let mut chain = Chain::new();
-    chain.warp_seconds(5 * EPOCH as i64 + 7);
-    let owner = chain.funded_keypair(5);
-    let net = scenario::initialize_network_with_genesis(&mut chain, net::short_epoch_network_args(EPOCH), &[(owner.pubkey(), 1_000_000_000)]);
-    scenario::initialize_data_credits(&mut chain, &net, &net.authority, dc::fixed_price_args(150_000_000)).expect("data credits");
+    let Launched { mut chain, net, customer: owner } = stories::launch(1_000_000_000, stories::DOLLAR_FIFTY);
     let iot = net::create_sub_network(&mut chain, &net, "IOT");
     let mut maker = MakerKeys::create_approved(&mut chain, &net, "acme-sensors");
     maker.set_tree(&mut chain, &net, tree).expect("set_maker_tree");

@@ -7,12 +7,13 @@ use civnet_harness::bubblegum::{CnftCollection, TreeShape};
 use civnet_harness::network::{self as net, SubNetworkKeys};
 use civnet_harness::registry::{self, MakerKeys};
 use civnet_harness::scenario::{self, NetworkKeys};
+use civnet_harness::stories::{self, Launched};
 use civnet_harness::{dc, tokens, Chain, Keypair, Pubkey, Signer};
 use emissions::errors::EmissionsError;
 use emissions::instructions::ClaimRewardsArgs;
 use emissions::state::{EpochInfo, Network, Recipient, SubNetwork, SubNetworkEpochInfo};
 
-const EPOCH: u32 = 60;
+const EPOCH: u32 = stories::EPOCH_SECS;
 const TREE: TreeShape = TreeShape { max_depth: 14, max_buffer_size: 64, canopy_depth: 8 };
 
 struct Story {
@@ -26,11 +27,7 @@ struct Story {
 /// A network a few epochs after the clock's zero, with a customer holding 10,000 genesis
 /// tokens who bought 50,000,000 DC ($500) at $1.50 per token.
 fn launch() -> Story {
-    let mut chain = Chain::new();
-    chain.warp_seconds(5 * EPOCH as i64 + 7);
-    let customer = chain.funded_keypair(10);
-    let net = scenario::initialize_network_with_genesis(&mut chain, net::short_epoch_network_args(EPOCH), &[(customer.pubkey(), 10_000_000_000)]);
-    scenario::initialize_data_credits(&mut chain, &net, &net.authority, dc::fixed_price_args(150_000_000)).expect("data credits");
+    let Launched { mut chain, net, customer } = stories::launch(10_000_000_000, stories::DOLLAR_FIFTY);
     let iot = net::create_sub_network(&mut chain, &net, "IOT");
     let mobile = net::create_sub_network(&mut chain, &net, "MOBILE");
     dc::buy_dc(&mut chain, &net, &customer, 50_000_000);

@@ -5,13 +5,14 @@ use civnet_harness::bubblegum::{self, TreeShape};
 use civnet_harness::network::{self as net, SubNetworkKeys};
 use civnet_harness::registry::{self, IssuedDevice, MakerKeys};
 use civnet_harness::scenario::{self, dc_mint_address, NetworkKeys};
+use civnet_harness::stories::{self, Launched};
 use civnet_harness::{dc, tokens, Chain, Keypair, Signer};
 use device_registry::errors::DeviceRegistryError;
 use device_registry::instructions::OnboardDeviceArgs;
 use device_registry::state::{Device, Maker, NOT_ONBOARDED};
 use emissions::state::{SubNetwork, SubNetworkEpochInfo};
 
-const EPOCH: u32 = 60;
+const EPOCH: u32 = stories::EPOCH_SECS;
 const TREE: TreeShape = TreeShape { max_depth: 14, max_buffer_size: 64, canopy_depth: 8 };
 /// A valid H3 cell (San Francisco, resolution 12).
 const LOCATION: u64 = 0x8c2830828052dff;
@@ -27,11 +28,7 @@ struct World {
 /// A network with IOT (fees 4,000,000 DC + 1,000,000 DC for a location), an approved maker
 /// with a tree, and an owner wallet holding 100 genesis tokens and 10,000,000 DC.
 fn world() -> World {
-    let mut chain = Chain::new();
-    chain.warp_seconds(5 * EPOCH as i64 + 7);
-    let owner = chain.funded_keypair(5);
-    let net = scenario::initialize_network_with_genesis(&mut chain, net::short_epoch_network_args(EPOCH), &[(owner.pubkey(), 100_000_000)]);
-    scenario::initialize_data_credits(&mut chain, &net, &net.authority, dc::fixed_price_args(150_000_000)).expect("data credits");
+    let Launched { mut chain, net, customer: owner } = stories::launch(100_000_000, stories::DOLLAR_FIFTY);
     let iot = net::create_sub_network(&mut chain, &net, "IOT");
     let mut maker = MakerKeys::create_approved(&mut chain, &net, "acme-sensors");
     maker.set_tree(&mut chain, &net, TREE).expect("set_maker_tree");

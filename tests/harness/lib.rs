@@ -10,6 +10,7 @@ pub mod network;
 pub mod programs;
 pub mod registry;
 pub mod scenario;
+pub mod stories;
 pub mod svm;
 pub mod tokens;
 pub mod validator;
