@@ -3,12 +3,13 @@
 //! (recomputed by the harness, independently of the program's code) within one base unit; DC supply stays minted - burned.
 use civnet_harness::network::{self as net, SubNetworkKeys};
 use civnet_harness::scenario::{self, dc_mint_address};
-use civnet_harness::{dc, tokens, Chain, Signer};
+use civnet_harness::stories::{self, Launched};
+use civnet_harness::{dc, tokens, Signer};
 use data_credits::state::DataCreditsConfig;
 use emissions::state::{EpochInfo, SubNetworkEpochInfo};
 use proptest::prelude::*;
 
-const EPOCH: u32 = 60;
+const EPOCH: u32 = stories::EPOCH_SECS;
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
@@ -19,11 +20,7 @@ proptest! {
         // Per epoch, per sub-network: DC burned (0 = quiet), in up to 3 batches.
         burns in prop::collection::vec(prop::collection::vec((0u64..=3_000_000, 1usize..=3), 3), 1..=3),
     ) {
-        let mut chain = Chain::new();
-        chain.warp_seconds(3 * EPOCH as i64 + 1);
-        let customer = chain.funded_keypair(10);
-        let keys = scenario::initialize_network_with_genesis(&mut chain, net::short_epoch_network_args(EPOCH), &[(customer.pubkey(), 100_000_000_000)]);
-        scenario::initialize_data_credits(&mut chain, &keys, &keys.authority, dc::fixed_price_args(150_000_000)).expect("data credits");
+        let Launched { mut chain, net: keys, customer } = stories::launch(100_000_000_000, stories::DOLLAR_FIFTY);
         let subs: Vec<SubNetworkKeys> = (0..sub_networks).map(|i| net::create_sub_network(&mut chain, &keys, &format!("SUB{i}"))).collect();
         dc::buy_dc(&mut chain, &keys, &customer, 30_000_000);
 
