@@ -179,6 +179,9 @@ fn retiring_burns_the_cnft_returns_the_rent_and_ends_the_device() {
         .assert_anchor_error(anchor_lang::error::ErrorCode::AccountNotInitialized);
     let ix = registry::retire_device_ix(&w.net, owner, &device, Some((w.iot.address, epoch)), cnft, &proof);
     assert!(w.chain.send(&[bubblegum::compute_budget(400_000), ix], &[&owner_kp]).is_err());
+    let args = UpdateDeviceArgs { device_key: device.device_key, location: Some(LOCATION), elevation: None, gain: None, cnft };
+    let ix = registry::update_device_ix(&w.net, owner, &w.iot.address, device.merkle_tree, args, &proof);
+    w.chain.send_err(&[ix], &[&owner_kp]).assert_anchor_error(anchor_lang::error::ErrorCode::AccountNotInitialized);
 }
 
 #[test]

@@ -126,6 +126,13 @@ fn onboarding_refuses_strangers_bad_data_and_empty_wallets() {
     let failure = w.chain.send_err(&[bubblegum::compute_budget(400_000), ix], &[&thief]);
     assert!(failure.logs.iter().any(|l| l.contains("cmtDvXumGCrqC1Age74AVPhSRVXJMd8PJS91L8KbNCK failed")) || failure.custom_code().is_some(), "{:#?}", failure.logs);
 
+    // Forged proof nodes: account compression refuses the leaf.
+    let mut ix = w.onboard_ix(&device, &w.owner, 0, 0, 0);
+    let last = ix.accounts.len() - 1;
+    ix.accounts[last].pubkey = anchor_lang::prelude::Pubkey::new_unique();
+    let failure = w.chain.send_err(&[bubblegum::compute_budget(400_000), ix], &[&owner_kp]);
+    assert!(failure.logs.iter().any(|l| l.contains("cmtDvXumGCrqC1Age74AVPhSRVXJMd8PJS91L8KbNCK failed")), "{:#?}", failure.logs);
+
     // An owner without enough DC is told so.
     let poor = w.chain.funded_keypair(1);
     let (poor_device, _) = w.maker.issue_device(&mut w.chain, &w.net, &poor.pubkey());
@@ -148,8 +155,10 @@ fn only_approved_makers_issue_and_a_device_key_only_once() {
     w.maker.record_issued(&w.chain, &w.net, device.pubkey(), &owner);
     // The same device key again: its record already exists.
     let ix = w.maker.issue_device_ix(&w.net, payer, device.pubkey(), owner);
-    let failure = w.chain.send_err(&[bubblegum::compute_budget(400_000), ix], &[&authority, &device]);
-    assert!(failure.logs.iter().any(|l| l.contains("already in use")), "{:#?}", failure.logs);
+    w.chain
+        .send_err(&[bubblegum::compute_budget(400_000), ix], &[&authority, &device])
+        .assert_anchor_error(DeviceRegistryError::DeviceAlreadyIssued);
+    assert_eq!(bubblegum::tree_config(&w.chain, &w.maker.tree.unwrap()).num_minted, 1);
 
     // Revoked: no more devices.
     let ix = registry::set_maker_approval_ix(&w.net, w.net.authority.pubkey(), &w.maker.address, false);

@@ -36,6 +36,8 @@ pub enum DeviceRegistryError {
     InsufficientDataCredits,
     #[msg("The device key neither signed the transaction nor an Ed25519 proof of (network, maker, owner, device key)")]
     DeviceKeyNotProven,
+    #[msg("A device with this key was already issued")]
+    DeviceAlreadyIssued,
     #[msg("Nothing to update")]
     NothingToUpdate,
     #[msg("Arithmetic overflow")]

@@ -38,9 +38,11 @@ pub struct IssueDevice<'info> {
         constraint = maker.tree_devices < maker.tree_capacity @ DeviceRegistryError::TreeFull,
     )]
     pub maker: Box<Account<'info, Maker>>,
-    /// One record per device key: issuing the same key twice fails here (account in use).
+    /// One record per device key. `init_if_needed` so that a second issuance of the same key
+    /// reaches the handler and fails with `DeviceAlreadyIssued` (a plain `init` would fail
+    /// inside the system program with an unnamed error).
     #[account(
-        init,
+        init_if_needed,
         payer = payer,
         space = 8 + Device::INIT_SPACE,
         seeds = [DEVICE_SEED, network.key().as_ref(), device_key.key().as_ref()],
@@ -98,6 +100,7 @@ pub fn device_metadata(maker: &Maker, device_key: &Pubkey, creator: Pubkey) -> M
 /// An approved maker issues a device identity: a cNFT minted by Bubblegum `mint_v1` to the
 /// owner's wallet, and the device's record (asset id; onboarding data later).
 pub fn handler(ctx: Context<IssueDevice>) -> Result<()> {
+    require_keys_eq!(ctx.accounts.device.asset_id, Pubkey::default(), DeviceRegistryError::DeviceAlreadyIssued);
     let device_key = ctx.accounts.device_key.key();
     let proven = ctx.accounts.device_key.is_signer || {
         let message = device_proof::issuance_message(
