@@ -69,4 +69,26 @@ mod tests {
         assert!(!is_valid_cell(0x81087ffffffffff));
         assert!(is_valid_cell(0x8108bffffffffff));
     }
+
+    proptest::proptest! {
+        /// Agrees with the h3o library on random indexes built field by field (so that most
+        /// of them are cells, or almost cells), and on fully random u64 values.
+        #[test]
+        fn agrees_with_h3o(mode in 0u64..3, res in 0u64..16, base in 0u64..125, digits: u64, raw: u64, pentagon_digit in 0u64..8) {
+            let mut index = (mode << 59) | (res << 52) | (base << 45) | (digits & ((1 << 45) - 1));
+            if digits % 2 == 0 {
+                // Canonical tail: digits past the resolution all 7.
+                let tail_bits = 3 * (15 - res);
+                index |= (1u64 << tail_bits) - 1;
+            }
+            if digits % 3 == 0 && res > 0 {
+                // Steer the first digit (the pentagon rule lives there).
+                let shift = 3 * (15 - 1);
+                index = (index & !(0x7 << shift)) | (pentagon_digit << shift);
+            }
+            for candidate in [index, raw] {
+                proptest::prop_assert_eq!(is_valid_cell(candidate), h3o::CellIndex::try_from(candidate).is_ok(), "{:#x}", candidate);
+            }
+        }
+    }
 }
