@@ -8,6 +8,7 @@ pub mod errors;
 pub mod events;
 pub mod instructions;
 pub mod state;
+pub mod token_ops;
 pub mod tracking;
 
 use instructions::*;

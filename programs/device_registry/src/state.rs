@@ -69,3 +69,18 @@ pub fn is_valid_maker_name(name: &str) -> bool {
     (1..=MAX_MAKER_NAME_LEN).contains(&name.len())
         && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
+
+/// Checks what a device asserts about itself, each field only when given: `location` a valid
+/// H3 cell, elevation within -100..=1000 m, gain at most 20.0 dBi.
+pub fn validate_device_data(location: Option<u64>, elevation: Option<i16>, gain: Option<u8>) -> Result<()> {
+    if let Some(location) = location {
+        require!(civnet_common::h3::is_valid_cell(location), crate::errors::DeviceRegistryError::InvalidLocation);
+    }
+    if let Some(elevation) = elevation {
+        require!((MIN_ELEVATION_M..=MAX_ELEVATION_M).contains(&elevation), crate::errors::DeviceRegistryError::ElevationOutOfRange);
+    }
+    if let Some(gain) = gain {
+        require!(gain <= MAX_GAIN_DBI_X10, crate::errors::DeviceRegistryError::GainOutOfRange);
+    }
+    Ok(())
+}

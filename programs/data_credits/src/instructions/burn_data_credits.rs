@@ -1,5 +1,5 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{self, Burn, Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use emissions::program::Emissions;
 use emissions::state::{Network, SubNetwork};
 
@@ -40,15 +40,12 @@ pub struct BurnDataCredits<'info> {
 pub fn handler(ctx: Context<BurnDataCredits>, amount: u64) -> Result<()> {
     require!(amount > 0, DataCreditsError::ZeroAmount);
     let accounts = &ctx.accounts;
-    token_interface::burn(
-        CpiContext::new(
-            accounts.token_program.key(),
-            Burn {
-                mint: accounts.dc_mint.to_account_info(),
-                from: accounts.owner_dc.to_account_info(),
-                authority: accounts.owner.to_account_info(),
-            },
-        ),
+    crate::token_ops::burn(
+        &accounts.token_program.to_account_info(),
+        accounts.dc_mint.to_account_info(),
+        accounts.owner_dc.to_account_info(),
+        accounts.owner.to_account_info(),
+        &[],
         amount,
     )?;
     let epoch = accounts.network.current_epoch()?;

@@ -1,5 +1,5 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{self, Burn, Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use emissions::program::Emissions;
 use emissions::state::{Network, SubNetwork};
 
@@ -55,16 +55,12 @@ pub fn handler(ctx: Context<BurnDelegatedDataCredits>, amount: u64, sequence: u6
     let sub_network_key = ctx.accounts.sub_network.key();
     let router_seed = civnet_common::seeds::name_seed(&escrow.router_key);
     let escrow_seeds: &[&[&[u8]]] = &[&[DC_ESCROW_SEED, sub_network_key.as_ref(), &router_seed, &[escrow.bump]]];
-    token_interface::burn(
-        CpiContext::new_with_signer(
-            ctx.accounts.token_program.key(),
-            Burn {
-                mint: ctx.accounts.dc_mint.to_account_info(),
-                from: ctx.accounts.escrow_dc.to_account_info(),
-                authority: ctx.accounts.escrow.to_account_info(),
-            },
-            escrow_seeds,
-        ),
+    crate::token_ops::burn(
+        &ctx.accounts.token_program.to_account_info(),
+        ctx.accounts.dc_mint.to_account_info(),
+        ctx.accounts.escrow_dc.to_account_info(),
+        ctx.accounts.escrow.to_account_info(),
+        escrow_seeds,
         amount,
     )?;
     let epoch = ctx.accounts.network.current_epoch()?;

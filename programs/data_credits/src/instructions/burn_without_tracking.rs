@@ -1,5 +1,5 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{self, Burn, Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use emissions::state::REGISTRY_SIGNER;
 
 use crate::errors::DataCreditsError;
@@ -27,15 +27,12 @@ pub struct BurnWithoutTracking<'info> {
 /// not count towards any sub-network's utility score.
 pub fn handler(ctx: Context<BurnWithoutTracking>, amount: u64) -> Result<()> {
     require!(amount > 0, DataCreditsError::ZeroAmount);
-    token_interface::burn(
-        CpiContext::new(
-            ctx.accounts.token_program.key(),
-            Burn {
-                mint: ctx.accounts.dc_mint.to_account_info(),
-                from: ctx.accounts.owner_dc.to_account_info(),
-                authority: ctx.accounts.owner.to_account_info(),
-            },
-        ),
+    crate::token_ops::burn(
+        &ctx.accounts.token_program.to_account_info(),
+        ctx.accounts.dc_mint.to_account_info(),
+        ctx.accounts.owner_dc.to_account_info(),
+        ctx.accounts.owner.to_account_info(),
+        &[],
         amount,
     )?;
     let config = &mut ctx.accounts.config;

@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 use anchor_spl::associated_token::AssociatedToken;
-use anchor_spl::token_interface::{self, Burn, Mint, MintTo, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use emissions::state::SubNetwork;
 
 use crate::errors::DataCreditsError;
@@ -49,29 +49,22 @@ pub fn handler(ctx: Context<DelegateDataCredits>, router_key: String, amount: u6
     require!((1..=MAX_ROUTER_KEY_LEN).contains(&router_key.len()), DataCreditsError::InvalidRouterKey);
     require!(amount > 0, DataCreditsError::ZeroAmount);
     let accounts = &ctx.accounts;
-    token_interface::burn(
-        CpiContext::new(
-            accounts.token_program.key(),
-            Burn {
-                mint: accounts.dc_mint.to_account_info(),
-                from: accounts.owner_dc.to_account_info(),
-                authority: accounts.owner.to_account_info(),
-            },
-        ),
+    crate::token_ops::burn(
+        &accounts.token_program.to_account_info(),
+        accounts.dc_mint.to_account_info(),
+        accounts.owner_dc.to_account_info(),
+        accounts.owner.to_account_info(),
+        &[],
         amount,
     )?;
     let network = accounts.config.network;
     let config_seeds: &[&[&[u8]]] = &[&[DC_CONFIG_SEED, network.as_ref(), &[accounts.config.bump]]];
-    token_interface::mint_to(
-        CpiContext::new_with_signer(
-            accounts.token_program.key(),
-            MintTo {
-                mint: accounts.dc_mint.to_account_info(),
-                to: accounts.escrow_dc.to_account_info(),
-                authority: accounts.config.to_account_info(),
-            },
-            config_seeds,
-        ),
+    crate::token_ops::mint_dc(
+        &accounts.token_program.to_account_info(),
+        accounts.dc_mint.to_account_info(),
+        accounts.escrow_dc.to_account_info(),
+        accounts.config.to_account_info(),
+        config_seeds,
         amount,
     )?;
     let sub_network = ctx.accounts.sub_network.key();

@@ -1,5 +1,5 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{self, Burn, Mint, MintTo, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use civnet_common::dc;
 use emissions::state::Network;
 use pyth_solana_receiver_sdk::price_update::{PriceUpdateV2, VerificationLevel};
@@ -96,29 +96,22 @@ pub fn handler(ctx: Context<MintDataCredits>, args: MintDataCreditsArgs) -> Resu
     config.total_tokens_burned = config.total_tokens_burned.checked_add(tokens).ok_or(DataCreditsError::ArithmeticOverflow)?;
 
     let accounts = &ctx.accounts;
-    token_interface::burn(
-        CpiContext::new(
-            accounts.token_program.key(),
-            Burn {
-                mint: accounts.network_mint.to_account_info(),
-                from: accounts.owner_tokens.to_account_info(),
-                authority: accounts.owner.to_account_info(),
-            },
-        ),
+    crate::token_ops::burn(
+        &accounts.token_program.to_account_info(),
+        accounts.network_mint.to_account_info(),
+        accounts.owner_tokens.to_account_info(),
+        accounts.owner.to_account_info(),
+        &[],
         tokens,
     )?;
     let network_key = accounts.network.key();
     let config_seeds: &[&[&[u8]]] = &[&[DC_CONFIG_SEED, network_key.as_ref(), &[accounts.config.bump]]];
-    token_interface::mint_to(
-        CpiContext::new_with_signer(
-            accounts.token_program.key(),
-            MintTo {
-                mint: accounts.dc_mint.to_account_info(),
-                to: accounts.recipient_dc.to_account_info(),
-                authority: accounts.config.to_account_info(),
-            },
-            config_seeds,
-        ),
+    crate::token_ops::mint_dc(
+        &accounts.token_program.to_account_info(),
+        accounts.dc_mint.to_account_info(),
+        accounts.recipient_dc.to_account_info(),
+        accounts.config.to_account_info(),
+        config_seeds,
         dc_amount,
     )?;
     emit_cpi!(DataCreditsMinted {

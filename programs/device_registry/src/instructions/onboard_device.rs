@@ -69,9 +69,8 @@ pub struct OnboardDevice<'info> {
 pub fn handler<'info>(ctx: Context<'info, OnboardDevice<'info>>, args: OnboardDeviceArgs) -> Result<()> {
     let device = &ctx.accounts.device;
     require!(device.sub_network_index == NOT_ONBOARDED, DeviceRegistryError::AlreadyOnboarded);
-    require!(args.location == 0 || civnet_common::h3::is_valid_cell(args.location), DeviceRegistryError::InvalidLocation);
-    require!((MIN_ELEVATION_M..=MAX_ELEVATION_M).contains(&args.elevation), DeviceRegistryError::ElevationOutOfRange);
-    require!(args.gain <= MAX_GAIN_DBI_X10, DeviceRegistryError::GainOutOfRange);
+    // 0 asserts no location.
+    validate_device_data((args.location != 0).then_some(args.location), Some(args.elevation), Some(args.gain))?;
 
     cnft::verify_owner(
         &ctx.accounts.compression_program.to_account_info(),

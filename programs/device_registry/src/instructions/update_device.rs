@@ -59,15 +59,7 @@ pub fn handler<'info>(ctx: Context<'info, UpdateDevice<'info>>, args: UpdateDevi
     require!(device.sub_network_index != NOT_ONBOARDED, DeviceRegistryError::NotOnboarded);
     require!(device.sub_network_index == ctx.accounts.sub_network.index, DeviceRegistryError::WrongSubNetwork);
     require!(args.location.is_some() || args.elevation.is_some() || args.gain.is_some(), DeviceRegistryError::NothingToUpdate);
-    if let Some(location) = args.location {
-        require!(civnet_common::h3::is_valid_cell(location), DeviceRegistryError::InvalidLocation);
-    }
-    if let Some(elevation) = args.elevation {
-        require!((MIN_ELEVATION_M..=MAX_ELEVATION_M).contains(&elevation), DeviceRegistryError::ElevationOutOfRange);
-    }
-    if let Some(gain) = args.gain {
-        require!(gain <= MAX_GAIN_DBI_X10, DeviceRegistryError::GainOutOfRange);
-    }
+    validate_device_data(args.location, args.elevation, args.gain)?;
     cnft::verify_owner(
         &ctx.accounts.compression_program.to_account_info(),
         &ctx.accounts.merkle_tree.to_account_info(),
