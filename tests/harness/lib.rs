@@ -38,5 +38,5 @@ pub fn anchor_ix(
 
 /// The `event_authority` PDA an `#[event_cpi]` instruction of `program_id` needs.
 pub fn event_authority(program_id: &Pubkey) -> Pubkey {
-    Pubkey::find_program_address(&[b"__event_authority"], program_id).0
+    civnet_client::pda::event_authority(program_id)
 }

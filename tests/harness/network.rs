@@ -3,7 +3,6 @@
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use emissions::instructions as ix_args;
-use emissions::state::*;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
@@ -15,22 +14,22 @@ use crate::{anchor_ix, event_authority, tokens};
 pub type Outcome = Result<TxSuccess, TxFailure>;
 
 pub fn sub_network_address(network: &Pubkey, name: &str) -> Pubkey {
-    Pubkey::find_program_address(&[SUB_NETWORK_SEED, network.as_ref(), &civnet_common::seeds::name_seed(name)], &emissions::ID).0
+    civnet_client::pda::sub_network(network, name)
 }
 pub fn rewards_escrow_address(sub_network: &Pubkey) -> Pubkey {
-    Pubkey::find_program_address(&[REWARDS_ESCROW_SEED, sub_network.as_ref()], &emissions::ID).0
+    civnet_client::pda::rewards_escrow(sub_network)
 }
 pub fn rewards_root_address(sub_network: &Pubkey) -> Pubkey {
-    Pubkey::find_program_address(&[REWARDS_ROOT_SEED, sub_network.as_ref()], &emissions::ID).0
+    civnet_client::pda::rewards_root(sub_network)
 }
 pub fn epoch_info_address(network: &Pubkey, epoch: u64) -> Pubkey {
-    Pubkey::find_program_address(&[EPOCH_INFO_SEED, network.as_ref(), &epoch.to_le_bytes()], &emissions::ID).0
+    civnet_client::pda::epoch_info(network, epoch)
 }
 pub fn sub_network_epoch_info_address(sub_network: &Pubkey, epoch: u64) -> Pubkey {
-    Pubkey::find_program_address(&[SUB_NETWORK_EPOCH_INFO_SEED, sub_network.as_ref(), &epoch.to_le_bytes()], &emissions::ID).0
+    civnet_client::pda::sub_network_epoch_info(sub_network, epoch)
 }
 pub fn recipient_address(sub_network: &Pubkey, asset_id: &Pubkey) -> Pubkey {
-    Pubkey::find_program_address(&[RECIPIENT_SEED, sub_network.as_ref(), asset_id.as_ref()], &emissions::ID).0
+    civnet_client::pda::recipient(sub_network, asset_id)
 }
 
 /// A sub-network's keys: the authorities are separate keypairs so tests can sign as each.

@@ -3,7 +3,7 @@
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use device_registry::instructions::{OnboardDeviceArgs, SetMakerTreeArgs};
-use device_registry::state::{Maker, DEVICE_CREATOR_SEED, DEVICE_SEED};
+use device_registry::state::Maker;
 use mpl_bubblegum::accounts::TreeConfig;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -16,13 +16,13 @@ use crate::scenario::{dc_config_address, dc_mint_address, maker_address, Network
 use crate::{anchor_ix, event_authority, tokens, Cluster};
 
 pub fn device_creator(network: &Pubkey) -> Pubkey {
-    Pubkey::find_program_address(&[DEVICE_CREATOR_SEED, network.as_ref()], &device_registry::ID).0
+    civnet_client::pda::device_creator(network)
 }
 pub fn device_address(network: &Pubkey, device_key: &Pubkey) -> Pubkey {
-    Pubkey::find_program_address(&[DEVICE_SEED, network.as_ref(), device_key.as_ref()], &device_registry::ID).0
+    civnet_client::pda::device(network, device_key)
 }
 pub fn registry_signer() -> Pubkey {
-    Pubkey::find_program_address(&[civnet_common::seeds::REGISTRY_SIGNER], &device_registry::ID).0
+    civnet_client::pda::registry_signer()
 }
 
 pub fn set_maker_approval_ix(net: &NetworkKeys, authority: Pubkey, maker: &Pubkey, approved: bool) -> Instruction {

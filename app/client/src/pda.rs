@@ -1,0 +1,66 @@
+//! Every civnet program-derived address, derived from the programs' own seed constants.
+use anchor_lang::prelude::Pubkey;
+use civnet_common::seeds::{self, name_seed};
+
+fn pda(seeds: &[&[u8]], program: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(seeds, program).0
+}
+
+/// The `event_authority` PDA an `#[event_cpi]` instruction of `program_id` needs.
+pub fn event_authority(program_id: &Pubkey) -> Pubkey {
+    pda(&[b"__event_authority"], program_id)
+}
+
+// emissions
+pub fn network(token_mint: &Pubkey) -> Pubkey {
+    pda(&[seeds::NETWORK, token_mint.as_ref()], &emissions::ID)
+}
+pub fn network_mint_authority(network: &Pubkey) -> Pubkey {
+    pda(&[seeds::NETWORK_MINT_AUTHORITY, network.as_ref()], &emissions::ID)
+}
+pub fn sub_network(network: &Pubkey, name: &str) -> Pubkey {
+    pda(&[emissions::state::SUB_NETWORK_SEED, network.as_ref(), &name_seed(name)], &emissions::ID)
+}
+pub fn rewards_escrow(sub_network: &Pubkey) -> Pubkey {
+    pda(&[emissions::state::REWARDS_ESCROW_SEED, sub_network.as_ref()], &emissions::ID)
+}
+pub fn rewards_root(sub_network: &Pubkey) -> Pubkey {
+    pda(&[emissions::state::REWARDS_ROOT_SEED, sub_network.as_ref()], &emissions::ID)
+}
+pub fn epoch_info(network: &Pubkey, epoch: u64) -> Pubkey {
+    pda(&[emissions::state::EPOCH_INFO_SEED, network.as_ref(), &epoch.to_le_bytes()], &emissions::ID)
+}
+pub fn sub_network_epoch_info(sub_network: &Pubkey, epoch: u64) -> Pubkey {
+    pda(&[emissions::state::SUB_NETWORK_EPOCH_INFO_SEED, sub_network.as_ref(), &epoch.to_le_bytes()], &emissions::ID)
+}
+pub fn recipient(sub_network: &Pubkey, asset_id: &Pubkey) -> Pubkey {
+    pda(&[emissions::state::RECIPIENT_SEED, sub_network.as_ref(), asset_id.as_ref()], &emissions::ID)
+}
+
+// data_credits
+pub fn dc_config(network: &Pubkey) -> Pubkey {
+    pda(&[data_credits::state::DC_CONFIG_SEED, network.as_ref()], &data_credits::ID)
+}
+pub fn dc_mint(network: &Pubkey) -> Pubkey {
+    pda(&[data_credits::state::DC_MINT_SEED, network.as_ref()], &data_credits::ID)
+}
+pub fn dc_escrow(sub_network: &Pubkey, router_key: &str) -> Pubkey {
+    pda(&[data_credits::state::DC_ESCROW_SEED, sub_network.as_ref(), &name_seed(router_key)], &data_credits::ID)
+}
+pub fn dc_burn_tracker() -> Pubkey {
+    pda(&[seeds::DC_BURN_TRACKER], &data_credits::ID)
+}
+
+// device_registry
+pub fn maker(network: &Pubkey, name: &str) -> Pubkey {
+    pda(&[device_registry::state::MAKER_SEED, network.as_ref(), &name_seed(name)], &device_registry::ID)
+}
+pub fn device(network: &Pubkey, device_key: &Pubkey) -> Pubkey {
+    pda(&[device_registry::state::DEVICE_SEED, network.as_ref(), device_key.as_ref()], &device_registry::ID)
+}
+pub fn device_creator(network: &Pubkey) -> Pubkey {
+    pda(&[device_registry::state::DEVICE_CREATOR_SEED, network.as_ref()], &device_registry::ID)
+}
+pub fn registry_signer() -> Pubkey {
+    pda(&[seeds::REGISTRY_SIGNER], &device_registry::ID)
+}
