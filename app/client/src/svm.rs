@@ -26,6 +26,8 @@ pub struct TxSuccess {
     pub compute_units: u64,
     /// Serialized transaction size in bytes (the packet limit is 1232).
     pub size: usize,
+    /// The transaction's signature (base58).
+    pub signature: String,
 }
 
 #[derive(Debug)]
@@ -34,6 +36,16 @@ pub struct TxFailure {
     pub logs: Vec<String>,
     pub compute_units: u64,
 }
+
+impl std::fmt::Display for TxFailure {
+    /// The failing program's error by name and message (Anchor's log line), else the
+    /// runtime's error.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::errors::describe(&self.err, &self.logs))
+    }
+}
+
+impl std::error::Error for TxFailure {}
 
 impl TxFailure {
     /// The custom program error code (Anchor error number) of the failing instruction.
@@ -65,17 +77,21 @@ impl Default for Chain {
 
 impl Chain {
     /// litesvm (mainnet feature set, precompiles) with all programs at their ids and a payer
-    /// holding 1,000 SOL.
+    /// holding 100,000 SOL.
     pub fn new() -> Self {
+        Self::try_new().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Like [`Chain::new`]; a missing or unloadable program file is an error.
+    pub fn try_new() -> Result<Self, String> {
         let mut svm = LiteSVM::new();
         for program in programs::all() {
-            let bytes = programs::read(&program);
-            svm.add_program(program.id, &bytes)
-                .unwrap_or_else(|e| panic!("loading {} into litesvm: {e:?}", program.name));
+            let bytes = programs::try_read(&program)?;
+            svm.add_program(program.id, &bytes).map_err(|e| format!("loading {} into litesvm: {e:?}", program.name))?;
         }
         let payer = Keypair::new();
-        svm.airdrop(&payer.pubkey(), 1_000 * SOL).expect("airdrop");
-        Self { svm, payer }
+        svm.airdrop(&payer.pubkey(), 100_000 * SOL).map_err(|e| format!("airdrop: {e:?}"))?;
+        Ok(Self { svm, payer })
     }
 
     pub fn airdrop(&mut self, to: &Pubkey, lamports: u64) {
@@ -113,18 +129,19 @@ impl Chain {
         let message = Message::new(instructions, Some(&fee_payer.pubkey()));
         let tx = Transaction::new(&all, message, self.svm.latest_blockhash());
         let size = bincode_size(&tx);
+        let signature = tx.signatures[0].to_string();
         let result = self.svm.send_transaction(tx);
         // A fresh blockhash per transaction: identical retries are separate transactions.
         self.svm.expire_blockhash();
         match result {
-            Ok(meta) => Ok(TxSuccess { logs: meta.logs, compute_units: meta.compute_units_consumed, size }),
+            Ok(meta) => Ok(TxSuccess { logs: meta.logs, compute_units: meta.compute_units_consumed, size, signature }),
             Err(failed) => Err(TxFailure { err: failed.err, logs: failed.meta.logs, compute_units: failed.meta.compute_units_consumed }),
         }
     }
 
     /// Like [`Chain::send`], panicking with the logs when the transaction fails.
     pub fn send_ok(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> TxSuccess {
-        self.send(instructions, signers).unwrap_or_else(|f| panic!("transaction failed: {:?}\nlogs: {:#?}", f.err, f.logs))
+        self.send(instructions, signers).unwrap_or_else(|f| panic!("transaction failed: {f}\nlogs: {:#?}", f.logs))
     }
 
     /// Like [`Chain::send`], panicking when the transaction succeeds.

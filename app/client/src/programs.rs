@@ -18,7 +18,7 @@ pub struct ProgramFile {
 pub fn deploy_dir() -> PathBuf {
     std::env::var_os("CIVNET_DEPLOY_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/deploy"))
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/deploy"))
 }
 
 /// civnet's programs and the third-party fixtures, at their program ids.
@@ -35,9 +35,26 @@ pub fn all() -> Vec<ProgramFile> {
     ours.into_iter().chain(fixtures).collect()
 }
 
-/// The bytes of a program file, with the command that builds it when it is missing.
+/// What to tell someone whose program file is missing.
+pub fn missing_message(program: &ProgramFile) -> String {
+    format!(
+        "{} is missing ({}); build it with `cargo xtask build-sbf` and `cargo xtask fixtures` (or set CIVNET_DEPLOY_DIR)",
+        program.name,
+        program.path.display()
+    )
+}
+
+/// The bytes of a program file, or what builds it when it is missing.
+pub fn try_read(program: &ProgramFile) -> Result<Vec<u8>, String> {
+    std::fs::read(&program.path).map_err(|e| format!("{}: {e}", missing_message(program)))
+}
+
+/// The bytes of a program file; panics with the command that builds it when it is missing.
 pub fn read(program: &ProgramFile) -> Vec<u8> {
-    std::fs::read(&program.path).unwrap_or_else(|e| {
-        panic!("{} ({}): {e}; build it with `cargo xtask build-sbf` and `cargo xtask fixtures` (or run `cargo xtask test`)", program.name, program.path.display())
-    })
+    try_read(program).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Whether every program file exists.
+pub fn all_present() -> bool {
+    all().iter().all(|p| p.path.exists())
 }

@@ -14,22 +14,22 @@ use crate::{anchor_ix, event_authority, tokens};
 pub type Outcome = Result<TxSuccess, TxFailure>;
 
 pub fn sub_network_address(network: &Pubkey, name: &str) -> Pubkey {
-    civnet_client::pda::sub_network(network, name)
+    crate::pda::sub_network(network, name)
 }
 pub fn rewards_escrow_address(sub_network: &Pubkey) -> Pubkey {
-    civnet_client::pda::rewards_escrow(sub_network)
+    crate::pda::rewards_escrow(sub_network)
 }
 pub fn rewards_root_address(sub_network: &Pubkey) -> Pubkey {
-    civnet_client::pda::rewards_root(sub_network)
+    crate::pda::rewards_root(sub_network)
 }
 pub fn epoch_info_address(network: &Pubkey, epoch: u64) -> Pubkey {
-    civnet_client::pda::epoch_info(network, epoch)
+    crate::pda::epoch_info(network, epoch)
 }
 pub fn sub_network_epoch_info_address(sub_network: &Pubkey, epoch: u64) -> Pubkey {
-    civnet_client::pda::sub_network_epoch_info(sub_network, epoch)
+    crate::pda::sub_network_epoch_info(sub_network, epoch)
 }
 pub fn recipient_address(sub_network: &Pubkey, asset_id: &Pubkey) -> Pubkey {
-    civnet_client::pda::recipient(sub_network, asset_id)
+    crate::pda::recipient(sub_network, asset_id)
 }
 
 /// A sub-network's keys: the authorities are separate keypairs so tests can sign as each.

@@ -18,7 +18,7 @@ pub trait Cluster {
     fn airdrop(&mut self, to: &Pubkey, lamports: u64);
 
     fn send_ok(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> TxSuccess {
-        self.send(instructions, signers).unwrap_or_else(|f| panic!("transaction failed: {:?}\nlogs: {:#?}", f.err, f.logs))
+        self.send(instructions, signers).unwrap_or_else(|f| panic!("transaction failed: {f}\nlogs: {:#?}", f.logs))
     }
 
     /// The cluster's clock (the Clock sysvar's `unix_timestamp`, at offset 32 of its data).
@@ -57,19 +57,18 @@ impl Cluster for Chain {
 
 impl Cluster for TestValidator {
     fn payer(&self) -> Pubkey {
-        self.payer.pubkey()
+        self.cluster.payer()
     }
     fn send(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> Result<TxSuccess, TxFailure> {
-        TestValidator::send(self, instructions, signers)
+        self.cluster.send(instructions, signers)
     }
     fn account_data(&self, key: &Pubkey) -> Option<Vec<u8>> {
-        TestValidator::account_data(self, key)
+        self.cluster.account_data(key)
     }
     fn rent_exempt_minimum(&self, size: usize) -> u64 {
-        let lamports = self.rpc.call("getMinimumBalanceForRentExemption", serde_json::json!([size])).expect("rent");
-        lamports.as_u64().expect("lamports")
+        self.cluster.rent_exempt_minimum(size)
     }
     fn airdrop(&mut self, to: &Pubkey, lamports: u64) {
-        TestValidator::airdrop(self, to, lamports)
+        self.cluster.airdrop(to, lamports)
     }
 }

@@ -9,7 +9,7 @@ use crate::scenario::{dc_config_address, dc_mint_address, NetworkKeys};
 use crate::{anchor_ix, event_authority, tokens};
 
 pub fn burn_tracker() -> Pubkey {
-    civnet_client::pda::dc_burn_tracker()
+    crate::pda::dc_burn_tracker()
 }
 
 /// `mint_data_credits`: `owner` burns network tokens from its associated account; DC goes to
@@ -81,7 +81,7 @@ pub fn buy_dc(cluster: &mut impl crate::Cluster, net: &NetworkKeys, customer: &s
 }
 
 pub fn escrow_address(sub_network: &Pubkey, router_key: &str) -> Pubkey {
-    civnet_client::pda::dc_escrow(sub_network, router_key)
+    crate::pda::dc_escrow(sub_network, router_key)
 }
 
 pub fn delegate_ix(net: &NetworkKeys, owner: Pubkey, sub_network: &Pubkey, router_key: &str, amount: u64) -> Instruction {

@@ -20,11 +20,11 @@ pub struct NetworkKeys {
 }
 
 pub fn network_address(token_mint: &Pubkey) -> Pubkey {
-    civnet_client::pda::network(token_mint)
+    crate::pda::network(token_mint)
 }
 
 pub fn network_mint_authority(network: &Pubkey) -> Pubkey {
-    civnet_client::pda::network_mint_authority(network)
+    crate::pda::network_mint_authority(network)
 }
 
 /// A halving schedule: `initial` tokens per epoch, halving every `every` epochs, `steps` steps.
@@ -108,11 +108,11 @@ pub fn initialize_network(cluster: &mut impl Cluster, args: emissions::instructi
 }
 
 pub fn dc_config_address(network: &Pubkey) -> Pubkey {
-    civnet_client::pda::dc_config(network)
+    crate::pda::dc_config(network)
 }
 
 pub fn dc_mint_address(network: &Pubkey) -> Pubkey {
-    civnet_client::pda::dc_mint(network)
+    crate::pda::dc_mint(network)
 }
 
 pub fn initialize_data_credits(
@@ -141,7 +141,7 @@ pub fn initialize_data_credits(
 }
 
 pub fn maker_address(network: &Pubkey, name: &str) -> Pubkey {
-    civnet_client::pda::maker(network, name)
+    crate::pda::maker(network, name)
 }
 
 /// `create_maker` of `name` for `authority`, paid by the cluster's payer.

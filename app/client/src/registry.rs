@@ -16,13 +16,13 @@ use crate::scenario::{dc_config_address, dc_mint_address, maker_address, Network
 use crate::{anchor_ix, event_authority, tokens, Cluster};
 
 pub fn device_creator(network: &Pubkey) -> Pubkey {
-    civnet_client::pda::device_creator(network)
+    crate::pda::device_creator(network)
 }
 pub fn device_address(network: &Pubkey, device_key: &Pubkey) -> Pubkey {
-    civnet_client::pda::device(network, device_key)
+    crate::pda::device(network, device_key)
 }
 pub fn registry_signer() -> Pubkey {
-    civnet_client::pda::registry_signer()
+    crate::pda::registry_signer()
 }
 
 pub fn set_maker_approval_ix(net: &NetworkKeys, authority: Pubkey, maker: &Pubkey, approved: bool) -> Instruction {

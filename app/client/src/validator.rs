@@ -1,0 +1,189 @@
+//! `TestValidator`: a `solana-test-validator` process (agave 4.2.2, built by
+//! `cargo xtask validator`) with every civnet program and fixture preloaded. Tests start it
+//! on a temporary ledger and free ports ([`TestValidator::start`]); `civnet localnet` runs it
+//! in the foreground on a chosen ledger and port ([`LocalnetOptions`]). Stopped on drop.
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use std::net::{TcpListener, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::programs;
+use crate::rpc::{Rpc, RpcCluster};
+use crate::svm::{TxFailure, TxSuccess};
+
+/// How many consecutive ports one validator uses (RPC, pubsub, faucet, gossip, dynamic range).
+const PORTS_PER_VALIDATOR: u16 = 40;
+
+pub struct TestValidator {
+    child: Child,
+    ledger: PathBuf,
+    _temporary_ledger: Option<tempfile::TempDir>,
+    /// RPC at the validator with its faucet-funded payer.
+    pub cluster: RpcCluster,
+}
+
+/// `$CIVNET_TEST_VALIDATOR` (set by `cargo xtask test`), else the binary `cargo xtask
+/// validator` installs, else `solana-test-validator` on PATH.
+pub fn validator_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("CIVNET_TEST_VALIDATOR") {
+        return PathBuf::from(path);
+    }
+    let cached = std::env::var_os("HOME")
+        .map(|home| PathBuf::from(home).join(".cache/civnet/validator-agave-4.2.2/bin/solana-test-validator"));
+    match cached {
+        Some(path) if path.exists() => path,
+        _ => PathBuf::from("solana-test-validator"),
+    }
+}
+
+/// Where and how `civnet localnet` runs its validator.
+#[derive(Debug, Clone)]
+pub struct LocalnetOptions {
+    pub ledger: PathBuf,
+    pub rpc_port: u16,
+    /// Start from an empty ledger (otherwise an existing ledger is resumed).
+    pub reset: bool,
+}
+
+impl TestValidator {
+    /// Starts a validator on a temporary ledger and free ports with all programs at their ids
+    /// and waits until it answers and has produced a few slots. Panics with its log tail
+    /// otherwise (tests want that).
+    pub fn start() -> Self {
+        let ledger = tempfile::tempdir().expect("temporary ledger");
+        let base = free_port_block(PORTS_PER_VALIDATOR);
+        let options = LocalnetOptions { ledger: ledger.path().to_path_buf(), rpc_port: base, reset: true };
+        let validator = Self::spawn(&options, Some(ledger)).unwrap_or_else(|e| panic!("{e}"));
+        let payer = validator.cluster.payer.pubkey();
+        validator.cluster.request_airdrop(&payer, 100 * crate::svm::SOL).expect("airdrop to the payer");
+        validator
+    }
+
+    /// Starts a validator as `options` say; an error names the log tail.
+    pub fn start_localnet(options: &LocalnetOptions) -> Result<Self, String> {
+        Self::spawn(options, None)
+    }
+
+    fn spawn(options: &LocalnetOptions, temporary: Option<tempfile::TempDir>) -> Result<Self, String> {
+        std::fs::create_dir_all(&options.ledger).map_err(|e| format!("creating ledger {}: {e}", options.ledger.display()))?;
+        let base = options.rpc_port;
+        let mut cmd = Command::new(validator_binary());
+        cmd.arg("--ledger")
+            .arg(&options.ledger)
+            .args(["--bind-address", "127.0.0.1", "--rpc-port", &base.to_string()])
+            .args(["--faucet-port", &(base + 2).to_string(), "--gossip-port", &(base + 3).to_string()])
+            .args(["--dynamic-port-range", &format!("{}-{}", base + 4, base + PORTS_PER_VALIDATOR)])
+            .arg("--quiet");
+        if options.reset {
+            cmd.arg("--reset");
+        }
+        for program in programs::all() {
+            if !program.path.exists() {
+                return Err(programs::missing_message(&program));
+            }
+            cmd.arg("--bpf-program").arg(program.id.to_string()).arg(&program.path);
+        }
+        let log = |name: &str| std::fs::File::create(options.ledger.join(name)).map_err(|e| format!("log file: {e}"));
+        let child = cmd
+            .stdout(Stdio::from(log("civnet-validator.stdout.log")?))
+            .stderr(Stdio::from(log("civnet-validator.stderr.log")?))
+            .spawn()
+            .map_err(|e| format!("starting {}: {e}; build it with `cargo xtask validator`", validator_binary().display()))?;
+        let cluster = RpcCluster { rpc: Rpc::new(format!("http://127.0.0.1:{base}")), payer: Keypair::new() };
+        let mut validator = Self { child, ledger: options.ledger.clone(), _temporary_ledger: temporary, cluster };
+        validator.wait_until_ready(Duration::from_secs(120))?;
+        Ok(validator)
+    }
+
+    fn wait_until_ready(&mut self, timeout: Duration) -> Result<(), String> {
+        let started = Instant::now();
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(format!("solana-test-validator exited ({status}); {}", self.log_tail()));
+            }
+            if matches!(self.cluster.rpc.get_slot(), Ok(slot) if slot >= 3) {
+                return Ok(());
+            }
+            if started.elapsed() > timeout {
+                return Err(format!("solana-test-validator did not answer within {timeout:?}; {}", self.log_tail()));
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }
+
+    fn log_tail(&self) -> String {
+        let read = |name: &str| std::fs::read_to_string(self.ledger.join(name)).unwrap_or_default();
+        let text = format!("{}{}", read("civnet-validator.stdout.log"), read("civnet-validator.stderr.log"));
+        let tail: Vec<&str> = text.lines().rev().take(20).collect();
+        format!("log tail:\n{}", tail.into_iter().rev().collect::<Vec<_>>().join("\n"))
+    }
+
+    /// Blocks until the validator process exits.
+    pub fn wait(&mut self) -> std::io::Result<std::process::ExitStatus> {
+        self.child.wait()
+    }
+
+    pub fn ledger(&self) -> &Path {
+        &self.ledger
+    }
+
+    pub fn rpc_url(&self) -> &str {
+        &self.cluster.rpc.url
+    }
+
+    pub fn airdrop(&self, to: &Pubkey, lamports: u64) {
+        self.cluster.request_airdrop(to, lamports).expect("requestAirdrop");
+    }
+
+    /// Sends and confirms a transaction paid by the validator's payer.
+    pub fn send(&self, instructions: &[Instruction], signers: &[&Keypair]) -> Result<TxSuccess, TxFailure> {
+        self.cluster.try_send(instructions, signers).map_err(|e| match e {
+            crate::rpc::SendError::Failed(failure) => failure,
+            crate::rpc::SendError::Rpc(error) => panic!("RPC: {error}"),
+        })
+    }
+
+    pub fn send_ok(&self, instructions: &[Instruction], signers: &[&Keypair]) -> TxSuccess {
+        self.send(instructions, signers).unwrap_or_else(|f| panic!("transaction failed: {f}\nlogs: {:#?}", f.logs))
+    }
+
+    pub fn account_data(&self, key: &Pubkey) -> Option<Vec<u8>> {
+        self.cluster.rpc.account_data(key)
+    }
+
+    pub fn anchor_account<T: anchor_lang::AccountDeserialize>(&self, key: &Pubkey) -> T {
+        let data = self.account_data(key).unwrap_or_else(|| panic!("account {key} does not exist"));
+        T::try_deserialize(&mut data.as_slice()).unwrap_or_else(|e| panic!("decoding account {key}: {e}"))
+    }
+}
+
+impl Drop for TestValidator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A block of `count` consecutive ports, free for TCP and UDP on loopback right now.
+fn free_port_block(count: u16) -> u16 {
+    let seed = std::process::id() as u64 ^ rand_seed();
+    for attempt in 0..200u64 {
+        let base = 20_000 + ((seed.wrapping_mul(6364136223846793005).wrapping_add(attempt * 7919)) % 35_000) as u16;
+        let all_free = (base..base + count).all(|port| {
+            TcpListener::bind(("127.0.0.1", port)).is_ok() && UdpSocket::bind(("127.0.0.1", port)).is_ok()
+        });
+        if all_free {
+            return base;
+        }
+    }
+    panic!("no block of {count} free ports found");
+}
+
+fn rand_seed() -> u64 {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
+    (nanos as u64).rotate_left(17)
+}
