@@ -40,6 +40,21 @@ impl TreeShape {
     }
 }
 
+impl TreeShape {
+    /// The shape of a tree from its account data: depth and buffer from the header
+    /// (account type, header version, max_buffer_size u32, max_depth u32, ...), the canopy
+    /// from the bytes left after the fixed part.
+    pub fn from_account(data: &[u8]) -> Option<Self> {
+        let max_buffer_size = u32::from_le_bytes(data.get(2..6)?.try_into().ok()?);
+        let max_depth = u32::from_le_bytes(data.get(6..10)?.try_into().ok()?);
+        let without_canopy = TreeShape { max_depth, max_buffer_size, canopy_depth: 0 }.account_size();
+        let canopy_nodes = data.len().checked_sub(without_canopy)? / 32;
+        // 2^(c+1) - 2 nodes for a canopy of depth c.
+        let canopy_depth = (canopy_nodes + 2).trailing_zeros().checked_sub(1)?;
+        Some(Self { max_depth, max_buffer_size, canopy_depth })
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Tree {
     pub merkle_tree: Pubkey,

@@ -17,6 +17,7 @@ pub mod rpc;
 pub mod scenario;
 pub mod svm;
 pub mod tokens;
+pub mod tree_history;
 pub mod validator;
 
 pub use anchor_lang::prelude::Pubkey;

@@ -316,3 +316,18 @@ pub fn expected_shares(emission: u64, scores: &[u128]) -> Vec<u64> {
         .map(|&s| if total == 0 { 0 } else { (emission as u128 * s / total) as u64 })
         .collect()
 }
+
+/// The `later_activity` account `calculate_utility_score` needs for a quiet `epoch` of `sub`:
+/// the first activity record after `epoch`, found by walking the records' back links from the
+/// sub-network's last activity. None when the epoch needs none.
+pub fn later_activity_for(cluster: &impl Cluster, sub: &Pubkey, epoch: u64) -> Option<Pubkey> {
+    let account: emissions::state::SubNetwork = cluster.anchor_account(sub);
+    let mut candidate = account.last_activity_epoch.filter(|last| *last > epoch)?;
+    loop {
+        let info: emissions::state::SubNetworkEpochInfo = cluster.anchor_account(&sub_network_epoch_info_address(sub, candidate));
+        match info.prev_activity_epoch {
+            Some(prev) if prev > epoch => candidate = prev,
+            _ => return Some(sub_network_epoch_info_address(sub, candidate)),
+        }
+    }
+}

@@ -40,6 +40,93 @@ pub fn set_maker_approval_ix(net: &NetworkKeys, authority: Pubkey, maker: &Pubke
     }
 }
 
+/// Where device metadata URIs point unless a maker says otherwise.
+pub const DEFAULT_URI_BASE: &str = "https://devices.civnet.example/";
+
+/// `set_maker_tree` on an allocated (empty) tree account: Bubblegum's tree config is created
+/// with the registry's device creator as tree creator. Signed by the maker's authority.
+pub fn set_maker_tree_ix(network: &Pubkey, payer: Pubkey, authority: Pubkey, maker: &Pubkey, merkle_tree: Pubkey, shape: TreeShape, uri_base: &str) -> Instruction {
+    anchor_ix(
+        device_registry::ID,
+        device_registry::instruction::SetMakerTree {
+            args: SetMakerTreeArgs { max_depth: shape.max_depth, max_buffer_size: shape.max_buffer_size, uri_base: uri_base.to_string() },
+        },
+        device_registry::accounts::SetMakerTree {
+            payer,
+            authority,
+            network: *network,
+            maker: *maker,
+            device_creator: device_creator(network),
+            tree_config: TreeConfig::find_pda(&merkle_tree).0,
+            merkle_tree,
+            log_wrapper: SPL_NOOP_ID,
+            compression_program: SPL_ACCOUNT_COMPRESSION_ID,
+            bubblegum_program: crate::programs::BUBBLEGUM_ID,
+            system_program: anchor_lang::system_program::ID,
+            event_authority: event_authority(&device_registry::ID),
+            program: device_registry::ID,
+        },
+    )
+}
+
+/// `issue_device` into `merkle_tree` (the maker's current tree), signed by the maker's
+/// authority and by the device key (see [`MakerKeys::issue_device_ed25519_ixs`] for a key
+/// that proves itself with an Ed25519 signature instead).
+pub fn issue_device_ix(network: &Pubkey, maker: &Pubkey, maker_authority: Pubkey, merkle_tree: Pubkey, payer: Pubkey, device_key: Pubkey, owner: Pubkey) -> Instruction {
+    let mut ix = anchor_ix(
+        device_registry::ID,
+        device_registry::instruction::IssueDevice {},
+        device_registry::accounts::IssueDevice {
+            payer,
+            maker_authority,
+            device_key,
+            instructions_sysvar: anchor_lang::pubkey!("Sysvar1nstructions1111111111111111111111111"),
+            owner,
+            network: *network,
+            maker: *maker,
+            device: device_address(network, &device_key),
+            device_creator: device_creator(network),
+            tree_config: TreeConfig::find_pda(&merkle_tree).0,
+            merkle_tree,
+            log_wrapper: SPL_NOOP_ID,
+            compression_program: SPL_ACCOUNT_COMPRESSION_ID,
+            bubblegum_program: crate::programs::BUBBLEGUM_ID,
+            system_program: anchor_lang::system_program::ID,
+            event_authority: event_authority(&device_registry::ID),
+            program: device_registry::ID,
+        },
+    );
+    ix.accounts.iter_mut().filter(|m| m.pubkey == device_key).for_each(|m| m.is_signer = true);
+    ix
+}
+
+/// The cNFT leaf fields of a device issued by `maker` to `owner` at leaf `nonce` (owner is
+/// also the leaf delegate, as Bubblegum mints it).
+pub fn device_leaf(network: &Pubkey, maker: &Maker, device_key: &Pubkey, owner: &Pubkey, nonce: u64, root: [u8; 32]) -> emissions::cnft::CnftLeaf {
+    let metadata = device_registry::instructions::device_metadata(maker, device_key, device_creator(network));
+    emissions::cnft::CnftLeaf {
+        root,
+        delegate: *owner,
+        nonce,
+        index: nonce as u32,
+        data_hash: mpl_bubblegum::hash::hash_metadata(&metadata).expect("metadata hash"),
+        creator_hash: mpl_bubblegum::hash::hash_creators(&metadata.creators),
+    }
+}
+
+/// The Bubblegum leaf hash of `leaf` for asset `asset_id` owned by `owner`.
+pub fn leaf_hash(asset_id: &Pubkey, owner: &Pubkey, leaf: &emissions::cnft::CnftLeaf) -> [u8; 32] {
+    mpl_bubblegum::types::LeafSchema::V1 {
+        id: *asset_id,
+        owner: *owner,
+        delegate: leaf.delegate,
+        nonce: leaf.nonce,
+        data_hash: leaf.data_hash,
+        creator_hash: leaf.creator_hash,
+    }
+    .hash()
+}
+
 /// A maker with its authority and its current tree, mirrored off-chain.
 pub struct MakerKeys {
     pub name: String,
@@ -72,35 +159,10 @@ impl MakerKeys {
     /// Allocates a tree account of `shape` and runs `set_maker_tree` (first tree or rotation).
     pub fn set_tree(&mut self, chain: &mut impl Cluster, net: &NetworkKeys, shape: TreeShape) -> Outcome {
         let merkle_tree = crate::bubblegum::allocate_tree_account(chain, shape);
-        let tree_config = TreeConfig::find_pda(&merkle_tree).0;
-        let ix = anchor_ix(
-            device_registry::ID,
-            device_registry::instruction::SetMakerTree {
-                args: SetMakerTreeArgs {
-                    max_depth: shape.max_depth,
-                    max_buffer_size: shape.max_buffer_size,
-                    uri_base: "https://devices.civnet.example/".to_string(),
-                },
-            },
-            device_registry::accounts::SetMakerTree {
-                payer: chain.payer(),
-                authority: self.authority.pubkey(),
-                network: net.network,
-                maker: self.address,
-                device_creator: device_creator(&net.network),
-                tree_config,
-                merkle_tree,
-                log_wrapper: SPL_NOOP_ID,
-                compression_program: SPL_ACCOUNT_COMPRESSION_ID,
-                bubblegum_program: crate::programs::BUBBLEGUM_ID,
-                system_program: anchor_lang::system_program::ID,
-                event_authority: event_authority(&device_registry::ID),
-                program: device_registry::ID,
-            },
-        );
+        let ix = set_maker_tree_ix(&net.network, chain.payer(), self.authority.pubkey(), &self.address, merkle_tree, shape, DEFAULT_URI_BASE);
         let outcome = chain.send(&[compute_budget(400_000), ix], &[&self.authority]);
         if outcome.is_ok() {
-            self.tree = Some(Tree { merkle_tree, tree_config, shape });
+            self.tree = Some(Tree { merkle_tree, tree_config: TreeConfig::find_pda(&merkle_tree).0, shape });
             self.leaves.clear();
         }
         outcome
@@ -109,31 +171,7 @@ impl MakerKeys {
     /// `issue_device` with the device key as a signer of the transaction (its simplest proof).
     pub fn issue_device_ix(&self, net: &NetworkKeys, payer: Pubkey, device_key: Pubkey, owner: Pubkey) -> Instruction {
         let tree = self.tree.expect("the maker has a tree");
-        let mut ix = anchor_ix(
-            device_registry::ID,
-            device_registry::instruction::IssueDevice {},
-            device_registry::accounts::IssueDevice {
-                payer,
-                maker_authority: self.authority.pubkey(),
-                device_key,
-                instructions_sysvar: anchor_lang::pubkey!("Sysvar1nstructions1111111111111111111111111"),
-                owner,
-                network: net.network,
-                maker: self.address,
-                device: device_address(&net.network, &device_key),
-                device_creator: device_creator(&net.network),
-                tree_config: tree.tree_config,
-                merkle_tree: tree.merkle_tree,
-                log_wrapper: SPL_NOOP_ID,
-                compression_program: SPL_ACCOUNT_COMPRESSION_ID,
-                bubblegum_program: crate::programs::BUBBLEGUM_ID,
-                system_program: anchor_lang::system_program::ID,
-                event_authority: event_authority(&device_registry::ID),
-                program: device_registry::ID,
-            },
-        );
-        ix.accounts.iter_mut().filter(|m| m.pubkey == device_key).for_each(|m| m.is_signer = true);
-        ix
+        issue_device_ix(&net.network, &self.address, self.authority.pubkey(), tree.merkle_tree, payer, device_key, owner)
     }
 
     /// The maker issues a device (a fresh device keypair, which signs) to `owner`.

@@ -29,7 +29,13 @@ pub fn network_mint_authority(network: &Pubkey) -> Pubkey {
 
 /// A halving schedule: `initial` tokens per epoch, halving every `every` epochs, `steps` steps.
 pub fn halving_schedule(initial: u64, every: u64, steps: usize) -> Vec<EmissionStep> {
-    (0..steps as u64).map(|i| EmissionStep { start_epoch: i * every, tokens_per_epoch: initial >> i }).collect()
+    halving_schedule_from(0, initial, every, steps)
+}
+
+/// [`halving_schedule`] starting at `start_epoch` (a real network starts at today's epoch:
+/// epochs count from the Unix epoch).
+pub fn halving_schedule_from(start_epoch: u64, initial: u64, every: u64, steps: usize) -> Vec<EmissionStep> {
+    (0..steps as u64).map(|i| EmissionStep { start_epoch: start_epoch + i * every, tokens_per_epoch: initial >> i }).collect()
 }
 
 /// The network token mint (Token-2022, 6 decimals) for a network that will live at the

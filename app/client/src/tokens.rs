@@ -55,14 +55,14 @@ pub fn ata(owner: &Pubkey, mint: &Pubkey) -> Pubkey {
 
 /// Creates (idempotently) the owner's associated Token-2022 account for `mint`.
 pub fn create_ata(cluster: &mut impl Cluster, owner: &Pubkey, mint: &Pubkey) -> Pubkey {
-    let ix = spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent(
-        &cluster.payer(),
-        owner,
-        mint,
-        &TOKEN_2022_ID,
-    );
+    let ix = create_ata_ix(&cluster.payer(), owner, mint);
     cluster.send_ok(&[ix], &[]);
     ata(owner, mint)
+}
+
+/// The idempotent create of the owner's associated Token-2022 account, paid by `payer`.
+pub fn create_ata_ix(payer: &Pubkey, owner: &Pubkey, mint: &Pubkey) -> anchor_lang::solana_program::instruction::Instruction {
+    spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent(payer, owner, mint, &TOKEN_2022_ID)
 }
 
 /// Token balance of a Token-2022 account (0 when it does not exist).

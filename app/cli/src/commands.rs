@@ -1,0 +1,737 @@
+//! The operator, maker, wallet and customer commands: each builds the instructions with the
+//! client crate, sends them to `--url` signed by `--keypair`, and returns what it did as JSON.
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::{AccountDeserialize, Discriminator};
+use anyhow::{anyhow, bail, Context as _, Result};
+use base64::Engine;
+use civnet_client::bubblegum::{compute_budget, TreeShape};
+use civnet_client::network::{self as net, SubNetworkKeys};
+use civnet_client::registry;
+use civnet_client::rpc::RpcCluster;
+use civnet_client::scenario::{self, NetworkKeys};
+use civnet_client::tree_history::TreeHistory;
+use civnet_client::validator::{LocalnetOptions, TestValidator};
+use civnet_client::{dc, tokens, Keypair, Signer};
+use civnet_common::rewards::RewardTree;
+use clap::{Args, Subcommand};
+use device_registry::state::{Device, Maker};
+use emissions::state::{EpochInfo, SubNetwork, SubNetworkEpochInfo};
+use serde_json::{json, Value};
+use solana_transaction::Transaction;
+use std::path::PathBuf;
+
+use crate::context::{account, ensure_signer, optional_account, pubkey, read_keypair, send, Context};
+
+// ---------------------------------------------------------------- localnet
+
+#[derive(Args)]
+pub struct LocalnetArgs {
+    /// Ledger directory (kept between runs unless --reset).
+    #[arg(long, default_value = ".civnet/localnet")]
+    pub ledger: PathBuf,
+    #[arg(long, default_value_t = 8899)]
+    pub rpc_port: u16,
+    /// Start from an empty ledger.
+    #[arg(long)]
+    pub reset: bool,
+}
+
+pub fn localnet(ctx: &Context, args: LocalnetArgs) -> Result<Value> {
+    let options = LocalnetOptions { ledger: args.ledger.clone(), rpc_port: args.rpc_port, reset: args.reset };
+    let mut validator = TestValidator::start_localnet(&options).map_err(anyhow::Error::msg)?;
+    // Fund the CLI's keypair so the next commands can pay.
+    if let Ok(signer) = ctx.signer() {
+        validator.cluster.request_airdrop(&signer.pubkey(), 1_000_000_000_000).map_err(|e| anyhow!("airdrop: {e}"))?;
+    }
+    eprintln!(
+        "civnet localnet: RPC {} with emissions, data_credits, device_registry, Bubblegum, account compression and noop; ledger {}; Ctrl-C stops it",
+        validator.rpc_url(),
+        validator.ledger().display()
+    );
+    let status = validator.wait()?;
+    Ok(json!({"rpc_url": validator.rpc_url(), "exit": status.to_string()}))
+}
+
+// ---------------------------------------------------------------- network
+
+#[derive(Subcommand)]
+pub enum NetworkCmd {
+    /// Create the network token (Token-2022) and the network, and price data credits.
+    Init(NetworkInitArgs),
+    /// The network, its data-credit configuration and sub-networks.
+    Show,
+}
+
+#[derive(Args)]
+pub struct NetworkInitArgs {
+    #[arg(long, default_value_t = 86_400)]
+    pub epoch_length_secs: u32,
+    /// Tokens (base units, 6 decimals) emitted per epoch before the first halving.
+    #[arg(long, default_value_t = 100_000_000_000)]
+    pub tokens_per_epoch: u64,
+    /// Epochs between halvings.
+    #[arg(long, default_value_t = 365)]
+    pub halving_every: u64,
+    #[arg(long, default_value_t = 8)]
+    pub halvings: usize,
+    /// Fixed price of one token in USD * 10^8 (data credits cost $0.00001 each).
+    #[arg(long, default_value_t = 150_000_000)]
+    pub usd_per_token_e8: u64,
+    #[arg(long, default_value_t = 1_000_000_000_000)]
+    pub max_dc_minted_per_epoch: u64,
+}
+
+pub fn network(ctx: &Context, cmd: NetworkCmd) -> Result<Value> {
+    let mut cluster = ctx.cluster()?;
+    match cmd {
+        NetworkCmd::Init(a) => {
+            let start = net::current_epoch(&cluster, a.epoch_length_secs);
+            let schedule = scenario::halving_schedule_from(start, a.tokens_per_epoch, a.halving_every, a.halvings);
+            let args = emissions::instructions::InitializeNetworkArgs {
+                epoch_length_secs: a.epoch_length_secs,
+                max_issuance_per_epoch: a.tokens_per_epoch,
+                emission_schedule: schedule,
+            };
+            let mint = Keypair::new();
+            let keys = NetworkKeys {
+                authority: cluster.payer.insecure_clone(),
+                token_mint: mint.pubkey(),
+                network: civnet_client::pda::network(&mint.pubkey()),
+                mint_authority: civnet_client::pda::network_mint_authority(&civnet_client::pda::network(&mint.pubkey())),
+            };
+            tokens::create_mint_at(&mut cluster, &mint, &keys.mint_authority, 6);
+            send(&cluster, &[scenario::initialize_network_ix(&keys, cluster.payer.pubkey(), args)], &[])?;
+            let dc_args = data_credits::instructions::InitializeArgs {
+                price_oracle: data_credits::state::PriceOracle::Fixed { usd_per_token_e8: a.usd_per_token_e8 },
+                max_dc_minted_per_epoch: a.max_dc_minted_per_epoch,
+            };
+            let authority = cluster.payer.insecure_clone();
+            scenario::initialize_data_credits(&mut cluster, &keys, &authority, dc_args).map_err(|f| anyhow!("data_credits::initialize failed: {f}"))?;
+            Ok(json!({"network": keys.network.to_string(), "token_mint": keys.token_mint.to_string(), "dc_mint": scenario::dc_mint_address(&keys.network).to_string(), "authority": authority.pubkey().to_string()}))
+        }
+        NetworkCmd::Show => {
+            let keys = ctx.network(&cluster)?;
+            let network: emissions::state::Network = account(&cluster, &keys.network)?;
+            let config: Option<data_credits::state::DataCreditsConfig> = optional_account(&cluster, &scenario::dc_config_address(&keys.network))?;
+            let subs = sub_networks(&cluster, &keys.network)?;
+            Ok(json!({
+                "network": keys.network.to_string(),
+                "authority": network.authority.to_string(),
+                "token_mint": network.token_mint.to_string(),
+                "token_supply": tokens::supply(&cluster, &network.token_mint),
+                "epoch_length_secs": network.epoch_length_secs,
+                "start_epoch": network.start_epoch,
+                "current_epoch": net::current_epoch(&cluster, network.epoch_length_secs),
+                "total_issued": network.total_issued,
+                "emission_schedule": network.emission_schedule.iter().map(|s| json!({"start_epoch": s.start_epoch, "tokens_per_epoch": s.tokens_per_epoch})).collect::<Vec<_>>(),
+                "dc_mint": config.as_ref().map(|c| c.dc_mint.to_string()),
+                "dc_minted": config.as_ref().map(|c| c.total_dc_minted),
+                "dc_burned": config.as_ref().map(|c| c.total_dc_burned),
+                "sub_networks": subs.iter().map(|(address, s)| sub_network_json(address, s)).collect::<Vec<_>>(),
+            }))
+        }
+    }
+}
+
+/// Every sub-network of `network` (getProgramAccounts by discriminator, then by network).
+fn sub_networks(cluster: &RpcCluster, network: &Pubkey) -> Result<Vec<(Pubkey, SubNetwork)>> {
+    let mut subs: Vec<(Pubkey, SubNetwork)> = cluster
+        .rpc
+        .program_accounts(&emissions::ID, SubNetwork::DISCRIMINATOR)?
+        .into_iter()
+        .filter_map(|(key, data)| SubNetwork::try_deserialize(&mut data.as_slice()).ok().map(|s| (key, s)))
+        .filter(|(_, s)| s.network == *network)
+        .collect();
+    subs.sort_by_key(|(_, s)| s.index);
+    Ok(subs)
+}
+
+fn sub_network_json(address: &Pubkey, s: &SubNetwork) -> Value {
+    json!({
+        "name": s.name, "address": address.to_string(), "index": s.index, "active_devices": s.active_devices,
+        "total_dc_burned": s.total_dc_burned, "total_issued": s.total_issued, "total_claimed": s.total_claimed,
+        "onboarding_fee_dc": s.onboarding_fee_dc, "location_fee_dc": s.location_fee_dc,
+    })
+}
+
+// ---------------------------------------------------------------- sub-network
+
+#[derive(Subcommand)]
+pub enum SubNetworkCmd {
+    /// Create a sub-network (signed by the network authority).
+    Create(SubNetworkCreateArgs),
+    Show { name: String },
+}
+
+#[derive(Args)]
+pub struct SubNetworkCreateArgs {
+    pub name: String,
+    /// Burns delegated DC for usage (the sub-network's router operator); default: the signer.
+    #[arg(long)]
+    pub dc_burn_authority: Option<String>,
+    /// Marks devices active or inactive; default: the signer.
+    #[arg(long)]
+    pub active_device_authority: Option<String>,
+    /// Publishes reward roots; default: the signer.
+    #[arg(long)]
+    pub rewards_oracle: Option<String>,
+    #[arg(long, default_value_t = 4_000_000)]
+    pub onboarding_fee_dc: u64,
+    #[arg(long, default_value_t = 1_000_000)]
+    pub location_fee_dc: u64,
+}
+
+fn key_or(text: &Option<String>, default: Pubkey) -> Result<Pubkey> {
+    text.as_deref().map(pubkey).transpose().map(|k| k.unwrap_or(default))
+}
+
+pub fn sub_network(ctx: &Context, cmd: SubNetworkCmd) -> Result<Value> {
+    let cluster = ctx.cluster()?;
+    let keys = ctx.network(&cluster)?;
+    match cmd {
+        SubNetworkCmd::Create(a) => {
+            let me = cluster.payer.pubkey();
+            let sub = SubNetworkKeys::new(&keys.network, &a.name);
+            let args = emissions::instructions::CreateSubNetworkArgs {
+                name: a.name.clone(),
+                dc_burn_authority: key_or(&a.dc_burn_authority, me)?,
+                active_device_authority: key_or(&a.active_device_authority, me)?,
+                rewards_oracle: key_or(&a.rewards_oracle, me)?,
+                onboarding_fee_dc: a.onboarding_fee_dc,
+                location_fee_dc: a.location_fee_dc,
+            };
+            let outcome = send(&cluster, &[net::create_sub_network_ix(&keys, me, me, &sub, args)], &[])?;
+            Ok(json!({"sub_network": sub.address.to_string(), "name": a.name, "rewards_escrow": sub.rewards_escrow.to_string(), "signature": outcome.signature}))
+        }
+        SubNetworkCmd::Show { name } => {
+            let address = net::sub_network_address(&keys.network, &name);
+            let s: SubNetwork = account(&cluster, &address).with_context(|| format!("sub-network {name}"))?;
+            let mut value = sub_network_json(&address, &s);
+            value["dc_burn_authority"] = json!(s.dc_burn_authority.to_string());
+            value["active_device_authority"] = json!(s.active_device_authority.to_string());
+            value["rewards_oracle"] = json!(s.rewards_oracle.to_string());
+            value["rewards_escrow_balance"] = json!(tokens::balance(&cluster, &s.rewards_escrow));
+            value["last_activity_epoch"] = json!(s.last_activity_epoch);
+            Ok(value)
+        }
+    }
+}
+
+// ---------------------------------------------------------------- maker
+
+#[derive(Subcommand)]
+pub enum MakerCmd {
+    /// Register a maker (anyone may; the network authority approves).
+    Create {
+        name: String,
+        /// The maker's authority; default: the signer.
+        #[arg(long)]
+        authority: Option<String>,
+    },
+    /// Approve a maker to issue devices (network authority).
+    Approve { name: String },
+    /// Revoke a maker's approval (network authority).
+    Revoke { name: String },
+    /// Give the maker a new Bubblegum tree for its device cNFTs (maker authority).
+    SetTree {
+        name: String,
+        #[arg(long, default_value_t = 14)]
+        max_depth: u32,
+        #[arg(long, default_value_t = 64)]
+        max_buffer_size: u32,
+        /// Tree levels cached on chain: proofs get shorter, the tree account bigger.
+        #[arg(long, default_value_t = 8)]
+        canopy_depth: u32,
+    },
+    Show { name: String },
+}
+
+pub fn maker(ctx: &Context, cmd: MakerCmd) -> Result<Value> {
+    let mut cluster = ctx.cluster()?;
+    let keys = ctx.network(&cluster)?;
+    let me = cluster.payer.pubkey();
+    match cmd {
+        MakerCmd::Create { name, authority } => {
+            let authority = key_or(&authority, me)?;
+            let outcome = scenario::create_maker(&mut cluster, &keys.network, &name, authority).map_err(|f| anyhow!("transaction failed: {f}"))?;
+            Ok(json!({"maker": scenario::maker_address(&keys.network, &name).to_string(), "name": name, "authority": authority.to_string(), "signature": outcome.signature}))
+        }
+        MakerCmd::Approve { name } => set_approval(&cluster, &keys, &name, true),
+        MakerCmd::Revoke { name } => set_approval(&cluster, &keys, &name, false),
+        MakerCmd::SetTree { name, max_depth, max_buffer_size, canopy_depth } => {
+            if canopy_depth > max_depth {
+                bail!("--canopy-depth ({canopy_depth}) cannot exceed --max-depth ({max_depth})");
+            }
+            let address = scenario::maker_address(&keys.network, &name);
+            let maker: Maker = account(&cluster, &address).with_context(|| format!("maker {name}"))?;
+            ensure_signer(&maker.authority, &cluster.payer, "the maker authority")?;
+            let shape = TreeShape { max_depth, max_buffer_size, canopy_depth };
+            let merkle_tree = civnet_client::bubblegum::allocate_tree_account(&mut cluster, shape);
+            let ix = registry::set_maker_tree_ix(&keys.network, me, me, &address, merkle_tree, shape, registry::DEFAULT_URI_BASE);
+            let outcome = send(&cluster, &[compute_budget(400_000), ix], &[])?;
+            Ok(json!({"maker": address.to_string(), "merkle_tree": merkle_tree.to_string(), "capacity": 1u64 << max_depth, "tree_rent_lamports": cluster.rpc.minimum_balance_for_rent_exemption(shape.account_size())?, "signature": outcome.signature}))
+        }
+        MakerCmd::Show { name } => {
+            let address = scenario::maker_address(&keys.network, &name);
+            let m: Maker = account(&cluster, &address).with_context(|| format!("maker {name}"))?;
+            Ok(json!({
+                "maker": address.to_string(), "name": m.name, "authority": m.authority.to_string(), "approved": m.approved,
+                "merkle_tree": m.merkle_tree.to_string(), "tree_capacity": m.tree_capacity, "tree_devices": m.tree_devices,
+                "devices_issued": m.devices_issued, "uri_base": m.uri_base,
+            }))
+        }
+    }
+}
+
+fn set_approval(cluster: &RpcCluster, keys: &NetworkKeys, name: &str, approved: bool) -> Result<Value> {
+    let address = scenario::maker_address(&keys.network, name);
+    account::<Maker>(cluster, &address).with_context(|| format!("maker {name}"))?;
+    let outcome = send(cluster, &[registry::set_maker_approval_ix(keys, cluster.payer.pubkey(), &address, approved)], &[])?;
+    Ok(json!({"maker": address.to_string(), "approved": approved, "signature": outcome.signature}))
+}
+
+// ---------------------------------------------------------------- device
+
+#[derive(Subcommand)]
+pub enum DeviceCmd {
+    /// The maker (signer) issues a device identity (a cNFT) to its owner.
+    Issue(DeviceIssueArgs),
+    /// The owner (signer) onboards a device to a sub-network, burning the onboarding fee in DC.
+    Onboard(DeviceOnboardArgs),
+    /// The owner (signer) updates location, elevation or gain (a new location burns the fee).
+    Update(DeviceUpdateArgs),
+    /// A device by device key or asset id.
+    Show { key_or_asset: String },
+}
+
+#[derive(Args)]
+pub struct DeviceIssueArgs {
+    #[arg(long)]
+    pub maker: String,
+    #[arg(long)]
+    pub owner: String,
+    /// The device's own keypair: it signs to prove the device key.
+    #[arg(long)]
+    pub device_keypair: String,
+    /// Print the transaction (base64) signed by the maker and the device, with the owner as
+    /// fee payer, for the owner's wallet to complete (`civnet tx send`).
+    #[arg(long)]
+    pub sign_only: bool,
+}
+
+#[derive(Args)]
+pub struct DeviceOnboardArgs {
+    #[arg(long)]
+    pub device_key: String,
+    #[arg(long)]
+    pub sub_network: String,
+    /// H3 cell (hex, resolution 0-15); omitted: no location.
+    #[arg(long)]
+    pub location: Option<String>,
+    #[arg(long, default_value_t = 0)]
+    pub elevation: i16,
+    /// Antenna gain in tenths of a dBi.
+    #[arg(long, default_value_t = 0)]
+    pub gain: u8,
+}
+
+#[derive(Args)]
+pub struct DeviceUpdateArgs {
+    #[arg(long)]
+    pub device_key: String,
+    #[arg(long)]
+    pub location: Option<String>,
+    #[arg(long)]
+    pub elevation: Option<i16>,
+    #[arg(long)]
+    pub gain: Option<u8>,
+}
+
+fn h3(text: &str) -> Result<u64> {
+    u64::from_str_radix(text.trim_start_matches("0x"), 16).map_err(|_| anyhow!("--location {text:?} is not an H3 cell in hex (e.g. 8c2a100d2a1bfff)"))
+}
+
+/// Where a device's cNFT lives: its maker, tree and leaf.
+struct LocatedCnft {
+    maker: Maker,
+    nonce: u64,
+    shape: TreeShape,
+    history: TreeHistory,
+}
+
+/// Finds the device's cNFT among the makers' current trees (asset id = Bubblegum's PDA of tree
+/// and leaf index) and rebuilds that tree from its change-log history.
+fn locate_cnft(cluster: &RpcCluster, network: &Pubkey, asset_id: &Pubkey) -> Result<LocatedCnft> {
+    let makers = cluster.rpc.program_accounts(&device_registry::ID, Maker::DISCRIMINATOR)?;
+    for (_, data) in makers {
+        let Ok(maker) = Maker::try_deserialize(&mut data.as_slice()) else { continue };
+        if maker.network != *network || maker.merkle_tree == Pubkey::default() {
+            continue;
+        }
+        let Some(nonce) = (0..maker.tree_devices).find(|n| mpl_bubblegum::utils::get_asset_id(&maker.merkle_tree, *n) == *asset_id) else { continue };
+        let tree_data = cluster.rpc.account(&maker.merkle_tree)?.ok_or_else(|| anyhow!("tree {} does not exist", maker.merkle_tree))?.0;
+        let shape = TreeShape::from_account(&tree_data).ok_or_else(|| anyhow!("{} is not a merkle tree account", maker.merkle_tree))?;
+        let history = TreeHistory::fetch(&cluster.rpc, &maker.merkle_tree, shape.max_depth)?;
+        return Ok(LocatedCnft { maker, nonce, shape, history });
+    }
+    bail!("asset {asset_id} is not in any maker's current tree of this network")
+}
+
+/// The leaf fields and proof nodes (below the canopy) with which `owner` proves it holds the
+/// device's cNFT; an error when the tree says someone else holds it.
+fn ownership(cluster: &RpcCluster, network: &Pubkey, device_key: &Pubkey, asset_id: &Pubkey, owner: &Pubkey) -> Result<(emissions::cnft::CnftLeaf, Vec<[u8; 32]>, Pubkey)> {
+    let located = locate_cnft(cluster, network, asset_id)?;
+    let leaf = registry::device_leaf(network, &located.maker, device_key, owner, located.nonce, located.history.root());
+    if registry::leaf_hash(asset_id, owner, &leaf) != located.history.leaf(located.nonce as u32) {
+        bail!("{owner} does not hold the cNFT {asset_id} of device {device_key} (transferred or delegated?): use the owner's keypair");
+    }
+    let mut proof = located.history.proof(located.nonce as u32);
+    proof.truncate((located.shape.max_depth - located.shape.canopy_depth) as usize);
+    Ok((leaf, proof, located.maker.merkle_tree))
+}
+
+pub fn device(ctx: &Context, cmd: DeviceCmd) -> Result<Value> {
+    let cluster = ctx.cluster()?;
+    let keys = ctx.network(&cluster)?;
+    let me = cluster.payer.pubkey();
+    match cmd {
+        DeviceCmd::Issue(a) => {
+            let device = read_keypair(&a.device_keypair)?;
+            let owner = pubkey(&a.owner)?;
+            let address = scenario::maker_address(&keys.network, &a.maker);
+            let maker: Maker = account(&cluster, &address).with_context(|| format!("maker {}", a.maker))?;
+            ensure_signer(&maker.authority, &cluster.payer, "the maker authority")?;
+            if maker.merkle_tree == Pubkey::default() {
+                bail!("maker {} has no tree yet: run `civnet maker set-tree {}`", a.maker, a.maker);
+            }
+            let fee_payer = if a.sign_only { owner } else { me };
+            let ix = registry::issue_device_ix(&keys.network, &address, me, maker.merkle_tree, fee_payer, device.pubkey(), owner);
+            let instructions = [compute_budget(400_000), ix];
+            if a.sign_only {
+                let message = solana_transaction::Transaction::new_with_payer(&instructions, Some(&owner)).message;
+                let mut tx = Transaction::new_unsigned(message);
+                let blockhash = cluster.rpc.latest_blockhash()?;
+                tx.try_partial_sign(&[&cluster.payer, &device], blockhash).map_err(|e| anyhow!("signing: {e}"))?;
+                let bytes = bincode::serialize(&tx)?;
+                return Ok(json!({
+                    "transaction": base64::engine::general_purpose::STANDARD.encode(bytes),
+                    "fee_payer": owner.to_string(), "missing_signer": owner.to_string(), "device_key": device.pubkey().to_string(),
+                }));
+            }
+            let outcome = send(&cluster, &instructions, &[&device])?;
+            let record: Device = account(&cluster, &registry::device_address(&keys.network, &device.pubkey()))?;
+            Ok(json!({"device_key": device.pubkey().to_string(), "asset_id": record.asset_id.to_string(), "owner": owner.to_string(), "signature": outcome.signature}))
+        }
+        DeviceCmd::Onboard(a) => {
+            let device_key = pubkey(&a.device_key)?;
+            let record: Device = account(&cluster, &registry::device_address(&keys.network, &device_key)).map_err(|_| anyhow!("unknown device {device_key}: it was never issued on this network"))?;
+            let sub = net::sub_network_address(&keys.network, &a.sub_network);
+            account::<SubNetwork>(&cluster, &sub).with_context(|| format!("sub-network {}", a.sub_network))?;
+            let (cnft, proof, merkle_tree) = ownership(&cluster, &keys.network, &device_key, &record.asset_id, &me)?;
+            let location = a.location.as_deref().map(h3).transpose()?.unwrap_or(0);
+            let args = device_registry::instructions::OnboardDeviceArgs { device_key, location, elevation: a.elevation, gain: a.gain, cnft };
+            let network: emissions::state::Network = account(&cluster, &keys.network)?;
+            let epoch = net::current_epoch(&cluster, network.epoch_length_secs);
+            let ix = registry::onboard_device_ix(&keys, me, &sub, epoch, merkle_tree, args, &proof);
+            let outcome = send(&cluster, &[compute_budget(400_000), ix], &[])?;
+            Ok(json!({"device_key": device_key.to_string(), "asset_id": record.asset_id.to_string(), "sub_network": a.sub_network, "epoch": epoch, "compute_units": outcome.compute_units, "tx_bytes": outcome.size, "signature": outcome.signature}))
+        }
+        DeviceCmd::Update(a) => {
+            let device_key = pubkey(&a.device_key)?;
+            let record: Device = account(&cluster, &registry::device_address(&keys.network, &device_key)).map_err(|_| anyhow!("unknown device {device_key}"))?;
+            let (_, sub) = sub_networks(&cluster, &keys.network)?
+                .into_iter()
+                .map(|(k, s)| (s.index, k))
+                .find(|(index, _)| *index == record.sub_network_index)
+                .ok_or_else(|| anyhow!("device {device_key} is not onboarded"))?;
+            let (cnft, proof, merkle_tree) = ownership(&cluster, &keys.network, &device_key, &record.asset_id, &me)?;
+            let args = device_registry::instructions::UpdateDeviceArgs { device_key, location: a.location.as_deref().map(h3).transpose()?, elevation: a.elevation, gain: a.gain, cnft };
+            let ix = registry::update_device_ix(&keys, me, &sub, merkle_tree, args, &proof);
+            let outcome = send(&cluster, &[compute_budget(400_000), ix], &[])?;
+            Ok(json!({"device_key": device_key.to_string(), "signature": outcome.signature}))
+        }
+        DeviceCmd::Show { key_or_asset } => {
+            let key = pubkey(&key_or_asset)?;
+            let by_key = registry::device_address(&keys.network, &key);
+            let (device_key, address, record) = match optional_account::<Device>(&cluster, &by_key)? {
+                Some(record) => (Some(key), by_key, record),
+                None => {
+                    // By asset id: the Device record starts with it (after the discriminator).
+                    let found = cluster
+                        .rpc
+                        .program_accounts(&device_registry::ID, Device::DISCRIMINATOR)?
+                        .into_iter()
+                        .find(|(_, data)| data.get(8..40) == Some(key.as_ref()))
+                        .ok_or_else(|| anyhow!("unknown device: {key} is neither a device key nor a device asset id on this network"))?;
+                    (None, found.0, Device::try_deserialize(&mut found.1.as_slice())?)
+                }
+            };
+            let sub = if record.sub_network_index == u8::MAX {
+                None
+            } else {
+                sub_networks(&cluster, &keys.network)?.into_iter().find(|(_, s)| s.index == record.sub_network_index).map(|(_, s)| s.name)
+            };
+            Ok(json!({
+                "device": address.to_string(), "device_key": device_key.map(|k| k.to_string()), "asset_id": record.asset_id.to_string(),
+                "sub_network": sub, "active": record.active, "location": format!("{:x}", record.location),
+                "elevation": record.elevation, "gain": record.gain,
+            }))
+        }
+    }
+}
+
+// ---------------------------------------------------------------- data credits
+
+#[derive(Subcommand)]
+pub enum DcCmd {
+    /// Burn network tokens for data credits at the oracle price.
+    Mint {
+        /// DC to buy (tokens burned: rounded up).
+        #[arg(long, conflicts_with = "tokens")]
+        dc: Option<u64>,
+        /// Tokens (base units) to burn.
+        #[arg(long)]
+        tokens: Option<u64>,
+        /// Who receives the DC; default: the signer.
+        #[arg(long)]
+        recipient: Option<String>,
+    },
+    /// Move DC into a sub-network router's escrow, to be burned for its usage.
+    Delegate {
+        #[arg(long)]
+        sub_network: String,
+        #[arg(long)]
+        router_key: String,
+        #[arg(long)]
+        amount: u64,
+    },
+    /// Burn DC for usage of a sub-network (counted in the current epoch).
+    Burn {
+        #[arg(long)]
+        sub_network: String,
+        #[arg(long)]
+        amount: u64,
+    },
+    /// DC and token balances of a wallet (default: the signer).
+    Balance { owner: Option<String> },
+}
+
+pub fn dc(ctx: &Context, cmd: DcCmd) -> Result<Value> {
+    let cluster = ctx.cluster()?;
+    let keys = ctx.network(&cluster)?;
+    let me = cluster.payer.pubkey();
+    let dc_mint = scenario::dc_mint_address(&keys.network);
+    match cmd {
+        DcCmd::Mint { dc: dc_amount, tokens: token_amount, recipient } => {
+            let recipient = key_or(&recipient, me)?;
+            let create = civnet_client::tokens::create_ata_ix(&me, &recipient, &dc_mint);
+            let args = data_credits::instructions::MintDataCreditsArgs { token_amount, dc_amount };
+            let before = tokens::balance(&cluster, &tokens::ata(&recipient, &dc_mint));
+            let outcome = send(&cluster, &[create, dc::mint_data_credits_ix(&keys, me, recipient, args)], &[])?;
+            let after = tokens::balance(&cluster, &tokens::ata(&recipient, &dc_mint));
+            Ok(json!({"recipient": recipient.to_string(), "dc_minted": after - before, "dc_balance": after, "signature": outcome.signature}))
+        }
+        DcCmd::Delegate { sub_network, router_key, amount } => {
+            let sub = net::sub_network_address(&keys.network, &sub_network);
+            account::<SubNetwork>(&cluster, &sub).with_context(|| format!("sub-network {sub_network}"))?;
+            let outcome = send(&cluster, &[dc::delegate_ix(&keys, me, &sub, &router_key, amount)], &[])?;
+            let escrow = dc::escrow_address(&sub, &router_key);
+            Ok(json!({"escrow": escrow.to_string(), "escrow_dc": tokens::balance(&cluster, &tokens::ata(&escrow, &dc_mint)), "signature": outcome.signature}))
+        }
+        DcCmd::Burn { sub_network, amount } => {
+            let sub = net::sub_network_address(&keys.network, &sub_network);
+            account::<SubNetwork>(&cluster, &sub).with_context(|| format!("sub-network {sub_network}"))?;
+            let network: emissions::state::Network = account(&cluster, &keys.network)?;
+            let epoch = net::current_epoch(&cluster, network.epoch_length_secs);
+            let outcome = send(&cluster, &[dc::burn_data_credits_ix(&keys, me, &sub, epoch, amount)], &[])?;
+            Ok(json!({"burned": amount, "sub_network": sub_network, "epoch": epoch, "dc_balance": tokens::balance(&cluster, &tokens::ata(&me, &dc_mint)), "signature": outcome.signature}))
+        }
+        DcCmd::Balance { owner } => {
+            let owner = key_or(&owner, me)?;
+            Ok(json!({
+                "owner": owner.to_string(),
+                "dc": tokens::balance(&cluster, &tokens::ata(&owner, &dc_mint)),
+                "tokens": tokens::balance(&cluster, &tokens::ata(&owner, &keys.token_mint)),
+            }))
+        }
+    }
+}
+
+// ---------------------------------------------------------------- epochs
+
+#[derive(Subcommand)]
+pub enum EpochCmd {
+    /// Score every sub-network of an ended epoch and issue its emission (permissionless).
+    Close {
+        /// Default: the epoch before the current one.
+        #[arg(long)]
+        epoch: Option<u64>,
+    },
+    Show {
+        #[arg(long)]
+        epoch: Option<u64>,
+    },
+}
+
+pub fn epoch(ctx: &Context, cmd: EpochCmd) -> Result<Value> {
+    let cluster = ctx.cluster()?;
+    let keys = ctx.network(&cluster)?;
+    let network: emissions::state::Network = account(&cluster, &keys.network)?;
+    let current = net::current_epoch(&cluster, network.epoch_length_secs);
+    let me = cluster.payer.pubkey();
+    match cmd {
+        EpochCmd::Close { epoch } => {
+            let epoch = epoch.unwrap_or(current.saturating_sub(1));
+            if epoch >= current {
+                bail!("epoch {epoch} has not ended (the current epoch is {current})");
+            }
+            let subs = sub_networks(&cluster, &keys.network)?;
+            let mut rows = Vec::new();
+            for (address, sub) in subs.iter().filter(|(_, s)| s.created_epoch <= epoch) {
+                let info_address = net::sub_network_epoch_info_address(address, epoch);
+                let info: Option<SubNetworkEpochInfo> = optional_account(&cluster, &info_address)?;
+                if !info.as_ref().is_some_and(|i| i.score_done) {
+                    let later = net::later_activity_for(&cluster, address, epoch);
+                    send(&cluster, &[net::calculate_utility_score_ix(&keys.network, address, me, epoch, later)], &[]).with_context(|| format!("scoring {}", sub.name))?;
+                }
+                rows.push((address, sub));
+            }
+            let mut out = Vec::new();
+            for (address, sub) in rows {
+                let info_address = net::sub_network_epoch_info_address(address, epoch);
+                let info: SubNetworkEpochInfo = account(&cluster, &info_address)?;
+                if !info.rewards_issued {
+                    send(&cluster, &[net::issue_rewards_ix(&keys, address, epoch)], &[]).with_context(|| format!("issuing {}", sub.name))?;
+                }
+                let info: SubNetworkEpochInfo = account(&cluster, &info_address)?;
+                out.push(json!({"sub_network": sub.name, "dc_burned": info.dc_burned, "active_devices": info.active_devices, "utility_score": info.utility_score.to_string(), "tokens_issued": info.issued}));
+            }
+            Ok(json!({"epoch": epoch, "sub_networks": out}))
+        }
+        EpochCmd::Show { epoch } => {
+            let epoch = epoch.unwrap_or(current);
+            let info: Option<EpochInfo> = optional_account(&cluster, &net::epoch_info_address(&keys.network, epoch))?;
+            let mut rows = Vec::new();
+            for (address, sub) in sub_networks(&cluster, &keys.network)? {
+                if let Some(i) = optional_account::<SubNetworkEpochInfo>(&cluster, &net::sub_network_epoch_info_address(&address, epoch))? {
+                    rows.push(json!({"sub_network": sub.name, "dc_burned": i.dc_burned, "active_devices": i.active_devices, "utility_score": i.utility_score.to_string(), "tokens_issued": i.issued, "scored": i.score_done, "issued": i.rewards_issued}));
+                }
+            }
+            Ok(json!({
+                "epoch": epoch, "current_epoch": current, "closed": info.as_ref().is_some_and(|i| i.sub_networks_issued == i.sub_networks_expected && i.sub_networks_expected > 0),
+                "emission": info.as_ref().map(|i| i.emission), "total_issued": info.as_ref().map(|i| i.total_issued),
+                "total_utility_score": info.as_ref().map(|i| i.total_utility_score.to_string()), "sub_networks": rows,
+            }))
+        }
+    }
+}
+
+// ---------------------------------------------------------------- rewards
+
+#[derive(Subcommand)]
+pub enum RewardsCmd {
+    /// Publish a sub-network's cumulative rewards root (rewards oracle) from a CSV
+    /// (`asset_id,cumulative_amount` lines) or JSON (`[{"asset_id":..,"cumulative_amount":..}]`).
+    PostRoot {
+        #[arg(long)]
+        sub_network: String,
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Claim a device's rewards (its cNFT's owner signs) with a proof from the rewards file.
+    Claim {
+        #[arg(long)]
+        sub_network: String,
+        #[arg(long)]
+        device_key: String,
+        #[arg(long)]
+        file: PathBuf,
+    },
+}
+
+/// The rewards file's entries in file order (the order the tree is built in).
+fn read_rewards(path: &PathBuf) -> Result<Vec<(Pubkey, u64)>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    if text.trim_start().starts_with('[') {
+        #[derive(serde::Deserialize)]
+        struct Entry {
+            asset_id: String,
+            cumulative_amount: u64,
+        }
+        let entries: Vec<Entry> = serde_json::from_str(&text).with_context(|| format!("{} is not a JSON list of {{asset_id, cumulative_amount}}", path.display()))?;
+        return entries.into_iter().map(|e| Ok((pubkey(&e.asset_id)?, e.cumulative_amount))).collect();
+    }
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with("asset_id"))
+        .map(|(n, line)| {
+            let (asset, amount) = line.split_once(',').ok_or_else(|| anyhow!("{}:{}: expected asset_id,cumulative_amount", path.display(), n + 1))?;
+            Ok((pubkey(asset.trim())?, amount.trim().parse().map_err(|_| anyhow!("{}:{}: {amount:?} is not an amount", path.display(), n + 1))?))
+        })
+        .collect()
+}
+
+pub fn rewards(ctx: &Context, cmd: RewardsCmd) -> Result<Value> {
+    let cluster = ctx.cluster()?;
+    let keys = ctx.network(&cluster)?;
+    let me = cluster.payer.pubkey();
+    match cmd {
+        RewardsCmd::PostRoot { sub_network, file } => {
+            let sub = net::sub_network_address(&keys.network, &sub_network);
+            let account: SubNetwork = account(&cluster, &sub).with_context(|| format!("sub-network {sub_network}"))?;
+            ensure_signer(&account.rewards_oracle, &cluster.payer, "the rewards oracle")?;
+            let entries = read_rewards(&file)?;
+            let total = entries.iter().try_fold(0u64, |sum, (_, a)| sum.checked_add(*a)).ok_or_else(|| anyhow!("the cumulative amounts overflow u64"))?;
+            let tree = RewardTree::new(&entries.iter().map(|(k, a)| (k.to_bytes(), *a)).collect::<Vec<_>>());
+            let outcome = send(&cluster, &[net::set_rewards_root_ix(&sub, me, tree.root(), total)], &[])?;
+            Ok(json!({"sub_network": sub_network, "root": hex::encode(tree.root()), "entries": entries.len(), "total_cumulative": total, "signature": outcome.signature}))
+        }
+        RewardsCmd::Claim { sub_network, device_key, file } => {
+            let device_key = pubkey(&device_key)?;
+            let record: Device = account(&cluster, &registry::device_address(&keys.network, &device_key)).map_err(|_| anyhow!("unknown device {device_key}"))?;
+            let asset_id = record.asset_id;
+            let sub = net::sub_network_address(&keys.network, &sub_network);
+            account::<SubNetwork>(&cluster, &sub).with_context(|| format!("sub-network {sub_network}"))?;
+            let entries = read_rewards(&file)?;
+            let position = entries.iter().position(|(k, _)| *k == asset_id).ok_or_else(|| anyhow!("asset {asset_id} is not in {}", file.display()))?;
+            let tree = RewardTree::new(&entries.iter().map(|(k, a)| (k.to_bytes(), *a)).collect::<Vec<_>>());
+            let (cnft, proof, merkle_tree) = ownership(&cluster, &keys.network, &device_key, &asset_id, &me)?;
+            let args = emissions::instructions::ClaimRewardsArgs { asset_id, cumulative_amount: entries[position].1, reward_proof: tree.proof(position), cnft };
+            let destination = tokens::ata(&me, &keys.token_mint);
+            let create = civnet_client::tokens::create_ata_ix(&me, &me, &keys.token_mint);
+            let before = tokens::balance(&cluster, &destination);
+            let ix = net::claim_rewards_ix(&keys, &sub, me, merkle_tree, destination, args, &proof);
+            let outcome = send(&cluster, &[compute_budget(400_000), create, ix], &[])?;
+            Ok(json!({"asset_id": asset_id.to_string(), "claimed": tokens::balance(&cluster, &destination) - before, "destination": destination.to_string(), "signature": outcome.signature}))
+        }
+    }
+}
+
+// ---------------------------------------------------------------- transactions
+
+#[derive(Subcommand)]
+pub enum TxCmd {
+    /// Add the signer's signature to a partially signed transaction (base64) and send it.
+    Send { transaction: String },
+}
+
+pub fn tx(ctx: &Context, cmd: TxCmd) -> Result<Value> {
+    let cluster = ctx.cluster()?;
+    match cmd {
+        TxCmd::Send { transaction } => {
+            let bytes = base64::engine::general_purpose::STANDARD.decode(transaction.trim()).map_err(|_| anyhow!("the transaction is not base64"))?;
+            let mut tx: Transaction = bincode::deserialize(&bytes).map_err(|_| anyhow!("the bytes are not a transaction"))?;
+            let blockhash = tx.message.recent_blockhash;
+            let me = cluster.payer.pubkey();
+            if !tx.message.account_keys[..tx.message.header.num_required_signatures as usize].contains(&me) {
+                bail!("{me} is not a signer of this transaction");
+            }
+            tx.try_partial_sign(&[&cluster.payer], blockhash).map_err(|e| anyhow!("signing: {e}"))?;
+            if !tx.is_signed() {
+                bail!("the transaction still lacks signatures after signing with {me}");
+            }
+            let outcome = cluster.send_signed(&tx).map_err(|e| anyhow!("transaction failed: {e}"))?;
+            Ok(json!({"signature": outcome.signature, "compute_units": outcome.compute_units}))
+        }
+    }
+}

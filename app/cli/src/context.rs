@@ -1,0 +1,107 @@
+//! What every command needs: the signer, the cluster, the network, and sending with errors
+//! told by name.
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use anyhow::{anyhow, bail, Context as _, Result};
+use civnet_client::rpc::{RpcCluster, SendError};
+use civnet_client::scenario::NetworkKeys;
+use civnet_client::{Keypair, Signer, TxSuccess};
+use std::path::PathBuf;
+
+use crate::Cli;
+
+pub struct Context {
+    pub url: String,
+    pub keypair_path: String,
+    pub network: Option<String>,
+}
+
+impl Context {
+    pub fn new(cli: &Cli) -> Self {
+        Self { url: cli.url.clone(), keypair_path: cli.keypair.clone(), network: cli.network.clone() }
+    }
+
+    pub fn signer(&self) -> Result<Keypair> {
+        read_keypair(&self.keypair_path)
+    }
+
+    /// The cluster at `--url` with the signer as fee payer; fails early when it does not answer.
+    pub fn cluster(&self) -> Result<RpcCluster> {
+        let cluster = RpcCluster::new(&self.url, self.signer()?);
+        cluster.rpc.get_slot().map_err(|e| anyhow!("cannot reach the cluster at {}: {}", cluster.rpc.url, e.message))?;
+        Ok(cluster)
+    }
+
+    pub fn network_address(&self) -> Result<Pubkey> {
+        let text = self.network.as_deref().ok_or_else(|| anyhow!("no network given: pass --network ADDRESS (or set CIVNET_NETWORK)"))?;
+        pubkey(text)
+    }
+
+    /// The network's addresses (read from its account), with the signer as the one who
+    /// signs for it.
+    pub fn network(&self, cluster: &RpcCluster) -> Result<NetworkKeys> {
+        let address = self.network_address()?;
+        let network: emissions::state::Network = account(cluster, &address).with_context(|| format!("network {address}"))?;
+        Ok(NetworkKeys {
+            authority: cluster.payer.insecure_clone(),
+            token_mint: network.token_mint,
+            network: address,
+            mint_authority: civnet_client::pda::network_mint_authority(&address),
+        })
+    }
+}
+
+/// A Solana CLI keypair file (JSON array of 64 bytes); `~` expands to `$HOME`.
+pub fn read_keypair(path: &str) -> Result<Keypair> {
+    let path = expand(path);
+    let text = std::fs::read_to_string(&path).map_err(|e| anyhow!("cannot read keypair {}: {e} (create one with `solana-keygen new` or pass --keypair)", path.display()))?;
+    let bytes: Vec<u8> = serde_json::from_str(&text).map_err(|e| anyhow!("keypair {} is not a Solana JSON keypair: {e}", path.display()))?;
+    Keypair::try_from(bytes.as_slice()).map_err(|e| anyhow!("keypair {} is invalid: {e}", path.display()))
+}
+
+/// Writes a keypair in the Solana CLI format (creating parent directories).
+pub fn write_keypair(path: &std::path::Path, keypair: &Keypair) -> Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, serde_json::to_string(&keypair.to_bytes().to_vec())?).with_context(|| format!("writing {}", path.display()))
+}
+
+pub fn expand(path: &str) -> PathBuf {
+    match path.strip_prefix("~/") {
+        Some(rest) => PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(rest),
+        None => PathBuf::from(path),
+    }
+}
+
+pub fn pubkey(text: &str) -> Result<Pubkey> {
+    text.parse().map_err(|_| anyhow!("{text:?} is not a base58 public key"))
+}
+
+/// An Anchor account of ours, decoded; a clear error when it is missing or of another type.
+pub fn account<T: anchor_lang::AccountDeserialize>(cluster: &RpcCluster, key: &Pubkey) -> Result<T> {
+    let data = cluster.rpc.account(key).map_err(|e| anyhow!("reading {key}: {e}"))?.ok_or_else(|| anyhow!("account {key} does not exist"))?.0;
+    T::try_deserialize(&mut data.as_slice()).map_err(|e| anyhow!("account {key} is not a {}: {e}", std::any::type_name::<T>().rsplit("::").next().unwrap_or("civnet account")))
+}
+
+pub fn optional_account<T: anchor_lang::AccountDeserialize>(cluster: &RpcCluster, key: &Pubkey) -> Result<Option<T>> {
+    match cluster.rpc.account(key).map_err(|e| anyhow!("reading {key}: {e}"))? {
+        None => Ok(None),
+        Some((data, _, _)) => Ok(Some(T::try_deserialize(&mut data.as_slice()).map_err(|e| anyhow!("decoding {key}: {e}"))?)),
+    }
+}
+
+/// Sends one transaction paid by the signer; a failure is the program's error by name.
+pub fn send(cluster: &RpcCluster, instructions: &[Instruction], signers: &[&Keypair]) -> Result<TxSuccess> {
+    cluster.try_send(instructions, signers).map_err(|e| match e {
+        SendError::Failed(failure) => anyhow!("transaction failed: {failure}"),
+        SendError::Rpc(error) => anyhow!("RPC: {error}"),
+    })
+}
+
+pub fn ensure_signer(expected: &Pubkey, signer: &Keypair, role: &str) -> Result<()> {
+    if *expected != signer.pubkey() {
+        bail!("{role} is {expected}, but the keypair is {}: pass --keypair with the {role}'s keypair", signer.pubkey());
+    }
+    Ok(())
+}

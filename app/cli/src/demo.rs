@@ -1,0 +1,440 @@
+//! `civnet demo`: the whole flywheel through the real programs. By default on the embedded
+//! engine (litesvm with the SBF programs from `target/deploy`, clock warped between
+//! epochs); with `--url` against a cluster, waiting out short epochs. Every number in the
+//! report is read back from chain accounts after the run.
+use anchor_lang::prelude::Pubkey;
+use anyhow::{bail, Result};
+use civnet_client::bubblegum::{compute_budget, TreeShape};
+use civnet_client::network::{self as net, SubNetworkKeys};
+use civnet_client::registry::{self, IssuedDevice, MakerKeys};
+use civnet_client::rpc::RpcCluster;
+use civnet_client::scenario::{self, NetworkKeys};
+use civnet_client::{dc, programs, tokens, Chain, Cluster, Keypair, Signer, TxSuccess};
+use civnet_common::rewards::RewardTree;
+use clap::Args;
+use data_credits::instructions::MintDataCreditsArgs;
+use emissions::instructions::ClaimRewardsArgs;
+use emissions::state::{EmissionStep, SubNetwork, SubNetworkEpochInfo};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use crate::context::Context;
+
+const SUB_NETWORK_NAMES: [&str; 8] = ["IOT", "MOBILE", "ENERGY", "AIR", "WATER", "TRAFFIC", "NOISE", "PARKING"];
+/// Network token base units per token (6 decimals).
+const TOKEN: u64 = 1_000_000;
+/// Onboarding and location fees of the demo's sub-networks, in DC ($0.40 and $0.10).
+const ONBOARDING_FEE_DC: u64 = 40_000;
+const LOCATION_FEE_DC: u64 = 10_000;
+/// Devices per maker (and per Bubblegum tree) before the demo adds another maker.
+const DEVICES_PER_MAKER: usize = 5_000;
+
+#[derive(Args, Clone)]
+pub struct DemoArgs {
+    /// Devices to issue and onboard.
+    #[arg(long, default_value_t = 100)]
+    pub devices: usize,
+    /// Epochs to run and close.
+    #[arg(long, default_value_t = 3)]
+    pub epochs: u64,
+    /// Sub-networks (1 to 8), each with its own customers' usage intensity.
+    #[arg(long, default_value_t = 2)]
+    pub sub_networks: usize,
+    /// Epoch length in seconds (the embedded engine warps its clock; on a cluster the demo
+    /// waits out each epoch).
+    #[arg(long)]
+    pub epoch_secs: Option<u32>,
+    /// Run against the cluster at --url instead of the embedded engine.
+    #[arg(long)]
+    pub on_cluster: bool,
+}
+
+/// What the demo runs on: both engines send real transactions; they differ in how time passes.
+trait Engine: Cluster {
+    /// Lets the clock run into the next epoch.
+    fn pass_epoch(&mut self, epoch_length_secs: u32);
+    /// Moves `lamports` from the payer to `to` (airdrops are not for every cluster).
+    fn fund(&mut self, to: &Pubkey, lamports: u64) {
+        let ix = anchor_lang::solana_program::system_instruction::transfer(&self.payer(), to, lamports);
+        self.send_ok(&[ix], &[]);
+    }
+}
+
+impl Engine for Chain {
+    fn pass_epoch(&mut self, epoch_length_secs: u32) {
+        net::warp_to_next_epoch(self, epoch_length_secs);
+    }
+}
+
+impl Engine for RpcCluster {
+    fn pass_epoch(&mut self, epoch_length_secs: u32) {
+        let epoch = net::current_epoch(self, epoch_length_secs);
+        while net::current_epoch(self, epoch_length_secs) == epoch {
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+}
+
+pub fn run(ctx: &Context, args: DemoArgs) -> Result<Value> {
+    if args.devices == 0 || !(1..=SUB_NETWORK_NAMES.len()).contains(&args.sub_networks) || args.epochs == 0 {
+        bail!("--devices and --epochs must be at least 1 and --sub-networks 1 to {}", SUB_NETWORK_NAMES.len());
+    }
+    if args.on_cluster {
+        let mut cluster = ctx.cluster()?;
+        let epoch_secs = args.epoch_secs.unwrap_or(20);
+        return Ok(Demo::new(&mut cluster, args, epoch_secs, "cluster").run());
+    }
+    ensure_programs_built()?;
+    let mut chain = Chain::try_new().map_err(anyhow::Error::msg)?;
+    // Start a few days after the clock's zero so the network starts at a later epoch.
+    chain.warp_seconds(3 * 86_400 + 17);
+    let epoch_secs = args.epoch_secs.unwrap_or(86_400);
+    Ok(Demo::new(&mut chain, args, epoch_secs, "embedded (litesvm)").run())
+}
+
+/// On a fresh checkout the SBF programs do not exist yet: build them through the project's
+/// pipeline (`cargo xtask build-sbf`, `cargo xtask fixtures`), showing its output.
+fn ensure_programs_built() -> Result<()> {
+    if programs::all_present() {
+        return Ok(());
+    }
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    if !workspace.join("xtask").exists() || std::env::var_os("CIVNET_DEPLOY_DIR").is_some() {
+        let missing = programs::all().into_iter().find(|p| !p.path.exists()).expect("a missing program");
+        bail!("{}", programs::missing_message(&missing));
+    }
+    eprintln!("civnet demo: the SBF programs are not built yet; building them (first run only, several minutes)");
+    for step in ["build-sbf", "fixtures"] {
+        let status = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["+1.97.1", "xtask", step])
+            .current_dir(&workspace)
+            .status()?;
+        if !status.success() {
+            bail!("`cargo xtask {step}` failed ({status})");
+        }
+    }
+    Ok(())
+}
+
+struct Demo<'a, E: Engine> {
+    engine: &'a mut E,
+    args: DemoArgs,
+    engine_name: &'static str,
+    epoch_secs: u32,
+    /// Compute units and sizes of every transaction, by instruction.
+    measured: BTreeMap<&'static str, Vec<(u64, usize)>>,
+}
+
+/// A device in the demo: its cNFT, its owner, the maker that issued it and its sub-network.
+struct DemoDevice {
+    issued: IssuedDevice,
+    owner: usize,
+    maker: usize,
+    sub: usize,
+    cumulative: u64,
+}
+
+impl<'a, E: Engine> Demo<'a, E> {
+    fn new(engine: &'a mut E, args: DemoArgs, epoch_secs: u32, engine_name: &'static str) -> Self {
+        Self { engine, args, engine_name, epoch_secs, measured: BTreeMap::new() }
+    }
+
+    fn record(&mut self, name: &'static str, outcome: TxSuccess) {
+        self.measured.entry(name).or_default().push((outcome.compute_units, outcome.size));
+    }
+
+    fn keypair(&mut self, sol_lamports: u64) -> Keypair {
+        let keypair = Keypair::new();
+        self.engine.fund(&keypair.pubkey(), sol_lamports);
+        keypair
+    }
+
+    fn run(mut self) -> Value {
+        let started = Instant::now();
+        let DemoArgs { devices: n, epochs, sub_networks: s, .. } = self.args.clone();
+        let owners_count = n.clamp(1, 50);
+        let makers_count = n.div_ceil(DEVICES_PER_MAKER);
+
+        // Bootstrap: token with genesis for customers and owners, network, DC, sub-networks, makers.
+        let bar = spinner(format!("bootstrapping the network on {}", self.engine_name));
+        let customers: Vec<Keypair> = (0..s).map(|_| self.keypair(1_000_000_000)).collect();
+        let owners: Vec<Keypair> = (0..owners_count).map(|_| self.keypair(100_000_000)).collect();
+        let mut genesis: Vec<(Pubkey, u64)> = customers.iter().map(|c| (c.pubkey(), 1_000_000 * TOKEN)).collect();
+        genesis.extend(owners.iter().map(|o| (o.pubkey(), 1_000 * TOKEN)));
+        let network_args = emissions::instructions::InitializeNetworkArgs {
+            epoch_length_secs: self.epoch_secs,
+            max_issuance_per_epoch: 100_000 * TOKEN,
+            // 100,000 tokens per epoch, halving every 4 epochs.
+            emission_schedule: (0..8u64).map(|i| EmissionStep { start_epoch: 0, tokens_per_epoch: (100_000 * TOKEN) >> i }).collect(),
+        };
+        let first_epoch = net::current_epoch(self.engine, self.epoch_secs);
+        let network_args = emissions::instructions::InitializeNetworkArgs {
+            emission_schedule: network_args.emission_schedule.iter().enumerate().map(|(i, step)| EmissionStep { start_epoch: first_epoch + 4 * i as u64, ..*step }).collect(),
+            ..network_args
+        };
+        let net = scenario::initialize_network_with_genesis(self.engine, network_args, &genesis);
+        scenario::initialize_data_credits(self.engine, &net, &net.authority, dc::fixed_price_args(150_000_000)).expect("data_credits::initialize");
+        let dc_mint = scenario::dc_mint_address(&net.network);
+        let subs: Vec<SubNetworkKeys> = SUB_NETWORK_NAMES[..s]
+            .iter()
+            .map(|name| {
+                let sub = SubNetworkKeys::new(&net.network, name);
+                let create_args = emissions::instructions::CreateSubNetworkArgs { onboarding_fee_dc: ONBOARDING_FEE_DC, location_fee_dc: LOCATION_FEE_DC, ..sub.create_args() };
+                let ix = net::create_sub_network_ix(&net, self.engine.payer(), net.authority.pubkey(), &sub, create_args);
+                self.engine.send_ok(&[ix], &[&net.authority]);
+                sub
+            })
+            .collect();
+        for sub in &subs {
+            let funded = sub.dc_burn_authority.pubkey();
+            self.engine.fund(&funded, 100_000_000);
+        }
+        let shape = tree_shape(n.min(DEVICES_PER_MAKER));
+        let mut makers: Vec<MakerKeys> = (0..makers_count)
+            .map(|i| {
+                let mut maker = MakerKeys::create_approved(self.engine, &net, &format!("maker-{i}"));
+                let outcome = maker.set_tree(self.engine, &net, shape).expect("set_maker_tree");
+                self.record("device_registry::set_maker_tree", outcome);
+                maker
+            })
+            .collect();
+        for party in customers.iter().chain(&owners) {
+            tokens::create_ata(self.engine, &party.pubkey(), &dc_mint);
+        }
+        bar.finish_and_clear();
+
+        // Makers issue devices as cNFTs to their owners.
+        let bar = progress(n as u64, "issuing devices (Bubblegum mint_v1)");
+        let mut devices = Vec::with_capacity(n);
+        for i in 0..n {
+            let (owner, maker, sub) = (i % owners_count, i % makers_count, i % s);
+            let (issued, outcome) = makers[maker].issue_device(self.engine, &net, &owners[owner].pubkey());
+            self.record("device_registry::issue_device", outcome);
+            devices.push(DemoDevice { issued, owner, maker, sub, cumulative: 0 });
+            bar.inc(1);
+        }
+        bar.finish_and_clear();
+
+        // Owners buy the DC their onboarding fees burn, then onboard every device.
+        for (o, owner) in owners.iter().enumerate() {
+            let count = devices.iter().filter(|d| d.owner == o).count() as u64;
+            let ix = dc::mint_data_credits_ix(&net, owner.pubkey(), owner.pubkey(), MintDataCreditsArgs { token_amount: None, dc_amount: Some(count * ONBOARDING_FEE_DC) });
+            let outcome = self.engine.send_ok(&[ix], &[owner]);
+            self.record("data_credits::mint_data_credits", outcome);
+        }
+        let bar = progress(n as u64, "onboarding devices");
+        for device in &devices {
+            let outcome = registry::onboard(self.engine, &net, &makers[device.maker], &device.issued, &owners[device.owner], &subs[device.sub].address, self.epoch_secs);
+            self.record("device_registry::onboard_device", outcome);
+            bar.inc(1);
+        }
+        bar.finish_and_clear();
+
+        // Epochs: customers buy and burn DC (sub-network k at (k+1)^2 times the base usage,
+        // sub-network 0 through a router's delegated escrow), the epoch is closed, the rewards
+        // oracle posts each sub-network's cumulative per-device rewards.
+        let bar = progress(epochs, "running epochs");
+        let mut sequences = vec![0u64; s];
+        let mut reward_trees: Vec<Option<RewardTree>> = vec![None; s];
+        let mut closed = Vec::new();
+        for round in 0..epochs {
+            let epoch = net::current_epoch(self.engine, self.epoch_secs);
+            for (k, customer) in customers.iter().enumerate() {
+                let usage = 1_000_000 * ((k as u64 + 1).pow(2)) * (1 + round % 3);
+                let ix = dc::mint_data_credits_ix(&net, customer.pubkey(), customer.pubkey(), MintDataCreditsArgs { token_amount: None, dc_amount: Some(usage) });
+                let outcome = self.engine.send_ok(&[ix], &[customer]);
+                self.record("data_credits::mint_data_credits", outcome);
+                if k == 0 {
+                    let ix = dc::delegate_ix(&net, customer.pubkey(), &subs[k].address, "router-1", usage);
+                    let outcome = self.engine.send_ok(&[ix], &[customer]);
+                    self.record("data_credits::delegate_data_credits", outcome);
+                    sequences[k] += 1;
+                    let authority = subs[k].dc_burn_authority.insecure_clone();
+                    let ix = dc::burn_delegated_ix(&net, authority.pubkey(), authority.pubkey(), &subs[k].address, "router-1", epoch, usage, sequences[k]);
+                    let outcome = self.engine.send_ok(&[ix], &[&authority]);
+                    self.record("data_credits::burn_delegated_data_credits", outcome);
+                } else {
+                    let ix = dc::burn_data_credits_ix(&net, customer.pubkey(), &subs[k].address, epoch, usage);
+                    let outcome = self.engine.send_ok(&[ix], &[customer]);
+                    self.record("data_credits::burn_data_credits", outcome);
+                }
+            }
+            self.engine.pass_epoch(self.epoch_secs);
+            let payer = self.engine.payer();
+            for sub in &subs {
+                let outcome = self.engine.send_ok(&[net::calculate_utility_score_ix(&net.network, &sub.address, payer, epoch, None)], &[]);
+                self.record("emissions::calculate_utility_score", outcome);
+            }
+            for (k, sub) in subs.iter().enumerate() {
+                let outcome = self.engine.send_ok(&[net::issue_rewards_ix(&net, &sub.address, epoch)], &[]);
+                self.record("emissions::issue_rewards", outcome);
+                // The oracle splits the sub-network's issuance equally among its devices
+                // (floor; the remainder stays in escrow) and publishes cumulative amounts.
+                let info: SubNetworkEpochInfo = self.engine.anchor_account(&net::sub_network_epoch_info_address(&sub.address, epoch));
+                let members: Vec<&mut DemoDevice> = devices.iter_mut().filter(|d| d.sub == k).collect();
+                let share = info.issued / members.len().max(1) as u64;
+                let mut entries = Vec::new();
+                let mut total = 0u64;
+                for device in members {
+                    device.cumulative += share;
+                    total += device.cumulative;
+                    entries.push((device.issued.asset_id.to_bytes(), device.cumulative));
+                }
+                let tree = RewardTree::new(&entries);
+                let oracle = sub.rewards_oracle.insecure_clone();
+                self.engine.fund(&oracle.pubkey(), 10_000_000);
+                let outcome = self.engine.send_ok(&[net::set_rewards_root_ix(&sub.address, oracle.pubkey(), tree.root(), total)], &[&oracle]);
+                self.record("emissions::set_rewards_root", outcome);
+                reward_trees[k] = Some(tree);
+            }
+            closed.push(epoch);
+            bar.inc(1);
+        }
+        bar.finish_and_clear();
+
+        // Owners claim every device's cumulative rewards into their token accounts.
+        let bar = progress(n as u64, "owners claiming rewards");
+        let mut index_in_sub = vec![0usize; s];
+        for device in &devices {
+            let position = index_in_sub[device.sub];
+            index_in_sub[device.sub] += 1;
+            if device.cumulative == 0 {
+                bar.inc(1);
+                continue;
+            }
+            let owner = &owners[device.owner];
+            let (cnft, proof) = makers[device.maker].ownership_proof(self.engine, &net, &device.issued);
+            let tree = reward_trees[device.sub].as_ref().expect("a posted root");
+            let args = ClaimRewardsArgs { asset_id: device.issued.asset_id, cumulative_amount: device.cumulative, reward_proof: tree.proof(position), cnft };
+            let destination = tokens::ata(&owner.pubkey(), &net.token_mint);
+            let ix = net::claim_rewards_ix(&net, &subs[device.sub].address, owner.pubkey(), device.issued.merkle_tree, destination, args, &proof);
+            let outcome = self.engine.send_ok(&[compute_budget(400_000), ix], &[owner]);
+            self.record("emissions::claim_rewards", outcome);
+            bar.inc(1);
+        }
+        bar.finish_and_clear();
+        self.report(&net, &subs, &closed, n, started.elapsed())
+    }
+
+    /// Reads everything back from chain and checks that the books balance.
+    fn report(&self, net: &NetworkKeys, subs: &[SubNetworkKeys], closed: &[u64], devices: usize, elapsed: Duration) -> Value {
+        let engine = &*self.engine;
+        let network: emissions::state::Network = engine.anchor_account(&net.network);
+        let config: data_credits::state::DataCreditsConfig = engine.anchor_account(&scenario::dc_config_address(&net.network));
+        let dc_supply = tokens::supply(engine, &scenario::dc_mint_address(&net.network));
+        let mut rows = Vec::new();
+        let (mut claimed, mut in_escrow, mut onboarded) = (0u64, 0u64, 0u64);
+        for sub in subs {
+            let account: SubNetwork = engine.anchor_account(&sub.address);
+            claimed += account.total_claimed;
+            in_escrow += tokens::balance(engine, &sub.rewards_escrow);
+            onboarded += account.active_devices;
+            for &epoch in closed {
+                let info: SubNetworkEpochInfo = engine.anchor_account(&net::sub_network_epoch_info_address(&sub.address, epoch));
+                rows.push(json!({
+                    "sub_network": sub.name, "epoch": epoch, "dc_burned": info.dc_burned, "active_devices": info.active_devices,
+                    "utility_score": info.utility_score.to_string(), "tokens_issued": info.issued,
+                }));
+            }
+        }
+        let reconciled = network.total_issued == claimed + in_escrow && dc_supply == config.total_dc_minted - config.total_dc_burned && onboarded == devices as u64;
+        let instructions: BTreeMap<&str, Value> = self
+            .measured
+            .iter()
+            .map(|(name, samples)| {
+                let mut cu: Vec<u64> = samples.iter().map(|s| s.0).collect();
+                cu.sort_unstable();
+                let max_size = samples.iter().map(|s| s.1).max().unwrap_or(0);
+                (*name, json!({"count": cu.len(), "cu_min": cu[0], "cu_median": cu[cu.len() / 2], "cu_max": cu[cu.len() - 1], "tx_bytes_max": max_size}))
+            })
+            .collect();
+        let mut value = json!({
+            "engine": self.engine_name,
+            "network": net.network.to_string(),
+            "devices_onboarded": onboarded,
+            "epochs_closed": closed.len(),
+            "dc_minted": config.total_dc_minted,
+            "dc_burned": config.total_dc_burned,
+            "dc_supply": dc_supply,
+            "tokens_issued": network.total_issued,
+            "tokens_claimed": claimed,
+            "tokens_in_escrow": in_escrow,
+            "reconciled": reconciled,
+            "wall_time_secs": (elapsed.as_secs_f64() * 100.0).round() / 100.0,
+            "epochs": rows,
+            "instructions": instructions,
+        });
+        // `--output table` prints this text; `--output json` leaves it out.
+        value["report"] = Value::String(render(&value));
+        value
+    }
+}
+
+/// The demo's human report: per sub-network and epoch, totals, compute units.
+fn render(v: &Value) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(out, "civnet demo on {}: network {}", v["engine"].as_str().unwrap_or(""), v["network"].as_str().unwrap_or(""));
+    let _ = writeln!(out, "\n{:<10} {:>12} {:>14} {:>8} {:>22} {:>16}", "sub-net", "epoch", "DC burned", "devices", "utility score", "tokens issued");
+    for row in v["epochs"].as_array().into_iter().flatten() {
+        let _ = writeln!(
+            out,
+            "{:<10} {:>12} {:>14} {:>8} {:>22} {:>16}",
+            row["sub_network"].as_str().unwrap_or(""),
+            row["epoch"].to_string(),
+            row["dc_burned"].to_string(),
+            row["active_devices"].to_string(),
+            score_text(row["utility_score"].as_str().unwrap_or("0")),
+            tokens_text(row["tokens_issued"].as_u64().unwrap_or(0)),
+        );
+    }
+    let _ = writeln!(out, "\ntotals");
+    for key in ["devices_onboarded", "epochs_closed", "dc_minted", "dc_burned", "dc_supply"] {
+        let _ = writeln!(out, "  {key:<18} {}", v[key]);
+    }
+    for key in ["tokens_issued", "tokens_claimed", "tokens_in_escrow"] {
+        let _ = writeln!(out, "  {key:<18} {}", tokens_text(v[key].as_u64().unwrap_or(0)));
+    }
+    let _ = writeln!(out, "  {:<18} {}", "reconciled", v["reconciled"]);
+    let _ = writeln!(out, "  {:<18} {} s", "wall time", v["wall_time_secs"]);
+    let _ = writeln!(out, "\n{:<46} {:>6} {:>9} {:>9} {:>9} {:>9}", "instruction", "txs", "CU min", "CU median", "CU max", "tx bytes");
+    for (name, m) in v["instructions"].as_object().into_iter().flatten() {
+        let cell = |key: &str| m[key].to_string();
+        let _ = writeln!(out, "{name:<46} {:>6} {:>9} {:>9} {:>9} {:>9}", cell("count"), cell("cu_min"), cell("cu_median"), cell("cu_max"), cell("tx_bytes_max"));
+    }
+    out
+}
+
+/// A utility score (fixed point, 10^12 = 1.0: two factors of 10^6) as a decimal.
+fn score_text(score: &str) -> String {
+    let score: u128 = score.parse().unwrap_or(0);
+    format!("{}.{:06}", score / 1_000_000_000_000, score % 1_000_000_000_000 / 1_000_000)
+}
+
+/// Base units as tokens with 6 decimals.
+fn tokens_text(units: u64) -> String {
+    format!("{}.{:06}", units / TOKEN, units % TOKEN)
+}
+
+/// The smallest supported tree for `devices` leaves; the canopy keeps all but one proof
+/// node on chain so onboarding and claim transactions stay far below the 1,232-byte limit.
+fn tree_shape(devices: usize) -> TreeShape {
+    let depth = [14u32, 17, 20].into_iter().find(|d| (1usize << d) >= devices).unwrap_or(20);
+    TreeShape { max_depth: depth, max_buffer_size: 64, canopy_depth: depth - 1 }
+}
+
+fn progress(len: u64, message: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    bar.set_style(ProgressStyle::with_template("{msg:<40} [{bar:30}] {pos}/{len} ({per_sec}, eta {eta})").expect("template").progress_chars("=> "));
+    bar.set_message(message.to_string());
+    bar
+}
+
+fn spinner(message: String) -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
+    bar.set_message(message);
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}

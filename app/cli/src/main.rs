@@ -1,0 +1,102 @@
+//! `civnet`: the command line of the civnet network. Solana CLI habits: `--url` (monikers or
+//! any RPC URL), `--keypair` (Solana JSON keypair file), `--output table|json`; failures are
+//! one line naming the program error, with exit code 1.
+use clap::{Parser, Subcommand, ValueEnum};
+
+mod commands;
+mod context;
+mod demo;
+mod migrate;
+mod output;
+
+use context::Context;
+
+#[derive(Parser)]
+#[command(name = "civnet", version, about = "civnet: a community-owned IoT network on Solana")]
+pub struct Cli {
+    /// Cluster: localnet, devnet, testnet, mainnet-beta (or l/d/t/m) or an RPC URL.
+    #[arg(short = 'u', long, global = true, env = "CIVNET_URL", default_value = "localnet")]
+    pub url: String,
+    /// Signer and fee payer (Solana JSON keypair file).
+    #[arg(short = 'k', long, global = true, env = "CIVNET_KEYPAIR", default_value = "~/.config/solana/id.json")]
+    pub keypair: String,
+    /// The network account (printed by `network init` and `migrate`).
+    #[arg(short = 'n', long, global = true, env = "CIVNET_NETWORK")]
+    pub network: Option<String>,
+    #[arg(short = 'o', long, global = true, value_enum, default_value = "table")]
+    pub output: Output,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    Table,
+    Json,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// The whole network on an embedded engine (or a cluster with --url): devices issued and
+    /// onboarded, DC bought and burned, epochs closed, rewards claimed; then a report.
+    Demo(demo::DemoArgs),
+    /// Bootstrap (or check) a deployment from a TOML file: mints, network, data credits,
+    /// sub-networks, makers. Idempotent.
+    Migrate(migrate::MigrateArgs),
+    /// Run solana-test-validator with every civnet program and fixture preloaded.
+    Localnet(commands::LocalnetArgs),
+    #[command(subcommand)]
+    Network(commands::NetworkCmd),
+    #[command(subcommand, name = "sub-network")]
+    SubNetwork(commands::SubNetworkCmd),
+    #[command(subcommand)]
+    Maker(commands::MakerCmd),
+    #[command(subcommand)]
+    Device(commands::DeviceCmd),
+    #[command(subcommand)]
+    Dc(commands::DcCmd),
+    #[command(subcommand)]
+    Epoch(commands::EpochCmd),
+    #[command(subcommand)]
+    Rewards(commands::RewardsCmd),
+    #[command(subcommand)]
+    Tx(commands::TxCmd),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let output = cli.output;
+    // Panics inside the client's engines (an RPC that went away mid-run) are reported as one
+    // line like every other failure.
+    std::panic::set_hook(Box::new(|info| {
+        let message = info.payload().downcast_ref::<String>().cloned().or_else(|| info.payload().downcast_ref::<&str>().map(|s| s.to_string()));
+        eprintln!("error: {}", message.unwrap_or_else(|| info.to_string()).lines().next().unwrap_or_default());
+    }));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli)));
+    match result {
+        Ok(Ok(value)) => output::print(output, &value),
+        Ok(Err(error)) => {
+            let text = format!("{error:#}");
+            eprintln!("error: {}", text.lines().next().unwrap_or_default());
+            std::process::exit(1);
+        }
+        Err(_) => std::process::exit(1),
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<serde_json::Value> {
+    let ctx = Context::new(&cli);
+    match cli.command {
+        Command::Demo(args) => demo::run(&ctx, args),
+        Command::Migrate(args) => migrate::run(&ctx, args),
+        Command::Localnet(args) => commands::localnet(&ctx, args),
+        Command::Network(cmd) => commands::network(&ctx, cmd),
+        Command::SubNetwork(cmd) => commands::sub_network(&ctx, cmd),
+        Command::Maker(cmd) => commands::maker(&ctx, cmd),
+        Command::Device(cmd) => commands::device(&ctx, cmd),
+        Command::Dc(cmd) => commands::dc(&ctx, cmd),
+        Command::Epoch(cmd) => commands::epoch(&ctx, cmd),
+        Command::Rewards(cmd) => commands::rewards(&ctx, cmd),
+        Command::Tx(cmd) => commands::tx(&ctx, cmd),
+    }
+}
