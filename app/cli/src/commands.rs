@@ -701,7 +701,7 @@ pub fn rewards(ctx: &Context, cmd: RewardsCmd) -> Result<Value> {
             let create = civnet_client::tokens::create_ata_ix(&me, &me, &keys.token_mint);
             let before = tokens::balance(&cluster, &destination);
             let ix = net::claim_rewards_ix(&keys, &sub, me, merkle_tree, destination, args, &proof);
-            let outcome = send(&cluster, &[compute_budget(400_000), create, ix], &[])?;
+            let outcome = send(&cluster, &[create, ix], &[])?;
             Ok(json!({"asset_id": asset_id.to_string(), "claimed": tokens::balance(&cluster, &destination) - before, "destination": destination.to_string(), "signature": outcome.signature}))
         }
     }

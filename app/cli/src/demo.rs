@@ -4,7 +4,7 @@
 //! report is read back from chain accounts after the run.
 use anchor_lang::prelude::Pubkey;
 use anyhow::{bail, Result};
-use civnet_client::bubblegum::{compute_budget, TreeShape};
+use civnet_client::bubblegum::TreeShape;
 use civnet_client::network::{self as net, SubNetworkKeys};
 use civnet_client::registry::{self, IssuedDevice, MakerKeys};
 use civnet_client::rpc::RpcCluster;
@@ -28,6 +28,8 @@ const TOKEN: u64 = 1_000_000;
 /// Onboarding and location fees of the demo's sub-networks, in DC ($0.40 and $0.10).
 const ONBOARDING_FEE_DC: u64 = 40_000;
 const LOCATION_FEE_DC: u64 = 10_000;
+/// A claim of a sub-network with 1,024 devices carries a 10-node reward proof: 1,206 bytes.
+const MAX_DEVICES_PER_SUB_NETWORK: usize = 1_024;
 /// Devices per maker (and per Bubblegum tree) before the demo adds another maker.
 const DEVICES_PER_MAKER: usize = 5_000;
 
@@ -55,6 +57,10 @@ pub struct DemoArgs {
 trait Engine: Cluster {
     /// Lets the clock run into the next epoch.
     fn pass_epoch(&mut self, epoch_length_secs: u32);
+    /// Before an instruction whose accounts name the current epoch: on a real cluster, waits
+    /// out the end of an epoch that has less than a few seconds left, so the transaction
+    /// lands in the epoch it was built for.
+    fn settle_epoch(&mut self, _epoch_length_secs: u32) {}
     /// Moves `lamports` from the payer to `to` (airdrops are not for every cluster).
     fn fund(&mut self, to: &Pubkey, lamports: u64) {
         let ix = anchor_lang::solana_program::system_instruction::transfer(&self.payer(), to, lamports);
@@ -75,11 +81,23 @@ impl Engine for RpcCluster {
             std::thread::sleep(Duration::from_millis(500));
         }
     }
+
+    fn settle_epoch(&mut self, epoch_length_secs: u32) {
+        let left = epoch_length_secs as i64 - self.unix_timestamp().rem_euclid(epoch_length_secs as i64);
+        if left < 3 {
+            self.pass_epoch(epoch_length_secs);
+        }
+    }
 }
 
 pub fn run(ctx: &Context, args: DemoArgs) -> Result<Value> {
     if args.devices == 0 || !(1..=SUB_NETWORK_NAMES.len()).contains(&args.sub_networks) || args.epochs == 0 {
         bail!("--devices and --epochs must be at least 1 and --sub-networks 1 to {}", SUB_NETWORK_NAMES.len());
+    }
+    if args.devices.div_ceil(args.sub_networks) > MAX_DEVICES_PER_SUB_NETWORK {
+        bail!(
+            "at most {MAX_DEVICES_PER_SUB_NETWORK} devices per sub-network: a claim carries a reward proof of log2(devices) nodes and must fit in 1,232 bytes without an address lookup table; use more --sub-networks"
+        );
     }
     if args.on_cluster {
         let mut cluster = ctx.cluster()?;
@@ -226,6 +244,7 @@ impl<'a, E: Engine> Demo<'a, E> {
         }
         let bar = progress(n as u64, "onboarding devices");
         for device in &devices {
+            self.engine.settle_epoch(self.epoch_secs);
             let outcome = registry::onboard(self.engine, &net, &makers[device.maker], &device.issued, &owners[device.owner], &subs[device.sub].address, self.epoch_secs);
             self.record("device_registry::onboard_device", outcome);
             bar.inc(1);
@@ -240,12 +259,16 @@ impl<'a, E: Engine> Demo<'a, E> {
         let mut reward_trees: Vec<Option<RewardTree>> = vec![None; s];
         let mut closed = Vec::new();
         for round in 0..epochs {
+            self.engine.settle_epoch(self.epoch_secs);
             let epoch = net::current_epoch(self.engine, self.epoch_secs);
             for (k, customer) in customers.iter().enumerate() {
                 let usage = 1_000_000 * ((k as u64 + 1).pow(2)) * (1 + round % 3);
                 let ix = dc::mint_data_credits_ix(&net, customer.pubkey(), customer.pubkey(), MintDataCreditsArgs { token_amount: None, dc_amount: Some(usage) });
                 let outcome = self.engine.send_ok(&[ix], &[customer]);
                 self.record("data_credits::mint_data_credits", outcome);
+                if net::current_epoch(self.engine, self.epoch_secs) != epoch {
+                    panic!("epoch {epoch} ended while its usage was being sent: use a longer --epoch-secs");
+                }
                 if k == 0 {
                     let ix = dc::delegate_ix(&net, customer.pubkey(), &subs[k].address, "router-1", usage);
                     let outcome = self.engine.send_ok(&[ix], &[customer]);
@@ -310,7 +333,7 @@ impl<'a, E: Engine> Demo<'a, E> {
             let args = ClaimRewardsArgs { asset_id: device.issued.asset_id, cumulative_amount: device.cumulative, reward_proof: tree.proof(position), cnft };
             let destination = tokens::ata(&owner.pubkey(), &net.token_mint);
             let ix = net::claim_rewards_ix(&net, &subs[device.sub].address, owner.pubkey(), device.issued.merkle_tree, destination, args, &proof);
-            let outcome = self.engine.send_ok(&[compute_budget(400_000), ix], &[owner]);
+            let outcome = self.engine.send_ok(&[ix], &[owner]);
             self.record("emissions::claim_rewards", outcome);
             bar.inc(1);
         }

@@ -47,6 +47,18 @@ pub struct NetworkConfig {
     pub tokens_per_epoch: u64,
     pub halving_every_epochs: u64,
     pub halvings: usize,
+    /// Tokens minted at launch (treasury, early customers), before minting passes to the
+    /// network for good. Applied only when the mint is created.
+    #[serde(default)]
+    pub genesis: Vec<GenesisAllocation>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisAllocation {
+    pub owner: String,
+    /// Base units (6 decimals).
+    pub amount: u64,
 }
 
 #[derive(Deserialize)]
@@ -108,8 +120,14 @@ pub fn run(ctx: &Context, args: MigrateArgs) -> Result<Value> {
     let network = civnet_client::pda::network(&mint.pubkey());
     let keys = NetworkKeys { authority: cluster.payer.insecure_clone(), token_mint: mint.pubkey(), network, mint_authority: civnet_client::pda::network_mint_authority(&network) };
     if cluster.rpc.account(&keys.token_mint)?.is_none() {
-        tokens::create_mint_at(&mut cluster, &mint, &keys.mint_authority, 6);
-        steps.push(format!("token mint {}", keys.token_mint), "created");
+        // The signer mints the genesis allocations, then hands minting to the network's PDA.
+        let launcher = cluster.payer.insecure_clone();
+        tokens::create_mint_at(&mut cluster, &mint, &launcher.pubkey(), 6);
+        for allocation in &config.network.genesis {
+            tokens::mint_to_owner(&mut cluster, &keys.token_mint, &launcher, &pubkey(&allocation.owner)?, allocation.amount);
+        }
+        tokens::set_mint_authority(&mut cluster, &keys.token_mint, &launcher, &keys.mint_authority);
+        steps.push(format!("token mint {} ({} genesis allocations)", keys.token_mint, config.network.genesis.len()), "created");
     } else {
         steps.push(format!("token mint {}", keys.token_mint), "unchanged");
     }

@@ -1,0 +1,229 @@
+//! The `civnet` binary end to end, as operators, makers, wallets and customers use it: against
+//! solana-test-validator with the real programs (bootstrap with `migrate`, issue with
+//! `--sign-only` completed by the owner's wallet, onboard, DC, epoch close, root, claim), the
+//! demo's reconciliation on the embedded engine, and one-line errors for bad input.
+use civnet_harness::{tokens, Keypair, Pubkey, Signer, TestValidator};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+struct Civnet {
+    url: String,
+    dir: tempfile::TempDir,
+    network: Option<String>,
+}
+
+struct Run {
+    ok: bool,
+    json: Value,
+    stderr: String,
+}
+
+impl Civnet {
+    fn keypair_file(&self, name: &str, keypair: &Keypair) -> PathBuf {
+        let path = self.dir.path().join(format!("{name}.json"));
+        std::fs::write(&path, serde_json::to_string(&keypair.to_bytes().to_vec()).unwrap()).unwrap();
+        path
+    }
+
+    fn run(&self, keypair: &Path, args: &[&str]) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_civnet"));
+        cmd.args(["--url", &self.url, "--keypair"]).arg(keypair).args(["--output", "json"]).args(args);
+        if let Some(network) = &self.network {
+            cmd.args(["--network", network]);
+        }
+        let out = cmd.output().expect("civnet runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        Run {
+            ok: out.status.success(),
+            json: serde_json::from_str(&stdout).unwrap_or(Value::Null),
+            stderr: String::from_utf8_lossy(&out.stderr).to_string(),
+        }
+    }
+
+    fn ok(&self, keypair: &Path, args: &[&str]) -> Value {
+        let run = self.run(keypair, args);
+        assert!(run.ok, "civnet {args:?} failed: {}", run.stderr);
+        run.json
+    }
+}
+
+fn assert_one_line_error(run: &Run, contains: &str) {
+    assert!(!run.ok, "expected a failure");
+    let lines: Vec<&str> = run.stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "expected one line of error, got {:?}", run.stderr);
+    assert!(lines[0].starts_with("error: ") && lines[0].contains(contains), "error {:?} does not mention {contains:?}", lines[0]);
+}
+
+const EPOCH_SECS: u64 = 6;
+
+#[test]
+fn an_operator_bootstraps_and_the_flywheel_turns_through_the_cli() {
+    let validator = TestValidator::start();
+    let mut civnet = Civnet { url: validator.rpc_url().to_string(), dir: tempfile::tempdir().unwrap(), network: None };
+    let operator = civnet.keypair_file("operator", &validator.cluster.payer);
+    let (maker, owner, device) = (Keypair::new(), Keypair::new(), Keypair::new());
+    for key in [maker.pubkey(), owner.pubkey()] {
+        validator.airdrop(&key, 10_000_000_000);
+    }
+    let maker_file = civnet.keypair_file("maker", &maker);
+    let owner_file = civnet.keypair_file("owner", &owner);
+    let device_file = civnet.keypair_file("device", &device);
+
+    // Bootstrap from a deployment file; the second run changes nothing and says so.
+    let config = civnet.dir.path().join("deploy.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[network]
+token_mint_keypair = "keys/mint.json"
+epoch_length_secs = {EPOCH_SECS}
+max_issuance_per_epoch = 1000000000
+tokens_per_epoch = 1000000000
+halving_every_epochs = 1000
+halvings = 4
+genesis = [{{ owner = "{owner}", amount = 50000000 }}]
+
+[data_credits]
+usd_per_token_e8 = 150000000
+max_dc_minted_per_epoch = 1000000000000
+
+[[sub_networks]]
+name = "IOT"
+onboarding_fee_dc = 400000
+location_fee_dc = 100000
+
+[[makers]]
+name = "acme"
+authority = "{maker}"
+"#,
+            owner = owner.pubkey(),
+            maker = maker.pubkey()
+        ),
+    )
+    .unwrap();
+    let first = civnet.ok(&operator, &["migrate", "--config", config.to_str().unwrap()]);
+    assert_eq!(first["changed"], 5, "{first:#}");
+    let second = civnet.ok(&operator, &["migrate", "--config", config.to_str().unwrap()]);
+    assert_eq!(second["changed"], 0, "{second:#}");
+    assert!(second["summary"].as_str().unwrap().contains("nothing to do"));
+    assert!(second["steps"].as_array().unwrap().iter().all(|s| s["status"] == "unchanged"));
+    civnet.network = Some(first["network"].as_str().unwrap().to_string());
+    let shown = civnet.ok(&operator, &["network", "show"]);
+    assert_eq!(shown["sub_networks"][0]["name"], "IOT");
+    assert_eq!(shown["token_supply"], 50_000_000);
+
+    // The maker gets a tree and issues a device; the owner's wallet completes and pays.
+    civnet.ok(&maker_file, &["maker", "set-tree", "acme", "--max-depth", "14", "--canopy-depth", "8"]);
+    let partial = civnet.ok(&maker_file, &["device", "issue", "--maker", "acme", "--owner", &owner.pubkey().to_string(), "--device-keypair", device_file.to_str().unwrap(), "--sign-only"]);
+    assert_eq!(partial["missing_signer"], owner.pubkey().to_string());
+    let owner_lamports = validator.cluster.rpc.account(&owner.pubkey()).unwrap().unwrap().1;
+    civnet.ok(&owner_file, &["tx", "send", partial["transaction"].as_str().unwrap()]);
+    assert!(validator.cluster.rpc.account(&owner.pubkey()).unwrap().unwrap().1 < owner_lamports, "the owner paid");
+    let device_key = device.pubkey().to_string();
+    let shown = civnet.ok(&operator, &["device", "show", &device_key]);
+    let asset_id = shown["asset_id"].as_str().unwrap().to_string();
+    assert_eq!(civnet.ok(&operator, &["device", "show", &asset_id])["device_key"], Value::Null, "found by asset id");
+
+    // The owner buys DC, onboards (proof rebuilt from the tree's history) and uses the network.
+    let minted = civnet.ok(&owner_file, &["dc", "mint", "--dc", "1000000"]);
+    assert_eq!(minted["dc_minted"], 1_000_000);
+    let onboarded = civnet.ok(&owner_file, &["device", "onboard", "--device-key", &device_key, "--sub-network", "IOT", "--location", "8928308280fffff"]);
+    assert!(onboarded["tx_bytes"].as_u64().unwrap() <= 1232);
+    let burned = civnet.ok(&owner_file, &["dc", "burn", "--sub-network", "IOT", "--amount", "250000"]);
+    assert_eq!(burned["dc_balance"], 1_000_000 - 400_000 - 100_000 - 250_000);
+    let shown = civnet.ok(&operator, &["device", "show", &device_key]);
+    assert_eq!(shown["sub_network"], "IOT");
+    assert_eq!(shown["location"], "8928308280fffff");
+    assert_eq!(shown["active"], true);
+
+    // Anyone closes the epoch once it has ended.
+    let epoch = burned["epoch"].as_u64().unwrap();
+    let early = civnet.run(&operator, &["epoch", "close", "--epoch", &epoch.to_string()]);
+    if early.ok {
+        panic!("closing a running epoch succeeded: {}", early.json);
+    }
+    wait_for_epoch_after(&civnet, &operator, epoch);
+    let closed = civnet.ok(&operator, &["epoch", "close", "--epoch", &epoch.to_string()]);
+    let row = &closed["sub_networks"][0];
+    assert_eq!(row["dc_burned"], 250_000, "usage only: onboarding and location fees are burned untracked; {closed:#}");
+    assert_eq!(row["active_devices"], 1);
+    let issued = row["tokens_issued"].as_u64().unwrap();
+    assert_eq!(issued, 1_000_000_000, "the only sub-network gets the whole emission");
+    // Closing again changes nothing.
+    assert_eq!(civnet.ok(&operator, &["epoch", "close", "--epoch", &epoch.to_string()])["sub_networks"][0]["tokens_issued"], issued);
+
+    // The oracle posts the root; the owner claims.
+    let rewards = civnet.dir.path().join("rewards.csv");
+    std::fs::write(&rewards, format!("asset_id,cumulative_amount\n{asset_id},{issued}\n")).unwrap();
+    civnet.ok(&operator, &["rewards", "post-root", "--sub-network", "IOT", "--file", rewards.to_str().unwrap()]);
+    let before = civnet.ok(&owner_file, &["dc", "balance"])["tokens"].as_u64().unwrap();
+    let claimed = civnet.ok(&owner_file, &["rewards", "claim", "--sub-network", "IOT", "--device-key", &device_key, "--file", rewards.to_str().unwrap()]);
+    assert_eq!(claimed["claimed"], issued);
+    let network: Pubkey = civnet.network.as_ref().unwrap().parse().unwrap();
+    let mint = validator.anchor_account::<emissions::state::Network>(&network).token_mint;
+    assert_eq!(tokens::balance(&validator.cluster, &tokens::ata(&owner.pubkey(), &mint)), before + issued);
+    // $10 of DC cost 6.666667 tokens (rounded up): the rest of the genesis allocation is left.
+    assert_eq!(before, 50_000_000 - 6_666_667);
+    // A second claim of the same cumulative amount pays nothing and fails by name.
+    let again = civnet.run(&owner_file, &["rewards", "claim", "--sub-network", "IOT", "--device-key", &device_key, "--file", rewards.to_str().unwrap()]);
+    assert_one_line_error(&again, "NothingToClaim");
+
+    // Bad input: one line, exit code 1.
+    assert_one_line_error(&civnet.run(Path::new("/nonexistent/id.json"), &["network", "show"]), "cannot read keypair");
+    assert_one_line_error(&civnet.run(&operator, &["device", "show", &Pubkey::new_unique().to_string()]), "unknown device");
+    assert_one_line_error(&civnet.run(&owner_file, &["device", "onboard", "--device-key", &Pubkey::new_unique().to_string(), "--sub-network", "IOT"]), "unknown device");
+    assert_one_line_error(&civnet.run(&maker_file, &["maker", "approve", "acme"]), "transaction failed");
+    let offline = Civnet { url: "http://127.0.0.1:9".into(), dir: tempfile::tempdir().unwrap(), network: civnet.network.clone() };
+    assert_one_line_error(&offline.run(&operator, &["network", "show"]), "cannot reach the cluster");
+}
+
+/// Waits (wall clock: the validator's clock follows it) until the cluster is past `epoch`.
+fn wait_for_epoch_after(civnet: &Civnet, keypair: &Path, epoch: u64) {
+    let started = std::time::Instant::now();
+    loop {
+        let current = civnet.ok(keypair, &["epoch", "show"])["current_epoch"].as_u64().unwrap();
+        if current > epoch {
+            return;
+        }
+        assert!(started.elapsed().as_secs() < 120, "the validator's clock did not pass epoch {epoch}");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+}
+
+#[test]
+fn the_demo_reconciles_on_the_embedded_engine() {
+    let out = Command::new(env!("CARGO_BIN_EXE_civnet"))
+        .args(["demo", "--devices", "12", "--epochs", "3", "--sub-networks", "3", "--output", "json"])
+        .output()
+        .expect("civnet demo runs");
+    assert!(out.status.success(), "demo failed: {}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(report["devices_onboarded"], 12);
+    assert_eq!(report["epochs_closed"], 3);
+    assert_eq!(report["reconciled"], true);
+    let n = |k: &str| report[k].as_u64().unwrap_or_else(|| panic!("{k} missing: {report:#}"));
+    assert_eq!(n("dc_supply"), n("dc_minted") - n("dc_burned"));
+    assert_eq!(n("tokens_issued"), n("tokens_claimed") + n("tokens_in_escrow"));
+    assert!(n("tokens_claimed") > 0 && n("dc_burned") > 0);
+    // Every sub-network and epoch has a row; busier sub-networks score higher.
+    let rows = report["epochs"].as_array().unwrap();
+    assert_eq!(rows.len(), 9);
+    let score = |sub: &str| rows.iter().filter(|r| r["sub_network"] == sub).map(|r| r["utility_score"].as_str().unwrap().parse::<u128>().unwrap()).sum::<u128>();
+    assert!(score("IOT") < score("MOBILE") && score("MOBILE") < score("ENERGY"));
+    for name in ["device_registry::issue_device", "device_registry::onboard_device", "emissions::claim_rewards"] {
+        assert_eq!(report["instructions"][name]["count"], 12, "{name}");
+    }
+}
+
+#[test]
+fn the_demo_runs_against_a_validator() {
+    let validator = TestValidator::start();
+    let civnet = Civnet { url: validator.rpc_url().to_string(), dir: tempfile::tempdir().unwrap(), network: None };
+    let operator = civnet.keypair_file("operator", &validator.cluster.payer);
+    let report = civnet.ok(&operator, &["demo", "--on-cluster", "--devices", "3", "--epochs", "1", "--sub-networks", "2", "--epoch-secs", "10"]);
+    assert_eq!(report["engine"], "cluster");
+    assert_eq!(report["devices_onboarded"], 3);
+    assert_eq!(report["reconciled"], true, "{report:#}");
+}
