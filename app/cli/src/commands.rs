@@ -372,6 +372,15 @@ fn locate_cnft(cluster: &RpcCluster, network: &Pubkey, asset_id: &Pubkey) -> Res
         let tree_data = cluster.rpc.account(&maker.merkle_tree)?.ok_or_else(|| anyhow!("tree {} does not exist", maker.merkle_tree))?.0;
         let shape = TreeShape::from_account(&tree_data).ok_or_else(|| anyhow!("{} is not a merkle tree account", maker.merkle_tree))?;
         let history = TreeHistory::fetch(&cluster.rpc, &maker.merkle_tree, shape.max_depth)?;
+        // An RPC node with pruned history would give a wrong proof: check against the tree.
+        if civnet_client::bubblegum::active_root(&tree_data, shape.max_depth) != Some(history.root()) {
+            bail!(
+                "the history of tree {} from {} does not reach its current root ({} changes read): use an RPC node that keeps full transaction history",
+                maker.merkle_tree,
+                cluster.rpc.url,
+                history.events()
+            );
+        }
         return Ok(LocatedCnft { maker, nonce, shape, history });
     }
     bail!("asset {asset_id} is not in any maker's current tree of this network")

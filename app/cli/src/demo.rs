@@ -125,8 +125,10 @@ fn ensure_programs_built() -> Result<()> {
     }
     eprintln!("civnet demo: the SBF programs are not built yet; building them (first run only, several minutes)");
     for step in ["build-sbf", "fixtures"] {
-        let status = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["+1.97.1", "xtask", step])
+        // `cargo` through rustup: the workspace's rust-toolchain.toml picks the host toolchain.
+        let status = std::process::Command::new("cargo")
+            .args(["xtask", step])
+            .env_remove("RUSTUP_TOOLCHAIN")
             .current_dir(&workspace)
             .status()?;
         if !status.success() {

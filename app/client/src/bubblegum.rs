@@ -150,11 +150,18 @@ pub fn tree_config(chain: &impl crate::Cluster, tree: &Tree) -> TreeConfig {
 /// The root of the tree's active changelog entry: the current on-chain root.
 pub fn onchain_root(chain: &impl crate::Cluster, tree: &Tree) -> Node {
     let data = chain.account_data(&tree.merkle_tree).expect("merkle tree account");
-    let body = &data[TREE_HEADER_BYTES..];
-    let active_index = u64::from_le_bytes(body[8..16].try_into().unwrap()) as usize;
-    let changelog = 32 + 32 * tree.shape.max_depth as usize + 8;
+    active_root(&data, tree.shape.max_depth).expect("a merkle tree account")
+}
+
+/// The current root in a tree account's data: the root of its active changelog entry
+/// (after the header: sequence number u64, active index u64, buffer size u64, then the
+/// changelog entries of root + `max_depth` path nodes + index u32 + padding u32).
+pub fn active_root(data: &[u8], max_depth: u32) -> Option<Node> {
+    let body = data.get(TREE_HEADER_BYTES..)?;
+    let active_index = u64::from_le_bytes(body.get(8..16)?.try_into().ok()?) as usize;
+    let changelog = 32 + 32 * max_depth as usize + 8;
     let offset = 24 + active_index * changelog;
-    body[offset..offset + 32].try_into().unwrap()
+    body.get(offset..offset + 32)?.try_into().ok()
 }
 
 /// A full off-chain copy of a tree: `2^depth` leaves, empty ones zero.

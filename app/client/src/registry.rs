@@ -7,9 +7,9 @@ use device_registry::state::Maker;
 use mpl_bubblegum::accounts::TreeConfig;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
-use spl_merkle_tree_reference::Node;
 
-use crate::bubblegum::{compute_budget, leaf_v1, offchain_tree, Tree, TreeShape};
+use crate::bubblegum::{compute_budget, leaf_v1, Tree, TreeShape};
+use crate::tree_history::TreeHistory;
 use crate::network::{sub_network_epoch_info_address, Outcome};
 use crate::programs::{SPL_ACCOUNT_COMPRESSION_ID, SPL_NOOP_ID};
 use crate::scenario::{dc_config_address, dc_mint_address, maker_address, NetworkKeys};
@@ -127,13 +127,16 @@ pub fn leaf_hash(asset_id: &Pubkey, owner: &Pubkey, leaf: &emissions::cnft::Cnft
     .hash()
 }
 
-/// A maker with its authority and its current tree, mirrored off-chain.
+/// A maker with its authority and its current tree, mirrored off-chain (updated per leaf,
+/// as an indexer would from the tree's change log).
 pub struct MakerKeys {
     pub name: String,
     pub address: Pubkey,
     pub authority: Keypair,
     pub tree: Option<Tree>,
-    leaves: Vec<Node>,
+    mirror: Option<TreeHistory>,
+    /// Leaves appended to the current tree (the next device's nonce).
+    minted: u64,
 }
 
 /// A device issued by a maker: its key (the device's own keypair), owner and cNFT.
@@ -153,7 +156,7 @@ impl MakerKeys {
         crate::scenario::create_maker(cluster, &net.network, name, authority.pubkey()).expect("create_maker");
         let address = maker_address(&net.network, name);
         cluster.send_ok(&[set_maker_approval_ix(net, net.authority.pubkey(), &address, true)], &[&net.authority]);
-        Self { name: name.to_string(), address, authority, tree: None, leaves: Vec::new() }
+        Self { name: name.to_string(), address, authority, tree: None, mirror: None, minted: 0 }
     }
 
     /// Allocates a tree account of `shape` and runs `set_maker_tree` (first tree or rotation).
@@ -163,7 +166,8 @@ impl MakerKeys {
         let outcome = chain.send(&[compute_budget(400_000), ix], &[&self.authority]);
         if outcome.is_ok() {
             self.tree = Some(Tree { merkle_tree, tree_config: TreeConfig::find_pda(&merkle_tree).0, shape });
-            self.leaves.clear();
+            self.mirror = Some(TreeHistory::new(shape.max_depth));
+            self.minted = 0;
         }
         outcome
     }
@@ -200,37 +204,29 @@ impl MakerKeys {
 
     /// Marks a burned (retired) device's leaf empty in the off-chain mirror.
     pub fn record_burned(&mut self, device: &IssuedDevice) {
-        self.leaves[device.nonce as usize] = [0; 32];
+        self.mirror.as_mut().expect("the maker has a tree").set_leaf(device.nonce as u32, [0; 32]);
     }
 
     /// Mirrors an issued device's leaf (as an indexer would from the `DeviceIssued` event).
     pub fn record_issued(&mut self, cluster: &impl Cluster, net: &NetworkKeys, device_key: Pubkey, owner: &Pubkey) -> IssuedDevice {
         let tree = self.tree.expect("the maker has a tree");
-        let nonce = self.leaves.len() as u64;
+        let nonce = self.minted;
         let maker: Maker = cluster.anchor_account(&self.address);
         let metadata = device_registry::instructions::device_metadata(&maker, &device_key, device_creator(&net.network));
         let (asset_id, leaf) = leaf_v1(&tree, nonce, owner, &metadata);
-        self.leaves.push(leaf);
+        self.mirror.as_mut().expect("the maker has a tree").set_leaf(nonce as u32, leaf);
+        self.minted += 1;
         IssuedDevice { device_key, owner: *owner, asset_id, merkle_tree: tree.merkle_tree, nonce }
     }
 
     /// Leaf fields and proof nodes (below the canopy) of a device issued from the current tree.
     pub fn ownership_proof(&self, cluster: &impl Cluster, net: &NetworkKeys, device: &IssuedDevice) -> (emissions::cnft::CnftLeaf, Vec<[u8; 32]>) {
         let tree = self.tree.expect("the maker has a tree");
-        let offchain = offchain_tree(tree.shape.max_depth, &self.leaves);
-        let mut proof = offchain.get_proof_of_leaf(device.nonce as usize);
+        let mirror = self.mirror.as_ref().expect("the maker has a tree");
+        let mut proof = mirror.proof(device.nonce as u32);
         proof.truncate((tree.shape.max_depth - tree.shape.canopy_depth) as usize);
         let maker: Maker = cluster.anchor_account(&self.address);
-        let metadata = device_registry::instructions::device_metadata(&maker, &device.device_key, device_creator(&net.network));
-        let leaf = emissions::cnft::CnftLeaf {
-            root: offchain.get_root(),
-            delegate: device.owner,
-            nonce: device.nonce,
-            index: device.nonce as u32,
-            data_hash: mpl_bubblegum::hash::hash_metadata(&metadata).expect("metadata hash"),
-            creator_hash: mpl_bubblegum::hash::hash_creators(&metadata.creators),
-        };
-        (leaf, proof)
+        (device_leaf(&net.network, &maker, &device.device_key, &device.owner, device.nonce, mirror.root()), proof)
     }
 }
 

@@ -166,6 +166,26 @@ impl TreeHistory {
     }
 
     /// The current root (compare it with the tree account's to know the history is whole).
+    /// Writes `leaf` at `index` the way account compression does (the path from the leaf to
+    /// the root recomputed, as the next `seq`) and returns that change: an off-chain mirror
+    /// updated in O(depth) per leaf, for whoever appends or burns leaves itself.
+    pub fn set_leaf(&mut self, index: u32, leaf: [u8; 32]) -> ChangeLog {
+        assert!(u64::from(index) < 1u64 << self.depth, "leaf {index} is outside a depth-{} tree", self.depth);
+        let mut heap = (1u32 << self.depth) + index;
+        let mut node = leaf;
+        let mut path = Vec::with_capacity(self.depth as usize + 1);
+        for level in 0..self.depth {
+            path.push(PathNode { node, index: heap });
+            let sibling = self.node(heap ^ 1, level);
+            node = if heap & 1 == 0 { hash_pair(&node, &sibling) } else { hash_pair(&sibling, &node) };
+            heap >>= 1;
+        }
+        path.push(PathNode { node, index: 1 });
+        let change = ChangeLog { tree: Pubkey::default(), path, seq: self.seq + 1, index };
+        self.apply(&change);
+        change
+    }
+
     pub fn root(&self) -> [u8; 32] {
         self.node(1, self.depth)
     }
@@ -394,6 +414,20 @@ mod tests {
         assert!(history.is_complete());
         assert_eq!(history.events(), changes.len());
         assert_eq!(history.leaf(5), [0; 32], "burnt");
+    }
+
+    #[test]
+    fn set_leaf_emits_the_change_account_compression_would() {
+        let mut reference = MerkleTree::new(&vec![[0u8; 32]; 1 << DEPTH]);
+        let mut mirror = TreeHistory::new(DEPTH);
+        let (changes, _) = self::history();
+        for (seq, change) in changes.iter().enumerate().skip(1) {
+            reference.add_leaf(change.path[0].node, change.index as usize);
+            let written = mirror.set_leaf(change.index, change.path[0].node);
+            let expected = emitted_change(&reference, change.index, seq as u64);
+            assert_eq!(written.path, expected.path, "change {seq}");
+            assert_matches(&mirror, &reference);
+        }
     }
 
     #[test]
