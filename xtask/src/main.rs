@@ -2,7 +2,7 @@
 //! downloaded on our machines, so the SBF programs are built with an upstream nightly,
 //! a patched copy of std and sbpf-linker (SBPF v3); see README "How the SBF build works".
 //!
-//! Commands: setup, build-sbf, fixtures, validator, test, env.
+//! Commands: setup, build-sbf, fixtures, validator, test, bench, env.
 
 mod fixtures;
 mod idl;
@@ -22,6 +22,9 @@ const USAGE: &str = "usage: cargo xtask <command>
               -> target/deploy/fixtures/*.so
   validator   build solana-test-validator (agave-validator 4.2.2) into the tools cache
   test        all of the above, then every test of the workspace (extra args go to cargo test)
+  bench       build the programs, then measure compute units, tx sizes, cost per device and
+              the demo's wall time in litesvm -> target/bench/bench.{md,json}
+              (extra args go to `civnet bench`)
   env         print the paths the pipeline uses";
 
 fn main() -> Result<()> {
@@ -56,6 +59,13 @@ fn main() -> Result<()> {
             let validator = validator::build()?;
             run_tests(&validator, rest)?;
         }
+        "bench" => {
+            let tools = toolchain::setup()?;
+            sbf::build_programs(&tools)?;
+            idl::build_all()?;
+            fixtures::build(&tools)?;
+            run_bench(rest)?;
+        }
         "env" => paths::print()?,
         "help" | "--help" | "-h" => println!("{USAGE}"),
         other => bail!("unknown command `{other}`\n{USAGE}"),
@@ -76,6 +86,23 @@ fn run_tests(validator: &std::path::Path, extra: &[String]) -> Result<()> {
         .status()?;
     if !status.success() {
         bail!("cargo test failed ({status})");
+    }
+    Ok(())
+}
+
+/// `civnet bench` on the host toolchain against the programs just built.
+fn run_bench(extra: &[String]) -> Result<()> {
+    let root = paths::workspace_root();
+    let out = root.join("target/bench");
+    let status = paths::host_cargo()
+        .current_dir(&root)
+        .args(["run", "--quiet", "--package", "civnet-cli", "--", "bench", "--out"])
+        .arg(&out)
+        .args(extra)
+        .env("CIVNET_DEPLOY_DIR", paths::deploy_dir())
+        .status()?;
+    if !status.success() {
+        bail!("civnet bench failed ({status})");
     }
     Ok(())
 }

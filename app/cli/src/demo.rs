@@ -51,6 +51,10 @@ pub struct DemoArgs {
     /// Run against the cluster at --url instead of the embedded engine.
     #[arg(long)]
     pub on_cluster: bool,
+    /// Derive every key from this seed: the same addresses, hence the same compute units,
+    /// on every run.
+    #[arg(long)]
+    pub seed: Option<u64>,
 }
 
 /// What the demo runs on: both engines send real transactions; they differ in how time passes.
@@ -99,12 +103,30 @@ pub fn run(ctx: &Context, args: DemoArgs) -> Result<Value> {
             "at most {MAX_DEVICES_PER_SUB_NETWORK} devices per sub-network: a claim carries a reward proof of log2(devices) nodes and must fit in 1,232 bytes without an address lookup table; use more --sub-networks"
         );
     }
+    if let Some(seed) = args.seed {
+        civnet_client::keys::seed(seed);
+    }
     if args.on_cluster {
         let mut cluster = ctx.cluster()?;
         let epoch_secs = args.epoch_secs.unwrap_or(20);
-        return Ok(Demo::new(&mut cluster, args, epoch_secs, "cluster").run());
+        return Ok(Demo::new(&mut cluster, args, epoch_secs, "cluster").run().report);
     }
+    Ok(run_embedded(args)?.report)
+}
+
+/// What a demo run leaves: the report, and every transaction it sent by instruction (for
+/// the benchmark).
+pub struct DemoRun {
+    pub report: Value,
+    pub transactions: BTreeMap<&'static str, Vec<TxSuccess>>,
+}
+
+/// The demo on a fresh embedded engine (building the programs first if needed).
+pub fn run_embedded(args: DemoArgs) -> Result<DemoRun> {
     ensure_programs_built()?;
+    if let Some(seed) = args.seed {
+        civnet_client::keys::seed(seed);
+    }
     let mut chain = Chain::try_new().map_err(anyhow::Error::msg)?;
     // Start a few days after the clock's zero so the network starts at a later epoch.
     chain.warp_seconds(3 * 86_400 + 17);
@@ -144,7 +166,7 @@ struct Demo<'a, E: Engine> {
     engine_name: &'static str,
     epoch_secs: u32,
     /// Compute units and sizes of every transaction, by instruction.
-    measured: BTreeMap<&'static str, Vec<(u64, usize)>>,
+    measured: BTreeMap<&'static str, Vec<TxSuccess>>,
 }
 
 /// A device in the demo: its cNFT, its owner, the maker that issued it and its sub-network.
@@ -162,16 +184,16 @@ impl<'a, E: Engine> Demo<'a, E> {
     }
 
     fn record(&mut self, name: &'static str, outcome: TxSuccess) {
-        self.measured.entry(name).or_default().push((outcome.compute_units, outcome.size));
+        self.measured.entry(name).or_default().push(outcome);
     }
 
     fn keypair(&mut self, sol_lamports: u64) -> Keypair {
-        let keypair = Keypair::new();
+        let keypair = civnet_client::keys::new_keypair();
         self.engine.fund(&keypair.pubkey(), sol_lamports);
         keypair
     }
 
-    fn run(mut self) -> Value {
+    fn run(mut self) -> DemoRun {
         let started = Instant::now();
         let DemoArgs { devices: n, epochs, sub_networks: s, .. } = self.args.clone();
         let owners_count = n.clamp(1, 50);
@@ -340,7 +362,8 @@ impl<'a, E: Engine> Demo<'a, E> {
             bar.inc(1);
         }
         bar.finish_and_clear();
-        self.report(&net, &subs, &closed, n, started.elapsed())
+        let report = self.report(&net, &subs, &closed, n, started.elapsed());
+        DemoRun { report, transactions: self.measured }
     }
 
     /// Reads everything back from chain and checks that the books balance.
@@ -369,9 +392,9 @@ impl<'a, E: Engine> Demo<'a, E> {
             .measured
             .iter()
             .map(|(name, samples)| {
-                let mut cu: Vec<u64> = samples.iter().map(|s| s.0).collect();
+                let mut cu: Vec<u64> = samples.iter().map(|s| s.compute_units).collect();
                 cu.sort_unstable();
-                let max_size = samples.iter().map(|s| s.1).max().unwrap_or(0);
+                let max_size = samples.iter().map(|s| s.size).max().unwrap_or(0);
                 (*name, json!({"count": cu.len(), "cu_min": cu[0], "cu_median": cu[cu.len() / 2], "cu_max": cu[cu.len() - 1], "tx_bytes_max": max_size}))
             })
             .collect();

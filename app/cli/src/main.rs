@@ -3,6 +3,7 @@
 //! one line naming the program error, with exit code 1.
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod bench;
 mod commands;
 mod context;
 mod demo;
@@ -40,6 +41,9 @@ pub enum Command {
     /// The whole network on an embedded engine (or a cluster with --url): devices issued and
     /// onboarded, DC bought and burned, epochs closed, rewards claimed; then a report.
     Demo(demo::DemoArgs),
+    /// Measure compute units, transaction sizes, cost per device and the demo's wall time in
+    /// the embedded engine; writes bench.md and bench.json (`cargo xtask bench`).
+    Bench(bench::BenchArgs),
     /// Bootstrap (or check) a deployment from a TOML file: mints, network, data credits,
     /// sub-networks, makers. Idempotent.
     Migrate(migrate::MigrateArgs),
@@ -88,6 +92,7 @@ fn run(cli: Cli) -> anyhow::Result<serde_json::Value> {
     let ctx = Context::new(&cli);
     match cli.command {
         Command::Demo(args) => demo::run(&ctx, args),
+        Command::Bench(args) => bench::run(args),
         Command::Migrate(args) => migrate::run(&ctx, args),
         Command::Localnet(args) => commands::localnet(&ctx, args),
         Command::Network(cmd) => commands::network(&ctx, cmd),

@@ -84,7 +84,7 @@ pub fn create_tree(chain: &mut Chain, creator: &Keypair, shape: TreeShape) -> (T
 /// Allocates an empty tree account of `shape`, owned by account compression (Bubblegum's
 /// `create_tree_config` initializes it); returns its address.
 pub fn allocate_tree_account(chain: &mut impl crate::Cluster, shape: TreeShape) -> Pubkey {
-    let tree_keypair = Keypair::new();
+    let tree_keypair = crate::keys::new_keypair();
     let size = shape.account_size();
     let allocate = anchor_lang::solana_program::system_instruction::create_account(
         &chain.payer(),

@@ -9,6 +9,7 @@ pub mod bubblegum;
 pub mod cluster;
 pub mod dc;
 pub mod errors;
+pub mod keys;
 pub mod network;
 pub mod pda;
 pub mod programs;

@@ -49,9 +49,9 @@ impl SubNetworkKeys {
             name: name.to_string(),
             address,
             rewards_escrow: rewards_escrow_address(&address),
-            dc_burn_authority: Keypair::new(),
-            active_device_authority: Keypair::new(),
-            rewards_oracle: Keypair::new(),
+            dc_burn_authority: crate::keys::new_keypair(),
+            active_device_authority: crate::keys::new_keypair(),
+            rewards_oracle: crate::keys::new_keypair(),
         }
     }
 

@@ -152,7 +152,7 @@ pub struct IssuedDevice {
 impl MakerKeys {
     /// Creates maker `name` and has the network authority approve it.
     pub fn create_approved(cluster: &mut impl Cluster, net: &NetworkKeys, name: &str) -> Self {
-        let authority = Keypair::new();
+        let authority = crate::keys::new_keypair();
         crate::scenario::create_maker(cluster, &net.network, name, authority.pubkey()).expect("create_maker");
         let address = maker_address(&net.network, name);
         cluster.send_ok(&[set_maker_approval_ix(net, net.authority.pubkey(), &address, true)], &[&net.authority]);
@@ -180,7 +180,7 @@ impl MakerKeys {
 
     /// The maker issues a device (a fresh device keypair, which signs) to `owner`.
     pub fn issue_device(&mut self, chain: &mut impl Cluster, net: &NetworkKeys, owner: &Pubkey) -> (IssuedDevice, crate::TxSuccess) {
-        let device = Keypair::new();
+        let device = crate::keys::new_keypair();
         let ix = self.issue_device_ix(net, chain.payer(), device.pubkey(), *owner);
         let authority = self.authority.insecure_clone();
         let outcome = chain.send_ok(&[compute_budget(400_000), ix], &[&authority, &device]);

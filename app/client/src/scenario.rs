@@ -42,7 +42,7 @@ pub fn halving_schedule_from(start_epoch: u64, initial: u64, every: u64, steps: 
 /// mint's network PDA: the mint authority is that network's mint-authority PDA. The mint
 /// address is a fresh keypair, so the network PDA is known before the mint exists.
 pub fn create_network_mint(cluster: &mut impl Cluster) -> (Pubkey, Pubkey, Pubkey) {
-    let mint = Keypair::new();
+    let mint = crate::keys::new_keypair();
     let network = network_address(&mint.pubkey());
     let authority = network_mint_authority(&network);
     tokens::create_mint_at(cluster, &mint, &authority, 6);
@@ -79,10 +79,10 @@ pub fn default_network_args() -> emissions::instructions::InitializeNetworkArgs 
 /// mints `allocations` (to each owner's associated account) and then hands minting to the
 /// network's PDA, as a network with a premine would launch.
 pub fn create_network_mint_with_genesis(cluster: &mut impl Cluster, allocations: &[(Pubkey, u64)]) -> (Pubkey, Pubkey, Pubkey) {
-    let mint = Keypair::new();
+    let mint = crate::keys::new_keypair();
     let network = network_address(&mint.pubkey());
     let authority = network_mint_authority(&network);
-    let launcher = Keypair::new();
+    let launcher = crate::keys::new_keypair();
     tokens::create_mint_at(cluster, &mint, &launcher.pubkey(), 6);
     for (owner, amount) in allocations {
         tokens::mint_to_owner(cluster, &mint.pubkey(), &launcher, owner, *amount);
@@ -98,7 +98,7 @@ pub fn initialize_network_with_genesis(
     allocations: &[(Pubkey, u64)],
 ) -> NetworkKeys {
     let (token_mint, network, mint_authority) = create_network_mint_with_genesis(cluster, allocations);
-    let keys = NetworkKeys { authority: Keypair::new(), token_mint, network, mint_authority };
+    let keys = NetworkKeys { authority: crate::keys::new_keypair(), token_mint, network, mint_authority };
     let ix = initialize_network_ix(&keys, cluster.payer(), args);
     cluster.send_ok(&[ix], &[&keys.authority]);
     keys
@@ -107,7 +107,7 @@ pub fn initialize_network_with_genesis(
 /// Creates the network token mint and initializes a network with `args`.
 pub fn initialize_network(cluster: &mut impl Cluster, args: emissions::instructions::InitializeNetworkArgs) -> (NetworkKeys, TxSuccess) {
     let (token_mint, network, mint_authority) = create_network_mint(cluster);
-    let keys = NetworkKeys { authority: Keypair::new(), token_mint, network, mint_authority };
+    let keys = NetworkKeys { authority: crate::keys::new_keypair(), token_mint, network, mint_authority };
     let ix = initialize_network_ix(&keys, cluster.payer(), args);
     let outcome = cluster.send_ok(&[ix], &[&keys.authority]);
     (keys, outcome)

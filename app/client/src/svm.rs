@@ -20,7 +20,7 @@ pub struct Chain {
     pub payer: Keypair,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct TxSuccess {
     pub logs: Vec<String>,
     pub compute_units: u64,
@@ -89,7 +89,7 @@ impl Chain {
             let bytes = programs::try_read(&program)?;
             svm.add_program(program.id, &bytes).map_err(|e| format!("loading {} into litesvm: {e:?}", program.name))?;
         }
-        let payer = Keypair::new();
+        let payer = crate::keys::new_keypair();
         svm.airdrop(&payer.pubkey(), 100_000 * SOL).map_err(|e| format!("airdrop: {e:?}"))?;
         Ok(Self { svm, payer })
     }
@@ -100,7 +100,7 @@ impl Chain {
 
     /// A new keypair holding `sol` SOL.
     pub fn funded_keypair(&mut self, sol: u64) -> Keypair {
-        let keypair = Keypair::new();
+        let keypair = crate::keys::new_keypair();
         self.airdrop(&keypair.pubkey(), sol * SOL);
         keypair
     }

@@ -14,7 +14,7 @@ pub const TOKEN_2022_ID: Pubkey = spl_token_2022_interface::ID;
 
 /// Creates a plain Token-2022 mint with `decimals` and `mint_authority` (no freeze authority).
 pub fn create_mint(cluster: &mut impl Cluster, mint_authority: &Pubkey, decimals: u8) -> Pubkey {
-    let mint = Keypair::new();
+    let mint = crate::keys::new_keypair();
     create_mint_at(cluster, &mint, mint_authority, decimals);
     mint.pubkey()
 }

@@ -1,0 +1,445 @@
+//! `civnet bench` (run by `cargo xtask bench`): compute units of every instruction, transaction
+//! sizes, lamports per onboarded device at tree depths 14/17/20/24, and the demo's wall time,
+//! all measured in litesvm with the real programs. Writes `bench.md` and `bench.json`.
+//!
+//! Compute units per instruction come from the runtime's own log lines ("Program X invoke",
+//! "Instruction: Name", "Program X consumed N of M"), so an instruction's number includes
+//! the CPIs it makes (Bubblegum, Token-2022, emissions tracking) and instructions that only
+//! run as CPIs (`track_dc_burn`, `track_device_change`, `burn_without_tracking`) are measured
+//! inside their callers.
+use anyhow::{bail, Context as _, Result};
+use civnet_client::bubblegum::{compute_budget, TreeShape};
+use civnet_client::network::{self as net, SubNetworkKeys};
+use civnet_client::registry::{self, IssuedDevice, MakerKeys};
+use civnet_client::scenario::{self, NetworkKeys};
+use civnet_client::{dc, tokens, Chain, Keypair, Signer, TxSuccess};
+use civnet_common::rewards::RewardTree;
+use clap::Args;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::demo::{self, DemoArgs};
+
+/// Tree shapes measured: the canopy keeps proofs at 6 nodes up to depth 20 (the 10 MiB
+/// account limit caps depth 24's canopy at 17: 7 nodes).
+const SHAPES: [TreeShape; 4] = [
+    TreeShape { max_depth: 14, max_buffer_size: 64, canopy_depth: 8 },
+    TreeShape { max_depth: 17, max_buffer_size: 64, canopy_depth: 11 },
+    TreeShape { max_depth: 20, max_buffer_size: 64, canopy_depth: 14 },
+    TreeShape { max_depth: 24, max_buffer_size: 64, canopy_depth: 17 },
+];
+const DEVICES_PER_SHAPE: usize = 4;
+/// Base fee per signature (no priority fee).
+const LAMPORTS_PER_SIGNATURE: u64 = 5_000;
+/// Signatures a device costs: issue (owner as fee payer, maker authority, device key) and
+/// onboard (owner, who pays).
+const SIGNATURES_PER_DEVICE: u64 = 4;
+const TOKEN: u64 = 1_000_000;
+
+/// The issue's goals: (instruction, compute units at most).
+const CU_GOALS: [(&str, u64); 6] = [
+    ("issue_device", 80_000),
+    ("onboard_device", 60_000),
+    ("mint_data_credits", 25_000),
+    ("burn_delegated_data_credits", 15_000),
+    ("issue_rewards", 30_000),
+    ("claim_rewards", 50_000),
+];
+const COST_GOAL_DEPTH_20: u64 = 1_500_000;
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// Where bench.md and bench.json go.
+    #[arg(long, default_value = "target/bench")]
+    pub out: PathBuf,
+    /// Devices of the demo run.
+    #[arg(long, default_value_t = 1_000)]
+    pub devices: usize,
+    /// Epochs of the demo run.
+    #[arg(long, default_value_t = 10)]
+    pub epochs: u64,
+    /// Compare each instruction's median compute units with this budget file (fails above
+    /// +10%).
+    #[arg(long)]
+    pub check_budget: Option<PathBuf>,
+    /// Write the measured medians as a new budget file.
+    #[arg(long)]
+    pub write_budget: Option<PathBuf>,
+    /// Seed of every key the run creates (PDA bump searches depend on addresses, so compute
+    /// units repeat exactly only with the same keys).
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+}
+
+pub fn run(args: BenchArgs) -> Result<Value> {
+    let mut transactions: Vec<TxSuccess> = Vec::new();
+    let started = Instant::now();
+    let demo_args = DemoArgs { devices: args.devices, epochs: args.epochs, sub_networks: 3, epoch_secs: None, on_cluster: false, seed: Some(args.seed) };
+    let demo = demo::run_embedded(demo_args)?;
+    let demo_secs = started.elapsed().as_secs_f64();
+    transactions.extend(demo.transactions.into_values().flatten());
+    let coverage = coverage(&mut transactions)?;
+
+    let mut instructions: BTreeMap<String, (String, Vec<u64>)> = BTreeMap::new();
+    for tx in &transactions {
+        for (program, name, units) in instruction_units(&tx.logs) {
+            instructions.entry(name).or_insert_with(|| (program, Vec::new())).1.push(units);
+        }
+    }
+    let mut instructions_json = serde_json::Map::new();
+    for (name, (program, units)) in &mut instructions {
+        units.sort_unstable();
+        instructions_json.insert(
+            name.clone(),
+            json!({"program": program, "samples": units.len(), "cu_min": units[0], "cu_median": units[units.len() / 2], "cu_max": units[units.len() - 1]}),
+        );
+    }
+    let median = |name: &str| instructions_json.get(name).and_then(|i| i["cu_median"].as_u64());
+    let goals: Vec<Value> = CU_GOALS
+        .iter()
+        .map(|(name, goal)| {
+            let measured = median(name).unwrap_or(0);
+            json!({"name": name, "goal": goal, "measured": measured, "ratio": ratio(measured, *goal), "met": measured <= *goal})
+        })
+        .chain(std::iter::once({
+            let measured = coverage["cost_per_device_lamports"]["20"].as_u64().unwrap_or(0);
+            json!({"name": "lamports per onboarded device (depth 20)", "goal": COST_GOAL_DEPTH_20, "measured": measured, "ratio": ratio(measured, COST_GOAL_DEPTH_20), "met": measured <= COST_GOAL_DEPTH_20})
+        }))
+        .collect();
+    let report = json!({
+        "instructions": instructions_json,
+        "tx_bytes": coverage["tx_bytes"],
+        "cost_per_device_lamports": coverage["cost_per_device_lamports"],
+        "cost_breakdown": coverage["cost_breakdown"],
+        "demo": {"devices": args.devices, "epochs": args.epochs, "sub_networks": 3, "wall_time_secs": round2(demo_secs), "reconciled": demo.report["reconciled"], "transactions": transactions.len()},
+        "goals": goals,
+    });
+    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    std::fs::write(args.out.join("bench.json"), serde_json::to_string_pretty(&report)?)?;
+    let markdown = render(&report);
+    std::fs::write(args.out.join("bench.md"), &markdown)?;
+
+    if let Some(path) = &args.write_budget {
+        let budget: BTreeMap<&String, u64> = instructions.iter().map(|(name, (_, units))| (name, units[units.len() / 2])).collect();
+        std::fs::write(path, serde_json::to_string_pretty(&budget)? + "\n")?;
+    }
+    if let Some(path) = &args.check_budget {
+        check_budget(path, &instructions_json)?;
+    }
+    let mut out = report.clone();
+    out["report"] = Value::String(markdown);
+    out["written"] = json!([args.out.join("bench.md"), args.out.join("bench.json")]);
+    Ok(out)
+}
+
+fn ratio(measured: u64, goal: u64) -> f64 {
+    round2(measured as f64 / goal as f64)
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// Fails when an instruction's median exceeds its budget by more than 10%, or when a
+/// budgeted instruction was not measured at all.
+fn check_budget(path: &PathBuf, measured: &serde_json::Map<String, Value>) -> Result<()> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let budget: BTreeMap<String, u64> = serde_json::from_str(&text)?;
+    let mut over = Vec::new();
+    for (name, limit) in &budget {
+        match measured.get(name).and_then(|m| m["cu_median"].as_u64()) {
+            None => over.push(format!("{name}: not measured")),
+            Some(units) if units * 10 > limit * 11 => over.push(format!("{name}: {units} CU > budget {limit} + 10%")),
+            Some(_) => {}
+        }
+    }
+    if !over.is_empty() {
+        bail!("compute units over budget ({}): {}", path.display(), over.join("; "));
+    }
+    Ok(())
+}
+
+/// (program, instruction name as in the IDL, compute units) of every civnet instruction that
+/// ran in a transaction, top-level or as a CPI, from the runtime's log lines.
+pub fn instruction_units(logs: &[String]) -> Vec<(String, String, u64)> {
+    let ours = [(emissions::ID, "emissions"), (data_credits::ID, "data_credits"), (device_registry::ID, "device_registry")];
+    let mut stack: Vec<(String, Option<String>)> = Vec::new();
+    let mut out = Vec::new();
+    for line in logs {
+        let Some(rest) = line.strip_prefix("Program ") else { continue };
+        if let Some(name) = rest.strip_prefix("log: Instruction: ") {
+            if let Some(top) = stack.last_mut() {
+                top.1.get_or_insert_with(|| snake_case(name));
+            }
+        } else if let Some((program, _)) = rest.split_once(" invoke [") {
+            stack.push((program.to_string(), None));
+        } else if let Some((program, tail)) = rest.split_once(" consumed ") {
+            let units = tail.split(' ').next().and_then(|n| n.parse::<u64>().ok());
+            if let Some((frame_program, name)) = stack.pop() {
+                let known = ours.iter().find(|(id, _)| id.to_string() == program && frame_program == program);
+                if let (Some((_, label)), Some(name), Some(units)) = (known, name, units) {
+                    out.push((label.to_string(), name, units));
+                }
+            }
+        } else if rest.ends_with(" success") || rest.contains(" failed") {
+            // A frame that ended without a "consumed" line (builtins) is popped here.
+            if stack.last().is_some_and(|(p, _)| rest.starts_with(p.as_str()) && !ours.iter().any(|(id, _)| id.to_string() == *p)) {
+                stack.pop();
+            }
+        }
+    }
+    out
+}
+
+fn snake_case(camel: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in camel.trim().chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+/// Every instruction the demo does not send, and issuing, onboarding, updating, toggling,
+/// claiming and retiring at each tree shape; returns tx sizes and cost per device by depth.
+fn coverage(transactions: &mut Vec<TxSuccess>) -> Result<Value> {
+    let mut chain = Chain::try_new().map_err(anyhow::Error::msg)?;
+    let epoch_secs = 60;
+    chain.warp_seconds(5 * epoch_secs as i64 + 7);
+    let owner = chain.funded_keypair(1_000);
+    let mut keep = |outcome: TxSuccess| -> TxSuccess {
+        transactions.push(outcome.clone());
+        outcome
+    };
+
+    // emissions administration
+    let (token_mint, network, mint_authority) = scenario::create_network_mint_with_genesis(&mut chain, &[(owner.pubkey(), 100_000 * TOKEN)]);
+    let mut keys = NetworkKeys { authority: civnet_client::keys::new_keypair(), token_mint, network, mint_authority };
+    let payer = chain.payer.pubkey();
+    keep(chain.send_ok(&[scenario::initialize_network_ix(&keys, payer, net::short_epoch_network_args(epoch_secs))], &[&keys.authority]));
+    let update = emissions::instructions::UpdateNetworkArgs { max_issuance_per_epoch: Some(1_000_000_000), emission_schedule: None };
+    keep(chain.send_ok(&[net::update_network_ix(&keys, keys.authority.pubkey(), update)], &[&keys.authority]));
+    let successor = chain.funded_keypair(1);
+    keep(chain.send_ok(&[net::propose_authority_ix(&keys.network, keys.authority.pubkey(), successor.pubkey())], &[&keys.authority]));
+    keep(chain.send_ok(&[net::accept_authority_ix(&keys.network, successor.pubkey())], &[&successor]));
+    keys.authority = successor;
+    let authority = keys.authority.insecure_clone();
+
+    // data credits
+    keep(scenario::initialize_data_credits(&mut chain, &keys, &authority, dc::fixed_price_args(150_000_000)).map_err(|f| anyhow::anyhow!("{f}"))?);
+    let config = data_credits::instructions::UpdateConfigArgs { price_oracle: None, max_dc_minted_per_epoch: Some(10_000_000_000_000), authority: None };
+    keep(chain.send_ok(&[dc::update_config_ix(&keys, authority.pubkey(), config)], &[&authority]));
+    let sub = SubNetworkKeys::new(&keys.network, "IOT");
+    keep(chain.send_ok(&[net::create_sub_network_ix(&keys, payer, authority.pubkey(), &sub, sub.create_args())], &[&authority]));
+    let fees = emissions::instructions::UpdateSubNetworkArgs {
+        dc_burn_authority: None,
+        active_device_authority: None,
+        rewards_oracle: None,
+        onboarding_fee_dc: Some(400_000),
+        location_fee_dc: Some(100_000),
+    };
+    keep(chain.send_ok(&[net::update_sub_network_ix(&keys, authority.pubkey(), &sub.address, fees)], &[&authority]));
+    tokens::create_ata(&mut chain, &owner.pubkey(), &scenario::dc_mint_address(&keys.network));
+    for _ in 0..3 {
+        keep(dc::buy_dc(&mut chain, &keys, &owner, 20_000_000));
+    }
+
+    // makers
+    keep(scenario::create_maker(&mut chain, &keys.network, "revoked-maker", civnet_client::keys::new_keypair().pubkey()).map_err(|f| anyhow::anyhow!("{f}"))?);
+    let revoked = scenario::maker_address(&keys.network, "revoked-maker");
+    keep(chain.send_ok(&[registry::set_maker_approval_ix(&keys, authority.pubkey(), &revoked, true)], &[&authority]));
+    keep(chain.send_ok(&[registry::set_maker_approval_ix(&keys, authority.pubkey(), &revoked, false)], &[&authority]));
+
+    // devices at each tree shape
+    let epoch = net::current_epoch(&chain, epoch_secs);
+    let mut makers = Vec::new();
+    let mut devices: Vec<(usize, IssuedDevice)> = Vec::new();
+    let mut tx_bytes: BTreeMap<&str, BTreeMap<String, usize>> = BTreeMap::new();
+    let mut cost = serde_json::Map::new();
+    let mut breakdown = serde_json::Map::new();
+    for (m, shape) in SHAPES.iter().enumerate() {
+        let depth = shape.max_depth.to_string();
+        let mut maker = MakerKeys::create_approved(&mut chain, &keys, &format!("maker-depth-{}", shape.max_depth));
+        keep(maker.set_tree(&mut chain, &keys, *shape).map_err(|f| anyhow::anyhow!("set_maker_tree at depth {depth}: {f}"))?);
+        let tree = maker.tree.expect("a tree");
+        for i in 0..DEVICES_PER_SHAPE {
+            let (device, issued) = maker.issue_device(&mut chain, &keys, &owner.pubkey());
+            tx_bytes.entry("issue_device").or_default().insert(depth.clone(), issued.size);
+            keep(issued);
+            let (cnft, proof) = maker.ownership_proof(&chain, &keys, &device);
+            let args = device_registry::instructions::OnboardDeviceArgs { device_key: device.device_key, location: 0, elevation: 0, gain: 0, cnft };
+            let ix = registry::onboard_device_ix(&keys, owner.pubkey(), &sub.address, epoch, device.merkle_tree, args, &proof);
+            let onboarded = paid_by(&mut chain, &owner, &[compute_budget(400_000), ix])?;
+            tx_bytes.entry("onboard_device").or_default().insert(depth.clone(), onboarded.size);
+            keep(onboarded);
+            if i == 0 {
+                // A new location (burns the location fee), then off and on again.
+                let (cnft, proof) = maker.ownership_proof(&chain, &keys, &device);
+                let args = device_registry::instructions::UpdateDeviceArgs { device_key: device.device_key, location: Some(0x8928308280fffff), elevation: Some(12), gain: Some(45), cnft };
+                let ix = registry::update_device_ix(&keys, owner.pubkey(), &sub.address, device.merkle_tree, args, &proof);
+                keep(paid_by(&mut chain, &owner, &[compute_budget(400_000), ix])?);
+                for active in [false, true] {
+                    let ix = registry::set_device_active_ix(&keys, sub.active_device_authority.pubkey(), payer, &sub.address, epoch, device.device_key, active);
+                    keep(chain.send_ok(&[ix], &[&sub.active_device_authority]));
+                }
+            }
+            devices.push((m, device));
+        }
+        let capacity = 1u64 << shape.max_depth;
+        let tree_rent = chain.lamports(&tree.merkle_tree);
+        let config_rent = chain.lamports(&tree.tree_config);
+        let device_rent = chain.lamports(&registry::device_address(&keys.network, &devices.last().expect("a device").1.device_key));
+        let fees = SIGNATURES_PER_DEVICE * LAMPORTS_PER_SIGNATURE;
+        let per_device = (tree_rent + config_rent).div_ceil(capacity) + device_rent + fees;
+        cost.insert(depth.clone(), json!(per_device));
+        breakdown.insert(
+            depth,
+            json!({
+                "canopy_depth": shape.canopy_depth, "proof_nodes": shape.max_depth - shape.canopy_depth, "tree_account_bytes": shape.account_size(),
+                "tree_rent_lamports": tree_rent, "tree_config_rent_lamports": config_rent, "capacity": capacity,
+                "tree_rent_per_device": (tree_rent + config_rent).div_ceil(capacity), "device_record_rent": device_rent, "signature_fees": fees,
+            }),
+        );
+        makers.push(maker);
+    }
+
+    // usage: own burns, first and later delegation, delegated burns
+    keep(chain.send_ok(&[dc::burn_data_credits_ix(&keys, owner.pubkey(), &sub.address, epoch, 1_000_000)], &[&owner]));
+    for sequence in 1..=2 {
+        keep(chain.send_ok(&[dc::delegate_ix(&keys, owner.pubkey(), &sub.address, "router", 2_000_000)], &[&owner]));
+        let burner = sub.dc_burn_authority.insecure_clone();
+        chain.airdrop(&burner.pubkey(), 1_000_000_000);
+        keep(chain.send_ok(&[dc::burn_delegated_ix(&keys, burner.pubkey(), burner.pubkey(), &sub.address, "router", epoch, 1_000_000, sequence)], &[&burner]));
+    }
+
+    // the epoch closes; every device claims an equal share; one device per shape retires
+    net::warp_to_next_epoch(&mut chain, epoch_secs);
+    for outcome in net::close_epoch(&mut chain, &keys, &[&sub], epoch) {
+        keep(outcome);
+    }
+    let info: emissions::state::SubNetworkEpochInfo = chain.anchor_account(&net::sub_network_epoch_info_address(&sub.address, epoch));
+    let share = info.issued / devices.len() as u64;
+    let entries: Vec<([u8; 32], u64)> = devices.iter().map(|(_, d)| (d.asset_id.to_bytes(), share)).collect();
+    let rewards = RewardTree::new(&entries);
+    let oracle = sub.rewards_oracle.insecure_clone();
+    chain.airdrop(&oracle.pubkey(), 1_000_000_000);
+    keep(chain.send_ok(&[net::set_rewards_root_ix(&sub.address, oracle.pubkey(), rewards.root(), share * devices.len() as u64)], &[&oracle]));
+    let destination = tokens::ata(&owner.pubkey(), &keys.token_mint);
+    for (i, (m, device)) in devices.iter().enumerate() {
+        let (cnft, proof) = makers[*m].ownership_proof(&chain, &keys, device);
+        let args = emissions::instructions::ClaimRewardsArgs { asset_id: device.asset_id, cumulative_amount: share, reward_proof: rewards.proof(i), cnft };
+        let ix = net::claim_rewards_ix(&keys, &sub.address, owner.pubkey(), device.merkle_tree, destination, args, &proof);
+        let claimed = paid_by(&mut chain, &owner, &[ix])?;
+        tx_bytes.entry("claim_rewards").or_default().insert(SHAPES[*m].max_depth.to_string(), claimed.size);
+        keep(claimed);
+    }
+    let now = net::current_epoch(&chain, epoch_secs);
+    for m in 0..SHAPES.len() {
+        let (_, device) = devices.iter().rev().find(|(maker, _)| *maker == m).expect("a device per shape").clone();
+        let (cnft, proof) = makers[m].ownership_proof(&chain, &keys, &device);
+        let ix = registry::retire_device_ix(&keys, owner.pubkey(), &device, Some((sub.address, now)), cnft, &proof);
+        let retired = paid_by(&mut chain, &owner, &[compute_budget(400_000), ix])?;
+        tx_bytes.entry("retire_device").or_default().insert(SHAPES[m].max_depth.to_string(), retired.size);
+        keep(retired);
+        makers[m].record_burned(&device);
+    }
+    Ok(json!({"tx_bytes": tx_bytes, "cost_per_device_lamports": cost, "cost_breakdown": breakdown}))
+}
+
+/// Sends as a wallet does: the owner signs and pays (one signature), which is what the
+/// 1,232-byte limit is measured against.
+fn paid_by(chain: &mut Chain, owner: &Keypair, instructions: &[anchor_lang::solana_program::instruction::Instruction]) -> Result<TxSuccess> {
+    chain.send_paid_by(owner, instructions, &[]).map_err(|f| anyhow::anyhow!("{f}"))
+}
+
+fn render(report: &Value) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(out, "# civnet benchmark\n");
+    let _ = writeln!(out, "litesvm 0.17 with the real SBF programs; compute units from the runtime's per-instruction log lines (CPIs included).\n");
+    let _ = writeln!(out, "## Goals\n\n| goal | at most | measured | ratio | met |\n|---|---:|---:|---:|---|");
+    for goal in report["goals"].as_array().into_iter().flatten() {
+        let _ = writeln!(out, "| {} | {} | {} | {} | {} |", goal["name"].as_str().unwrap_or(""), thousands(&goal["goal"]), thousands(&goal["measured"]), goal["ratio"], if goal["met"] == true { "yes" } else { "no" });
+    }
+    let _ = writeln!(out, "\n## Compute units per instruction\n\n| program | instruction | samples | min | median | max |\n|---|---|---:|---:|---:|---:|");
+    let mut rows: Vec<(&String, &Value)> = report["instructions"].as_object().into_iter().flatten().collect();
+    rows.sort_by_key(|(name, v)| (v["program"].as_str().unwrap_or("").to_string(), (*name).clone()));
+    for (name, v) in rows {
+        let _ = writeln!(out, "| {} | {name} | {} | {} | {} | {} |", v["program"].as_str().unwrap_or(""), v["samples"], thousands(&v["cu_min"]), thousands(&v["cu_median"]), thousands(&v["cu_max"]));
+    }
+    let depths = ["14", "17", "20", "24"];
+    let _ = writeln!(out, "\n## Transaction bytes by tree depth (limit 1,232)\n\n| transaction | {} |\n|---|{}", depths.join(" | "), "---:|".repeat(depths.len()));
+    for (name, by_depth) in report["tx_bytes"].as_object().into_iter().flatten() {
+        let cells: Vec<String> = depths.iter().map(|d| thousands(&by_depth[*d])).collect();
+        let _ = writeln!(out, "| {name} | {} |", cells.join(" | "));
+    }
+    let _ = writeln!(out, "\n## Lamports per onboarded device\n\n| depth | canopy | proof nodes | tree account bytes | tree rent / capacity | device record rent | signature fees | total |\n|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for d in depths {
+        let b = &report["cost_breakdown"][d];
+        let _ = writeln!(
+            out,
+            "| {d} | {} | {} | {} | {} | {} | {} | **{}** |",
+            b["canopy_depth"], b["proof_nodes"], thousands(&b["tree_account_bytes"]), thousands(&b["tree_rent_per_device"]), thousands(&b["device_record_rent"]), thousands(&b["signature_fees"]), thousands(&report["cost_per_device_lamports"][d])
+        );
+    }
+    let demo = &report["demo"];
+    let _ = writeln!(
+        out,
+        "\n## Demo\n\n`civnet demo --devices {} --epochs {} --sub-networks {}` on the embedded engine: {} s wall time, {} transactions, reconciled: {}.",
+        demo["devices"], demo["epochs"], demo["sub_networks"], demo["wall_time_secs"], demo["transactions"], demo["reconciled"]
+    );
+    out
+}
+
+fn thousands(value: &Value) -> String {
+    let Some(n) = value.as_u64() else { return value.to_string() };
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_are_read_per_instruction_including_cpis() {
+        let e = emissions::ID.to_string();
+        let d = data_credits::ID.to_string();
+        let logs: Vec<String> = [
+            "Program ComputeBudget111111111111111111111111111111 invoke [1]".to_string(),
+            "Program ComputeBudget111111111111111111111111111111 success".to_string(),
+            format!("Program {d} invoke [1]"),
+            "Program log: Instruction: BurnDataCredits".to_string(),
+            "Program TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb invoke [2]".to_string(),
+            "Program log: Instruction: Burn".to_string(),
+            "Program TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb consumed 3000 of 190000 compute units".to_string(),
+            "Program TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb success".to_string(),
+            format!("Program {e} invoke [2]"),
+            "Program log: Instruction: TrackDcBurn".to_string(),
+            format!("Program {e} invoke [3]"),
+            format!("Program {e} consumed 1000 of 150000 compute units"),
+            format!("Program {e} success"),
+            format!("Program {e} consumed 20000 of 170000 compute units"),
+            format!("Program {e} success"),
+            format!("Program {d} consumed 55000 of 200000 compute units"),
+            format!("Program {d} success"),
+        ]
+        .to_vec();
+        let units = instruction_units(&logs);
+        assert_eq!(
+            units,
+            vec![("emissions".to_string(), "track_dc_burn".to_string(), 20_000), ("data_credits".to_string(), "burn_data_credits".to_string(), 55_000)]
+        );
+    }
+}
