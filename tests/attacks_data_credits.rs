@@ -148,3 +148,26 @@ fn burning_for_another_networks_sub_network_is_refused() {
     assert!(chain.send(&[ix], &[&customer]).is_err());
     assert_eq!(balances(&chain, &net, &customer.pubkey()).1, 150_000);
 }
+
+#[test]
+fn dc_can_only_be_minted_into_dc_accounts_and_from_the_networks_mints() {
+    let (mut chain, net, customer) = setup(PriceOracle::Fixed { usd_per_token_e8: 150_000_000 });
+    let before = balances(&chain, &net, &customer.pubkey());
+    // The recipient is the customer's network-token account: Token-2022 refuses (mint mismatch).
+    let mut ix = dc::mint_data_credits_ix(&net, customer.pubkey(), customer.pubkey(), ONE_TOKEN);
+    let recipient = tokens::ata(&customer.pubkey(), &dc_mint_address(&net.network));
+    let token_account = tokens::ata(&customer.pubkey(), &net.token_mint);
+    ix.accounts.iter_mut().filter(|m| m.pubkey == recipient).for_each(|m| m.pubkey = token_account);
+    let failure = chain.send_err(&[ix], &[&customer]);
+    assert!(failure.logs.iter().any(|l| l.starts_with("Program TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb failed")), "{:#?}", failure.logs);
+    // Another mint in place of the network token or the DC mint: the config names both.
+    let other_mint = tokens::create_mint(&mut chain, &customer.pubkey(), 6);
+    for replaced in [net.token_mint, dc_mint_address(&net.network)] {
+        let mut ix = dc::mint_data_credits_ix(&net, customer.pubkey(), customer.pubkey(), ONE_TOKEN);
+        ix.accounts.iter_mut().filter(|m| m.pubkey == replaced).for_each(|m| m.pubkey = other_mint);
+        chain.send_err(&[ix], &[&customer]).assert_anchor_error(anchor_lang::error::ErrorCode::ConstraintHasOne);
+    }
+    assert_eq!(balances(&chain, &net, &customer.pubkey()), before, "nothing burned or minted");
+    let config: DataCreditsConfig = chain.anchor_account(&dc_config_address(&net.network));
+    assert_eq!((config.total_dc_minted, config.total_tokens_burned), (0, 0));
+}

@@ -251,3 +251,37 @@ fn a_sub_network_of_another_network_is_rejected() {
     let ix = net::update_sub_network_ix(&keys, keys.authority.pubkey(), &foreign.address, Default::default());
     chain.send_err(&[ix], &[&keys.authority]).assert_anchor_error(anchor_lang::error::ErrorCode::ConstraintHasOne);
 }
+
+#[test]
+fn issuance_and_claims_take_only_their_own_records() {
+    let mut chain = Chain::new();
+    let (keys, iot) = network_with_iot(&mut chain);
+    let mobile = net::create_sub_network(&mut chain, &keys, "MOBILE");
+    let payer = chain.payer.pubkey();
+    let start = net::current_epoch(&chain, EPOCH);
+    net::warp_to_next_epoch(&mut chain, EPOCH);
+    for sub in [&iot, &mobile] {
+        chain.send_ok(&[net::calculate_utility_score_ix(&keys.network, &sub.address, payer, start, None)], &[]);
+    }
+    // MOBILE's record passed as IOT's, and the right records under another epoch number.
+    let mut ix = net::issue_rewards_ix(&keys, &iot.address, start);
+    let mobile_record = net::sub_network_epoch_info_address(&mobile.address, start);
+    ix.accounts.iter_mut().filter(|m| m.pubkey == net::sub_network_epoch_info_address(&iot.address, start)).for_each(|m| m.pubkey = mobile_record);
+    chain.send_err(&[ix], &[]).assert_anchor_error(EmissionsError::WrongEpochRecord);
+    let mut ix = net::issue_rewards_ix(&keys, &iot.address, start);
+    ix.data = anchor_lang::InstructionData::data(&emissions::instruction::IssueRewards { epoch: start + 1 });
+    chain.send_err(&[ix], &[]).assert_anchor_error(EmissionsError::WrongEpochRecord);
+    chain.send_ok(&[net::issue_rewards_ix(&keys, &iot.address, start)], &[]);
+
+    // A claim against MOBILE's root for an IOT reward.
+    let owner = chain.funded_keypair(1);
+    let cnft = emissions::cnft::CnftLeaf { root: [0; 32], delegate: owner.pubkey(), nonce: 0, index: 0, data_hash: [0; 32], creator_hash: [0; 32] };
+    let args = emissions::instructions::ClaimRewardsArgs { asset_id: Pubkey::new_unique(), cumulative_amount: 1, reward_proof: vec![], cnft };
+    let destination = civnet_harness::tokens::create_ata(&mut chain, &owner.pubkey(), &keys.token_mint);
+    let mut ix = net::claim_rewards_ix(&keys, &iot.address, owner.pubkey(), Pubkey::new_unique(), destination, args, &[]);
+    let mobile_root = net::rewards_root_address(&mobile.address);
+    ix.accounts.iter_mut().filter(|m| m.pubkey == net::rewards_root_address(&iot.address)).for_each(|m| m.pubkey = mobile_root);
+    chain.send_err(&[ix], &[&owner]).assert_anchor_error(EmissionsError::WrongRewardsRoot);
+    let sub: SubNetwork = chain.anchor_account(&iot.address);
+    assert_eq!(sub.total_claimed, 0);
+}

@@ -71,6 +71,10 @@ pub struct BenchArgs {
     /// units repeat exactly only with the same keys).
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
+    /// Print (to stderr) the logs of one transaction running this instruction, with each
+    /// program frame's compute units: where an instruction's units go.
+    #[arg(long)]
+    pub show_logs: Option<String>,
 }
 
 pub fn run(args: BenchArgs) -> Result<Value> {
@@ -82,6 +86,12 @@ pub fn run(args: BenchArgs) -> Result<Value> {
     transactions.extend(demo.transactions.into_values().flatten());
     let coverage = coverage(&mut transactions)?;
 
+    if let Some(wanted) = &args.show_logs {
+        match transactions.iter().find(|tx| instruction_units(&tx.logs).iter().any(|(_, name, _)| name == wanted)) {
+            Some(tx) => eprintln!("{} CU, {} bytes\n{}", tx.compute_units, tx.size, tx.logs.join("\n")),
+            None => bail!("no transaction ran {wanted}"),
+        }
+    }
     let mut instructions: BTreeMap<String, (String, Vec<u64>)> = BTreeMap::new();
     for tx in &transactions {
         for (program, name, units) in instruction_units(&tx.logs) {

@@ -27,7 +27,6 @@ pub fn mint_data_credits_priced_ix(net: &NetworkKeys, owner: Pubkey, recipient: 
         data_credits::accounts::MintDataCredits {
             owner,
             config: dc_config_address(&net.network),
-            network: net.network,
             network_mint: net.token_mint,
             owner_tokens: tokens::ata(&owner, &net.token_mint),
             dc_mint,

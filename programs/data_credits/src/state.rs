@@ -43,6 +43,17 @@ pub struct DataCreditsConfig {
     pub total_tokens_burned: u64,
     pub bump: u8,
     pub dc_mint_bump: u8,
+    /// Copied from the network and its mint at initialization (neither can change), so
+    /// buying DC needs neither account: the epoch is `unix_timestamp / epoch_length_secs`.
+    pub epoch_length_secs: u32,
+    pub network_mint_decimals: u8,
+}
+
+impl DataCreditsConfig {
+    /// The network epoch now (same formula as `emissions::state::Network::epoch_at`).
+    pub fn current_epoch(&self) -> Result<u64> {
+        Ok((Clock::get()?.unix_timestamp.max(0) as u64) / u64::from(self.epoch_length_secs.max(1)))
+    }
 }
 
 /// DC delegated to one router of one sub-network. PDA `[DC_ESCROW_SEED, sub_network,

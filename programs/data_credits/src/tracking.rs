@@ -9,7 +9,6 @@ use crate::state::DC_BURN_TRACKER_SEED;
 #[allow(clippy::too_many_arguments)]
 pub fn track_burn<'info>(
     burn_tracker: &UncheckedAccount<'info>,
-    burn_tracker_bump: u8,
     payer: &AccountInfo<'info>,
     network: &Account<'info, Network>,
     sub_network: &Account<'info, SubNetwork>,
@@ -20,7 +19,7 @@ pub fn track_burn<'info>(
     epoch: u64,
     amount: u64,
 ) -> Result<()> {
-    let signer_seeds: &[&[&[u8]]] = &[&[DC_BURN_TRACKER_SEED, &[burn_tracker_bump]]];
+    let signer_seeds: &[&[&[u8]]] = &[&[DC_BURN_TRACKER_SEED, &[emissions::state::DC_BURN_TRACKER_BUMP]]];
     emissions::cpi::track_dc_burn(
         CpiContext::new_with_signer(
             emissions_program.key(),

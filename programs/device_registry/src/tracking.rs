@@ -7,7 +7,6 @@ use crate::state::REGISTRY_SIGNER_SEED;
 /// The accounts every device-count change passes on to `emissions::track_device_change`.
 pub struct DeviceCountAccounts<'a, 'info> {
     pub registry_signer: &'a AccountInfo<'info>,
-    pub registry_signer_bump: u8,
     pub payer: &'a AccountInfo<'info>,
     pub network: &'a AccountInfo<'info>,
     pub sub_network: &'a AccountInfo<'info>,
@@ -18,7 +17,7 @@ pub struct DeviceCountAccounts<'a, 'info> {
 }
 
 pub fn track_device_change(accounts: DeviceCountAccounts, epoch: u64, delta: i8) -> Result<()> {
-    let seeds: &[&[&[u8]]] = &[&[REGISTRY_SIGNER_SEED, &[accounts.registry_signer_bump]]];
+    let seeds: &[&[&[u8]]] = &[&[REGISTRY_SIGNER_SEED, &[emissions::state::REGISTRY_SIGNER_BUMP]]];
     emissions::cpi::track_device_change(
         CpiContext::new_with_signer(
             accounts.emissions_program.key(),
@@ -42,7 +41,6 @@ pub fn track_device_change(accounts: DeviceCountAccounts, epoch: u64, delta: i8)
 /// The accounts a fee burn passes on to `data_credits::burn_without_tracking`.
 pub struct FeeAccounts<'a, 'info> {
     pub registry_signer: &'a AccountInfo<'info>,
-    pub registry_signer_bump: u8,
     pub owner: &'a AccountInfo<'info>,
     pub dc_config: &'a AccountInfo<'info>,
     pub dc_mint: &'a AccountInfo<'info>,
@@ -57,7 +55,7 @@ pub fn burn_fee(accounts: FeeAccounts, fee: u64) -> Result<()> {
     if fee == 0 {
         return Ok(());
     }
-    let seeds: &[&[&[u8]]] = &[&[REGISTRY_SIGNER_SEED, &[accounts.registry_signer_bump]]];
+    let seeds: &[&[&[u8]]] = &[&[REGISTRY_SIGNER_SEED, &[emissions::state::REGISTRY_SIGNER_BUMP]]];
     data_credits::cpi::burn_without_tracking(
         CpiContext::new_with_signer(
             accounts.data_credits_program.key(),

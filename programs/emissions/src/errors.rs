@@ -71,6 +71,10 @@ pub enum EmissionsError {
     AssetIdMismatch,
     #[msg("The merkle tree is not an SPL account-compression tree")]
     InvalidMerkleTree,
+    #[msg("The epoch record is not this network's or sub-network's record of this epoch")]
+    WrongEpochRecord,
+    #[msg("The rewards root is not this sub-network's")]
+    WrongRewardsRoot,
 }
 
 impl From<ScheduleError> for EmissionsError {

@@ -26,7 +26,7 @@ pub struct BurnDataCredits<'info> {
     #[account(mut, token::mint = dc_mint, token::authority = owner, token::token_program = token_program)]
     pub owner_dc: Box<InterfaceAccount<'info, TokenAccount>>,
     /// CHECK: our `[DC_BURN_TRACKER]` PDA, which signs the tracking CPI.
-    #[account(seeds = [DC_BURN_TRACKER_SEED], bump)]
+    #[account(address = emissions::state::DC_BURN_TRACKER)]
     pub burn_tracker: UncheckedAccount<'info>,
     /// CHECK: emissions' event authority (emissions checks it).
     pub emissions_event_authority: UncheckedAccount<'info>,
@@ -51,7 +51,6 @@ pub fn handler(ctx: Context<BurnDataCredits>, amount: u64) -> Result<()> {
     let epoch = accounts.network.current_epoch()?;
     crate::tracking::track_burn(
         &ctx.accounts.burn_tracker,
-        ctx.bumps.burn_tracker,
         &ctx.accounts.owner.to_account_info(),
         &ctx.accounts.network,
         &ctx.accounts.sub_network,

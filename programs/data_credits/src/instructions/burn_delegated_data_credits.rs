@@ -35,7 +35,7 @@ pub struct BurnDelegatedDataCredits<'info> {
     #[account(mut)]
     pub sub_network_epoch_info: UncheckedAccount<'info>,
     /// CHECK: our `[DC_BURN_TRACKER]` PDA, which signs the tracking CPI.
-    #[account(seeds = [DC_BURN_TRACKER_SEED], bump)]
+    #[account(address = emissions::state::DC_BURN_TRACKER)]
     pub burn_tracker: UncheckedAccount<'info>,
     /// CHECK: emissions' event authority (emissions checks it).
     pub emissions_event_authority: UncheckedAccount<'info>,
@@ -66,7 +66,6 @@ pub fn handler(ctx: Context<BurnDelegatedDataCredits>, amount: u64, sequence: u6
     let epoch = ctx.accounts.network.current_epoch()?;
     crate::tracking::track_burn(
         &ctx.accounts.burn_tracker,
-        ctx.bumps.burn_tracker,
         &ctx.accounts.payer.to_account_info(),
         &ctx.accounts.network,
         &ctx.accounts.sub_network,

@@ -61,6 +61,8 @@ pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
         total_dc_burned: 0,
         total_tokens_burned: 0,
         bump: ctx.bumps.config,
+        epoch_length_secs: ctx.accounts.network.epoch_length_secs,
+        network_mint_decimals: ctx.accounts.network_mint.decimals,
         dc_mint_bump: ctx.bumps.dc_mint,
     };
     let event = DataCreditsInitialized {

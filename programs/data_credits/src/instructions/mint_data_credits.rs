@@ -1,7 +1,6 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{TokenAccount, TokenInterface};
 use civnet_common::dc;
-use emissions::state::Network;
 use pyth_solana_receiver_sdk::price_update::{PriceUpdateV2, VerificationLevel};
 
 use crate::errors::DataCreditsError;
@@ -21,18 +20,21 @@ pub struct MintDataCreditsArgs {
 pub struct MintDataCredits<'info> {
     /// Owns the network tokens that are burned.
     pub owner: Signer<'info>,
-    #[account(mut, has_one = network, has_one = network_mint, has_one = dc_mint)]
+    #[account(mut, has_one = network_mint, has_one = dc_mint)]
     pub config: Box<Account<'info, DataCreditsConfig>>,
-    pub network: Box<Account<'info, Network>>,
+    /// CHECK: the config's network token mint (has_one); Token-2022's burn checks the rest.
+    /// Not deserialized: its decimals are in the config.
     #[account(mut)]
-    pub network_mint: Box<InterfaceAccount<'info, Mint>>,
+    pub network_mint: UncheckedAccount<'info>,
     #[account(mut, token::mint = network_mint, token::authority = owner, token::token_program = token_program)]
     pub owner_tokens: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: the config's DC mint (has_one); Token-2022's mint_to checks the rest.
     #[account(mut)]
-    pub dc_mint: Box<InterfaceAccount<'info, Mint>>,
-    /// Any DC account: customers may buy DC for someone else.
-    #[account(mut, token::mint = dc_mint, token::token_program = token_program)]
-    pub recipient_dc: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub dc_mint: UncheckedAccount<'info>,
+    /// CHECK: any DC account (customers may buy DC for someone else): Token-2022's mint_to
+    /// refuses an account of another mint. Not deserialized to save compute.
+    #[account(mut)]
+    pub recipient_dc: UncheckedAccount<'info>,
     /// The Pyth pull-oracle price update (owner checked: the Pyth receiver program), for
     /// networks priced by a feed; omitted for a fixed price.
     pub price_update: Option<Box<Account<'info, PriceUpdateV2>>>,
@@ -65,7 +67,7 @@ pub fn handler(ctx: Context<MintDataCredits>, args: MintDataCreditsArgs) -> Resu
             pyth_price(update, &feed_id, max_age_secs)?
         }
     };
-    let decimals = ctx.accounts.network_mint.decimals;
+    let decimals = ctx.accounts.config.network_mint_decimals;
     let (tokens, dc_amount) = match (args.token_amount, args.dc_amount) {
         (Some(tokens), None) => {
             require!(tokens > 0, DataCreditsError::ZeroAmount);
@@ -83,7 +85,7 @@ pub fn handler(ctx: Context<MintDataCredits>, args: MintDataCreditsArgs) -> Resu
     require!(ctx.accounts.owner_tokens.amount >= tokens, DataCreditsError::InsufficientTokens);
 
     // Circuit breaker: DC minted in the network's current epoch stays under the cap.
-    let epoch = ctx.accounts.network.current_epoch()?;
+    let epoch = ctx.accounts.config.current_epoch()?;
     let config = &mut ctx.accounts.config;
     if config.mint_window_epoch != epoch {
         config.mint_window_epoch = epoch;
@@ -104,7 +106,7 @@ pub fn handler(ctx: Context<MintDataCredits>, args: MintDataCreditsArgs) -> Resu
         &[],
         tokens,
     )?;
-    let network_key = accounts.network.key();
+    let network_key = accounts.config.network;
     let config_seeds: &[&[&[u8]]] = &[&[DC_CONFIG_SEED, network_key.as_ref(), &[accounts.config.bump]]];
     crate::token_ops::mint_dc(
         &accounts.token_program.to_account_info(),

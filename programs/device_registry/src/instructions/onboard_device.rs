@@ -48,7 +48,7 @@ pub struct OnboardDevice<'info> {
     #[account(mut, token::mint = dc_mint, token::authority = owner, token::token_program = token_program)]
     pub owner_dc: Box<InterfaceAccount<'info, TokenAccount>>,
     /// CHECK: our `[REGISTRY_SIGNER]` PDA, signing the fee burn and the device count.
-    #[account(seeds = [REGISTRY_SIGNER_SEED], bump)]
+    #[account(address = emissions::state::REGISTRY_SIGNER)]
     pub registry_signer: UncheckedAccount<'info>,
     /// CHECK: SPL account compression (address checked).
     #[account(address = SPL_ACCOUNT_COMPRESSION_ID)]
@@ -88,7 +88,6 @@ pub fn handler<'info>(ctx: Context<'info, OnboardDevice<'info>>, args: OnboardDe
     tracking::burn_fee(
         FeeAccounts {
             registry_signer: &ctx.accounts.registry_signer.to_account_info(),
-            registry_signer_bump: ctx.bumps.registry_signer,
             owner: &ctx.accounts.owner.to_account_info(),
             dc_config: &ctx.accounts.dc_config.to_account_info(),
             dc_mint: &ctx.accounts.dc_mint.to_account_info(),
@@ -103,7 +102,6 @@ pub fn handler<'info>(ctx: Context<'info, OnboardDevice<'info>>, args: OnboardDe
     tracking::track_device_change(
         DeviceCountAccounts {
             registry_signer: &ctx.accounts.registry_signer.to_account_info(),
-            registry_signer_bump: ctx.bumps.registry_signer,
             payer: &ctx.accounts.owner.to_account_info(),
             network: &ctx.accounts.network.to_account_info(),
             sub_network: &ctx.accounts.sub_network.to_account_info(),

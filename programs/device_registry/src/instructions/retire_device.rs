@@ -57,7 +57,7 @@ pub struct RetireDevice<'info> {
     #[account(mut)]
     pub sub_network_epoch_info: Option<UncheckedAccount<'info>>,
     /// CHECK: our `[REGISTRY_SIGNER]` PDA, signing the device count.
-    #[account(seeds = [REGISTRY_SIGNER_SEED], bump)]
+    #[account(address = emissions::state::REGISTRY_SIGNER)]
     pub registry_signer: UncheckedAccount<'info>,
     pub emissions_program: Program<'info, Emissions>,
     /// CHECK: emissions' event authority (emissions checks it).
@@ -100,7 +100,6 @@ pub fn handler<'info>(ctx: Context<'info, RetireDevice<'info>>, args: RetireDevi
         tracking::track_device_change(
             DeviceCountAccounts {
                 registry_signer: &ctx.accounts.registry_signer.to_account_info(),
-                registry_signer_bump: ctx.bumps.registry_signer,
                 payer: &ctx.accounts.owner.to_account_info(),
                 network: &ctx.accounts.network.to_account_info(),
                 sub_network: &sub_network.to_account_info(),

@@ -41,7 +41,7 @@ pub struct UpdateDevice<'info> {
     #[account(mut, token::mint = dc_mint, token::authority = owner, token::token_program = token_program)]
     pub owner_dc: Box<InterfaceAccount<'info, TokenAccount>>,
     /// CHECK: our `[REGISTRY_SIGNER]` PDA, signing the fee burn.
-    #[account(seeds = [REGISTRY_SIGNER_SEED], bump)]
+    #[account(address = emissions::state::REGISTRY_SIGNER)]
     pub registry_signer: UncheckedAccount<'info>,
     /// CHECK: SPL account compression (address checked).
     #[account(address = SPL_ACCOUNT_COMPRESSION_ID)]
@@ -75,7 +75,6 @@ pub fn handler<'info>(ctx: Context<'info, UpdateDevice<'info>>, args: UpdateDevi
     tracking::burn_fee(
         FeeAccounts {
             registry_signer: &ctx.accounts.registry_signer.to_account_info(),
-            registry_signer_bump: ctx.bumps.registry_signer,
             owner: &ctx.accounts.owner.to_account_info(),
             dc_config: &ctx.accounts.dc_config.to_account_info(),
             dc_mint: &ctx.accounts.dc_mint.to_account_info(),

@@ -28,7 +28,9 @@ pub struct ClaimRewards<'info> {
     pub network: Box<Account<'info, Network>>,
     #[account(mut, has_one = network, has_one = rewards_escrow)]
     pub sub_network: Box<Account<'info, SubNetwork>>,
-    #[account(seeds = [REWARDS_ROOT_SEED, sub_network.key().as_ref()], bump = rewards_root.bump)]
+    /// The one root record of the sub-network (created with it at its PDA, storing its key):
+    /// the field comparison stands for the PDA check at a fraction of the compute.
+    #[account(constraint = rewards_root.sub_network == sub_network.key() @ EmissionsError::WrongRewardsRoot)]
     pub rewards_root: Box<Account<'info, RewardsRoot>>,
     #[account(
         init_if_needed,

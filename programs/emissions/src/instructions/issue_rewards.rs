@@ -1,5 +1,5 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{self, Mint, MintTo, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{self, MintTo, TokenInterface};
 use civnet_common::math;
 
 use crate::errors::EmissionsError;
@@ -12,27 +12,27 @@ use crate::state::*;
 pub struct IssueRewards<'info> {
     #[account(mut, has_one = token_mint)]
     pub network: Box<Account<'info, Network>>,
-    /// CHECK: the PDA that signs network token mints.
-    #[account(seeds = [NETWORK_MINT_AUTHORITY_SEED, network.key().as_ref()], bump = network.mint_authority_bump)]
+    /// CHECK: the PDA that signs network token mints. Not re-derived here: the mint is
+    /// signed for with its seeds, so any other account fails Token-2022's authority check.
     pub mint_authority: UncheckedAccount<'info>,
+    /// CHECK: the network's token mint (has_one); Token-2022's mint_to checks the rest.
     #[account(mut)]
-    pub token_mint: Box<InterfaceAccount<'info, Mint>>,
+    pub token_mint: UncheckedAccount<'info>,
     #[account(mut, has_one = network, has_one = rewards_escrow)]
     pub sub_network: Box<Account<'info, SubNetwork>>,
-    #[account(
-        mut,
-        seeds = [EPOCH_INFO_SEED, network.key().as_ref(), &epoch.to_le_bytes()],
-        bump = epoch_info.bump,
-    )]
+    /// Records are only ever created by emissions at their `[.., network, epoch]` PDAs and
+    /// store both keys: comparing the fields proves the address as a PDA check would, for a
+    /// fraction of the compute.
+    #[account(mut, constraint = epoch_info.network == network.key() && epoch_info.epoch == epoch @ EmissionsError::WrongEpochRecord)]
     pub epoch_info: Box<Account<'info, EpochInfo>>,
     #[account(
         mut,
-        seeds = [SUB_NETWORK_EPOCH_INFO_SEED, sub_network.key().as_ref(), &epoch.to_le_bytes()],
-        bump = sub_network_epoch_info.bump,
+        constraint = sub_network_epoch_info.sub_network == sub_network.key() && sub_network_epoch_info.epoch == epoch @ EmissionsError::WrongEpochRecord,
     )]
     pub sub_network_epoch_info: Box<Account<'info, SubNetworkEpochInfo>>,
+    /// CHECK: the sub-network's escrow (has_one); Token-2022's mint_to checks the rest.
     #[account(mut)]
-    pub rewards_escrow: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub rewards_escrow: UncheckedAccount<'info>,
     pub token_program: Interface<'info, TokenInterface>,
 }
 
