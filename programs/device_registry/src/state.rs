@@ -44,6 +44,10 @@ pub struct Maker {
     /// Device metadata URIs are `uri_base + hex(device_key)`.
     #[max_len(MAX_URI_BASE_LEN)]
     pub uri_base: String,
+    /// The network's `[DEVICE_CREATOR_SEED, network]` PDA and bump, stored by
+    /// `set_maker_tree` so issuing a device does not search for the bump again.
+    pub device_creator: Pubkey,
+    pub device_creator_bump: u8,
 }
 
 /// A device's one account, kept minimal because its rent is most of what a device costs:

@@ -43,6 +43,8 @@ pub fn handler(ctx: Context<CreateMaker>, args: CreateMakerArgs) -> Result<()> {
         bump: ctx.bumps.maker,
         name: args.name,
         uri_base: String::new(),
+        device_creator: Pubkey::default(),
+        device_creator_bump: 0,
     };
     let event = MakerCreated {
         network: maker.network,

@@ -1,5 +1,5 @@
 use anchor_lang::prelude::*;
-use emissions::state::{Network, BUBBLEGUM_PROGRAM_ID, SPL_ACCOUNT_COMPRESSION_ID};
+use emissions::state::{BUBBLEGUM_PROGRAM_ID, SPL_ACCOUNT_COMPRESSION_ID};
 use mpl_bubblegum::instructions::MintV1CpiBuilder;
 use mpl_bubblegum::types::{Creator, MetadataArgs, TokenProgramVersion, TokenStandard};
 
@@ -28,7 +28,8 @@ pub struct IssueDevice<'info> {
     pub instructions_sysvar: UncheckedAccount<'info>,
     /// CHECK: the wallet that receives the device cNFT; any address.
     pub owner: UncheckedAccount<'info>,
-    pub network: Box<Account<'info, Network>>,
+    /// CHECK: the maker's network (has_one on the maker); only its address is used.
+    pub network: UncheckedAccount<'info>,
     #[account(
         mut,
         has_one = network,
@@ -50,7 +51,7 @@ pub struct IssueDevice<'info> {
     )]
     pub device: Box<Account<'info, Device>>,
     /// CHECK: the network's device-creator PDA: tree creator and verified cNFT creator.
-    #[account(seeds = [DEVICE_CREATOR_SEED, network.key().as_ref()], bump)]
+    #[account(address = maker.device_creator)]
     pub device_creator: UncheckedAccount<'info>,
     /// CHECK: Bubblegum's tree config of `merkle_tree` (Bubblegum checks it).
     #[account(mut)]
@@ -71,9 +72,13 @@ pub struct IssueDevice<'info> {
 }
 
 /// Lowercase hex of `bytes`.
-fn hex(bytes: &[u8]) -> String {
+/// Appends `bytes` as lowercase hex (no `format!`: its machinery costs compute on chain).
+fn push_hex(out: &mut String, bytes: &[u8]) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    bytes.iter().flat_map(|b| [DIGITS[(b >> 4) as usize] as char, DIGITS[(b & 0xf) as usize] as char]).collect()
+    for b in bytes {
+        out.push(DIGITS[(b >> 4) as usize] as char);
+        out.push(DIGITS[(b & 0xf) as usize] as char);
+    }
 }
 
 /// The device cNFT's metadata: named after the maker and the device key, URI under the
@@ -81,10 +86,17 @@ fn hex(bytes: &[u8]) -> String {
 pub fn device_metadata(maker: &Maker, device_key: &Pubkey, creator: Pubkey) -> MetadataArgs {
     let key = device_key.to_bytes();
     let maker_name = &maker.name[..maker.name.len().min(23)];
+    let mut name = String::with_capacity(maker_name.len() + 9);
+    name.push_str(maker_name);
+    name.push(' ');
+    push_hex(&mut name, &key[..4]);
+    let mut uri = String::with_capacity(maker.uri_base.len() + 64);
+    uri.push_str(&maker.uri_base);
+    push_hex(&mut uri, &key);
     MetadataArgs {
-        name: format!("{maker_name} {}", hex(&key[..4])),
+        name,
         symbol: DEVICE_SYMBOL.to_string(),
-        uri: format!("{}{}", maker.uri_base, hex(&key)),
+        uri,
         seller_fee_basis_points: 0,
         primary_sale_happened: false,
         is_mutable: false,
@@ -125,7 +137,7 @@ pub fn handler(ctx: Context<IssueDevice>) -> Result<()> {
     let metadata = device_metadata(&ctx.accounts.maker, &device_key, creator.key());
 
     let network_key = ctx.accounts.network.key();
-    let creator_seeds: &[&[u8]] = &[DEVICE_CREATOR_SEED, network_key.as_ref(), &[ctx.bumps.device_creator]];
+    let creator_seeds: &[&[u8]] = &[DEVICE_CREATOR_SEED, network_key.as_ref(), &[ctx.accounts.maker.device_creator_bump]];
     let owner = ctx.accounts.owner.to_account_info();
     MintV1CpiBuilder::new(&ctx.accounts.bubblegum_program.to_account_info())
         .tree_config(&ctx.accounts.tree_config.to_account_info())

@@ -1,10 +1,10 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{TokenAccount, TokenInterface};
 use data_credits::program::DataCredits;
 use data_credits::state::DataCreditsConfig;
 use emissions::cnft::{self, CnftLeaf};
 use emissions::program::Emissions;
-use emissions::state::{Network, SubNetwork, SPL_ACCOUNT_COMPRESSION_ID};
+use emissions::state::{SubNetwork, SPL_ACCOUNT_COMPRESSION_ID};
 
 use crate::errors::DeviceRegistryError;
 use crate::events::DeviceOnboarded;
@@ -31,7 +31,9 @@ pub struct OnboardDevice<'info> {
     /// The device cNFT's owner: signs, pays the fee in DC and the epoch record's rent.
     #[account(mut)]
     pub owner: Signer<'info>,
-    pub network: Box<Account<'info, Network>>,
+    /// CHECK: the sub-network's and DC config's network (has_one on both); not deserialized
+    /// here (emissions reads it when counting the device).
+    pub network: UncheckedAccount<'info>,
     #[account(mut, seeds = [DEVICE_SEED, network.key().as_ref(), args.device_key.as_ref()], bump = device.bump)]
     pub device: Box<Account<'info, Device>>,
     #[account(mut, has_one = network)]
@@ -43,8 +45,9 @@ pub struct OnboardDevice<'info> {
     pub merkle_tree: UncheckedAccount<'info>,
     #[account(mut, has_one = network, has_one = dc_mint)]
     pub dc_config: Box<Account<'info, DataCreditsConfig>>,
+    /// CHECK: the config's DC mint (has_one); Token-2022's burn checks the rest.
     #[account(mut)]
-    pub dc_mint: Box<InterfaceAccount<'info, Mint>>,
+    pub dc_mint: UncheckedAccount<'info>,
     #[account(mut, token::mint = dc_mint, token::authority = owner, token::token_program = token_program)]
     pub owner_dc: Box<InterfaceAccount<'info, TokenAccount>>,
     /// CHECK: our `[REGISTRY_SIGNER]` PDA, signing the fee burn and the device count.
@@ -98,7 +101,7 @@ pub fn handler<'info>(ctx: Context<'info, OnboardDevice<'info>>, args: OnboardDe
         },
         fee,
     )?;
-    let epoch = ctx.accounts.network.current_epoch()?;
+    let epoch = ctx.accounts.dc_config.current_epoch()?;
     tracking::track_device_change(
         DeviceCountAccounts {
             registry_signer: &ctx.accounts.registry_signer.to_account_info(),

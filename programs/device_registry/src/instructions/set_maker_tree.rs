@@ -77,6 +77,8 @@ pub fn handler(ctx: Context<SetMakerTree>, args: SetMakerTreeArgs) -> Result<()>
     maker.tree_capacity = 1u64 << args.max_depth;
     maker.tree_devices = 0;
     maker.uri_base = args.uri_base;
+    maker.device_creator = ctx.accounts.device_creator.key();
+    maker.device_creator_bump = ctx.bumps.device_creator;
     emit_cpi!(MakerTreeSet {
         maker: maker.key(),
         merkle_tree: maker.merkle_tree,
