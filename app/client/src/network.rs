@@ -133,39 +133,28 @@ pub fn accept_authority_ix(network: &Pubkey, new_authority: Pubkey) -> Instructi
     )
 }
 
-/// `track_dc_burn` as anyone but data_credits would have to send it: signed by `tracker`.
-pub fn track_dc_burn_ix(net: &Pubkey, sub: &Pubkey, tracker: Pubkey, payer: Pubkey, epoch: u64, amount: u64) -> Instruction {
-    anchor_ix(
-        emissions::ID,
-        emissions::instruction::TrackDcBurn { epoch, amount },
-        emissions::accounts::TrackActivity {
-            tracker,
-            payer,
-            network: *net,
-            sub_network: *sub,
-            sub_network_epoch_info: sub_network_epoch_info_address(sub, epoch),
-            system_program: anchor_lang::system_program::ID,
-            event_authority: event_authority(&emissions::ID),
-            program: emissions::ID,
-        },
-    )
+/// The accounts both trackers take (one `TrackActivity` struct in emissions).
+fn track_activity(net: &Pubkey, sub: &Pubkey, tracker: Pubkey, payer: Pubkey, epoch: u64) -> emissions::accounts::TrackActivity {
+    emissions::accounts::TrackActivity {
+        tracker,
+        payer,
+        network: *net,
+        sub_network: *sub,
+        sub_network_epoch_info: sub_network_epoch_info_address(sub, epoch),
+        system_program: anchor_lang::system_program::ID,
+        event_authority: event_authority(&emissions::ID),
+        program: emissions::ID,
+    }
 }
 
+/// `track_dc_burn` as anyone but data_credits would have to send it: signed by `tracker`.
+pub fn track_dc_burn_ix(net: &Pubkey, sub: &Pubkey, tracker: Pubkey, payer: Pubkey, epoch: u64, amount: u64) -> Instruction {
+    anchor_ix(emissions::ID, emissions::instruction::TrackDcBurn { epoch, amount }, track_activity(net, sub, tracker, payer, epoch))
+}
+
+/// `track_device_change` as anyone but device_registry would have to send it.
 pub fn track_device_change_ix(net: &Pubkey, sub: &Pubkey, tracker: Pubkey, payer: Pubkey, epoch: u64, delta: i8) -> Instruction {
-    anchor_ix(
-        emissions::ID,
-        emissions::instruction::TrackDeviceChange { epoch, delta },
-        emissions::accounts::TrackActivity {
-            tracker,
-            payer,
-            network: *net,
-            sub_network: *sub,
-            sub_network_epoch_info: sub_network_epoch_info_address(sub, epoch),
-            system_program: anchor_lang::system_program::ID,
-            event_authority: event_authority(&emissions::ID),
-            program: emissions::ID,
-        },
-    )
+    anchor_ix(emissions::ID, emissions::instruction::TrackDeviceChange { epoch, delta }, track_activity(net, sub, tracker, payer, epoch))
 }
 
 pub fn calculate_utility_score_ix(net: &Pubkey, sub: &Pubkey, payer: Pubkey, epoch: u64, later_activity: Option<Pubkey>) -> Instruction {
