@@ -227,3 +227,42 @@ fn the_demo_runs_against_a_validator() {
     assert_eq!(report["devices_onboarded"], 3);
     assert_eq!(report["reconciled"], true, "{report:#}");
 }
+
+#[test]
+fn localnet_serves_every_program_and_funds_the_keypair() {
+    let dir = tempfile::tempdir().unwrap();
+    let me = Keypair::new();
+    let keypair = dir.path().join("me.json");
+    std::fs::write(&keypair, serde_json::to_string(&me.to_bytes().to_vec()).unwrap()).unwrap();
+    let port = 30_000 + (std::process::id() % 500) as u16 * 40;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_civnet"))
+        .args(["--keypair"])
+        .arg(&keypair)
+        .args(["localnet", "--reset", "--rpc-port", &port.to_string(), "--ledger"])
+        .arg(dir.path().join("ledger"))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("civnet localnet starts");
+    let rpc = civnet_harness::rpc::Rpc::new(format!("http://127.0.0.1:{port}"));
+    let started = std::time::Instant::now();
+    // Ready once the keypair is funded (localnet airdrops to it after the validator answers).
+    while rpc.account(&me.pubkey()).ok().flatten().is_none() {
+        assert!(started.elapsed().as_secs() < 120, "localnet did not come up");
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("localnet exited: {status}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    for program in civnet_harness::programs::all() {
+        let (_, _, owner) = rpc.account(&program.id).unwrap().unwrap_or_else(|| panic!("{} is not deployed", program.name));
+        assert!(owner.to_string().starts_with("BPFLoader"), "{} is owned by {owner}", program.name);
+    }
+    // Killing civnet alone (no chance to clean up) still stops its validator.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let stopped = std::time::Instant::now();
+    while rpc.get_slot().is_ok() {
+        assert!(stopped.elapsed().as_secs() < 30, "the validator outlived Ctrl-C");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}

@@ -81,6 +81,19 @@ impl TestValidator {
         if options.reset {
             cmd.arg("--reset");
         }
+        // The validator goes when its parent goes (a killed `civnet localnet`, a crashed test),
+        // instead of holding its ports as an orphan.
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
+            unsafe {
+                cmd.pre_exec(|| {
+                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                    Ok(())
+                });
+            }
+        }
         for program in programs::all() {
             if !program.path.exists() {
                 return Err(programs::missing_message(&program));
