@@ -720,7 +720,7 @@ pub fn rewards(ctx: &Context, cmd: RewardsCmd) -> Result<Value> {
 
 #[derive(Subcommand)]
 pub enum TxCmd {
-    /// Add the signer's signature to a partially signed transaction (base64) and send it.
+    /// Send a signed transaction (base64), adding the signer's signature when it is missing.
     Send { transaction: String },
 }
 
@@ -730,14 +730,17 @@ pub fn tx(ctx: &Context, cmd: TxCmd) -> Result<Value> {
         TxCmd::Send { transaction } => {
             let bytes = base64::engine::general_purpose::STANDARD.decode(transaction.trim()).map_err(|_| anyhow!("the transaction is not base64"))?;
             let mut tx: Transaction = bincode::deserialize(&bytes).map_err(|_| anyhow!("the bytes are not a transaction"))?;
-            let blockhash = tx.message.recent_blockhash;
-            let me = cluster.payer.pubkey();
-            if !tx.message.account_keys[..tx.message.header.num_required_signatures as usize].contains(&me) {
-                bail!("{me} is not a signer of this transaction");
-            }
-            tx.try_partial_sign(&[&cluster.payer], blockhash).map_err(|e| anyhow!("signing: {e}"))?;
+            // A completed transaction is sent as it is; otherwise the signer adds its signature.
             if !tx.is_signed() {
-                bail!("the transaction still lacks signatures after signing with {me}");
+                let blockhash = tx.message.recent_blockhash;
+                let me = cluster.payer.pubkey();
+                if !tx.message.account_keys[..tx.message.header.num_required_signatures as usize].contains(&me) {
+                    bail!("the transaction lacks signatures and {me} is not one of its signers");
+                }
+                tx.try_partial_sign(&[&cluster.payer], blockhash).map_err(|e| anyhow!("signing: {e}"))?;
+                if !tx.is_signed() {
+                    bail!("the transaction still lacks signatures after signing with {me}");
+                }
             }
             let outcome = cluster.send_signed(&tx).map_err(|e| anyhow!("transaction failed: {e}"))?;
             Ok(json!({"signature": outcome.signature, "compute_units": outcome.compute_units}))

@@ -118,6 +118,8 @@ authority = "{maker}"
     civnet.ok(&maker_file, &["maker", "set-tree", "acme", "--max-depth", "14", "--canopy-depth", "8"]);
     let partial = civnet.ok(&maker_file, &["device", "issue", "--maker", "acme", "--owner", &owner.pubkey().to_string(), "--device-keypair", device_file.to_str().unwrap(), "--sign-only"]);
     assert_eq!(partial["missing_signer"], owner.pubkey().to_string());
+    // Only the missing signer can complete it.
+    assert_one_line_error(&civnet.run(&operator, &["tx", "send", partial["transaction"].as_str().unwrap()]), "not one of its signers");
     let owner_lamports = validator.cluster.rpc.account(&owner.pubkey()).unwrap().unwrap().1;
     civnet.ok(&owner_file, &["tx", "send", partial["transaction"].as_str().unwrap()]);
     assert!(validator.cluster.rpc.account(&owner.pubkey()).unwrap().unwrap().1 < owner_lamports, "the owner paid");
