@@ -80,7 +80,7 @@ pub struct BenchArgs {
 pub fn run(args: BenchArgs) -> Result<Value> {
     let mut transactions: Vec<TxSuccess> = Vec::new();
     let started = Instant::now();
-    let demo_args = DemoArgs { devices: args.devices, epochs: args.epochs, sub_networks: 3, epoch_secs: None, on_cluster: false, seed: Some(args.seed) };
+    let demo_args = DemoArgs { devices: args.devices, epochs: args.epochs, sub_networks: 3, epoch_secs: None, seed: Some(args.seed) };
     let demo = demo::run_embedded(demo_args)?;
     let demo_secs = started.elapsed().as_secs_f64();
     transactions.extend(demo.transactions.into_values().flatten());

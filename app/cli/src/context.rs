@@ -14,11 +14,12 @@ pub struct Context {
     pub url: String,
     pub keypair_path: String,
     pub network: Option<String>,
+    pub url_given: bool,
 }
 
 impl Context {
     pub fn new(cli: &Cli) -> Self {
-        Self { url: cli.url.clone(), keypair_path: cli.keypair.clone(), network: cli.network.clone() }
+        Self { url: cli.url.clone(), keypair_path: cli.keypair.clone(), network: cli.network.clone(), url_given: cli.url_given }
     }
 
     pub fn signer(&self) -> Result<Keypair> {

@@ -44,13 +44,10 @@ pub struct DemoArgs {
     /// Sub-networks (1 to 8), each with its own customers' usage intensity.
     #[arg(long, default_value_t = 2)]
     pub sub_networks: usize,
-    /// Epoch length in seconds (the embedded engine warps its clock; on a cluster the demo
-    /// waits out each epoch).
+    /// Epoch length in seconds (the embedded engine warps its clock; on a cluster, given
+    /// with --url, the demo waits out each epoch; default 20 there).
     #[arg(long)]
     pub epoch_secs: Option<u32>,
-    /// Run against the cluster at --url instead of the embedded engine.
-    #[arg(long)]
-    pub on_cluster: bool,
     /// Derive every key from this seed: the same addresses, hence the same compute units,
     /// on every run.
     #[arg(long)]
@@ -106,7 +103,7 @@ pub fn run(ctx: &Context, args: DemoArgs) -> Result<Value> {
     if let Some(seed) = args.seed {
         civnet_client::keys::seed(seed);
     }
-    if args.on_cluster {
+    if ctx.url_given {
         let mut cluster = ctx.cluster()?;
         let epoch_secs = args.epoch_secs.unwrap_or(20);
         return Ok(Demo::new(&mut cluster, args, epoch_secs, "cluster").run().report);

@@ -1,7 +1,7 @@
 //! `civnet`: the command line of the civnet network. Solana CLI habits: `--url` (monikers or
 //! any RPC URL), `--keypair` (Solana JSON keypair file), `--output table|json`; failures are
 //! one line naming the program error, with exit code 1.
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 mod bench;
 mod commands;
@@ -28,6 +28,10 @@ pub struct Cli {
     pub output: Output,
     #[command(subcommand)]
     pub command: Command,
+    /// Whether --url (or CIVNET_URL) was given rather than defaulted: `demo` then runs on
+    /// that cluster instead of the embedded engine.
+    #[arg(skip)]
+    pub url_given: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -68,7 +72,9 @@ pub enum Command {
 }
 
 fn main() {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    cli.url_given = matches.value_source("url").is_some_and(|source| source != clap::parser::ValueSource::DefaultValue);
     let output = cli.output;
     // Panics inside the client's engines (an RPC that went away mid-run) are reported as one
     // line like every other failure.
