@@ -440,7 +440,7 @@ pub fn device(ctx: &Context, cmd: DeviceCmd) -> Result<Value> {
             let location = a.location.as_deref().map(h3).transpose()?.unwrap_or(0);
             let args = device_registry::instructions::OnboardDeviceArgs { device_key, location, elevation: a.elevation, gain: a.gain, cnft };
             let network: emissions::state::Network = account(&cluster, &keys.network)?;
-            let epoch = net::current_epoch(&cluster, network.epoch_length_secs);
+            let epoch = net::epoch_for_new_transaction(&cluster, network.epoch_length_secs);
             let ix = registry::onboard_device_ix(&keys, me, &sub, epoch, merkle_tree, args, &proof);
             let outcome = send(&cluster, &[compute_budget(400_000), ix], &[])?;
             Ok(json!({"device_key": device_key.to_string(), "asset_id": record.asset_id.to_string(), "sub_network": a.sub_network, "epoch": epoch, "compute_units": outcome.compute_units, "tx_bytes": outcome.size, "signature": outcome.signature}))
@@ -551,7 +551,7 @@ pub fn dc(ctx: &Context, cmd: DcCmd) -> Result<Value> {
             let sub = net::sub_network_address(&keys.network, &sub_network);
             account::<SubNetwork>(&cluster, &sub).with_context(|| format!("sub-network {sub_network}"))?;
             let network: emissions::state::Network = account(&cluster, &keys.network)?;
-            let epoch = net::current_epoch(&cluster, network.epoch_length_secs);
+            let epoch = net::epoch_for_new_transaction(&cluster, network.epoch_length_secs);
             let outcome = send(&cluster, &[dc::burn_data_credits_ix(&keys, me, &sub, epoch, amount)], &[])?;
             Ok(json!({"burned": amount, "sub_network": sub_network, "epoch": epoch, "dc_balance": tokens::balance(&cluster, &tokens::ata(&me, &dc_mint)), "signature": outcome.signature}))
         }

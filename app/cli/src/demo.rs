@@ -84,10 +84,7 @@ impl Engine for RpcCluster {
     }
 
     fn settle_epoch(&mut self, epoch_length_secs: u32) {
-        let left = epoch_length_secs as i64 - self.unix_timestamp().rem_euclid(epoch_length_secs as i64);
-        if left < 3 {
-            self.pass_epoch(epoch_length_secs);
-        }
+        net::epoch_for_new_transaction(self, epoch_length_secs);
     }
 }
 

@@ -51,6 +51,8 @@ pub enum Command {
     /// Bootstrap (or check) a deployment from a TOML file: mints, network, data credits,
     /// sub-networks, makers. Idempotent.
     Migrate(migrate::MigrateArgs),
+    /// Index civnet accounts and events into SQLite (default) or PostgreSQL; --serve the JSON API.
+    Index(civnet_indexer::IndexArgs),
     /// Run solana-test-validator with every civnet program and fixture preloaded.
     Localnet(commands::LocalnetArgs),
     #[command(subcommand)]
@@ -100,6 +102,7 @@ fn run(cli: Cli) -> anyhow::Result<serde_json::Value> {
         Command::Demo(args) => demo::run(&ctx, args),
         Command::Bench(args) => bench::run(args),
         Command::Migrate(args) => migrate::run(&ctx, args),
+        Command::Index(args) => civnet_indexer::run(&ctx.url, args),
         Command::Localnet(args) => commands::localnet(&ctx, args),
         Command::Network(cmd) => commands::network(&ctx, cmd),
         Command::SubNetwork(cmd) => commands::sub_network(&ctx, cmd),

@@ -272,6 +272,22 @@ pub fn current_epoch(cluster: &impl Cluster, epoch_length_secs: u32) -> u64 {
     cluster.unix_timestamp().max(0) as u64 / epoch_length_secs as u64
 }
 
+/// The epoch a transaction built now should name: the current one, unless it ends within
+/// the next few seconds (less than 3, or half an epoch for very short ones), in which case
+/// this waits for the next, so the transaction does not land after its epoch closed.
+pub fn epoch_for_new_transaction(cluster: &impl Cluster, epoch_length_secs: u32) -> u64 {
+    let length = i64::from(epoch_length_secs.max(1));
+    let margin = 3.min(length / 2);
+    loop {
+        let now = cluster.unix_timestamp().max(0);
+        let left = length - now % length;
+        if left > margin {
+            return (now / length) as u64;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+}
+
 /// Moves the clock to the first second of the next epoch.
 pub fn warp_to_next_epoch(chain: &mut crate::Chain, epoch_length_secs: u32) -> u64 {
     let now = chain.clock().unix_timestamp.max(0) as u64;

@@ -1,0 +1,186 @@
+//! civnet's account types, found by their 8-byte Anchor discriminator and decoded with the
+//! programs' own types into rows of the account tables (one table per type, keyed by address).
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::{AccountDeserialize, Discriminator};
+use anyhow::{Context, Result};
+use serde_json::json;
+
+use crate::rows::{amount, flag, int, location, opt_int, pubkey, pubkey_or_null, text, Row, Val};
+
+/// One account type: the program owning it, its discriminator and the table it fills.
+#[derive(Debug, Clone, Copy)]
+pub struct AccountKind {
+    pub program: Pubkey,
+    /// The type's name, as in the program's IDL.
+    pub name: &'static str,
+    pub discriminator: &'static [u8],
+    pub table: &'static str,
+}
+
+const fn kind<T: Discriminator>(program: Pubkey, name: &'static str, table: &'static str) -> AccountKind {
+    AccountKind { program, name, discriminator: T::DISCRIMINATOR, table }
+}
+
+/// Every civnet account type.
+pub const KINDS: [AccountKind; 10] = [
+    kind::<emissions::state::Network>(emissions::ID, "Network", "networks"),
+    kind::<emissions::state::SubNetwork>(emissions::ID, "SubNetwork", "sub_networks"),
+    kind::<emissions::state::EpochInfo>(emissions::ID, "EpochInfo", "epochs"),
+    kind::<emissions::state::SubNetworkEpochInfo>(emissions::ID, "SubNetworkEpochInfo", "sub_network_epochs"),
+    kind::<emissions::state::RewardsRoot>(emissions::ID, "RewardsRoot", "reward_roots"),
+    kind::<emissions::state::Recipient>(emissions::ID, "Recipient", "recipients"),
+    kind::<data_credits::state::DataCreditsConfig>(data_credits::ID, "DataCreditsConfig", "dc_configs"),
+    kind::<data_credits::state::DelegatedEscrow>(data_credits::ID, "DelegatedEscrow", "dc_escrows"),
+    kind::<device_registry::state::Maker>(device_registry::ID, "Maker", "makers"),
+    kind::<device_registry::state::Device>(device_registry::ID, "Device", "devices"),
+];
+
+pub const PROGRAMS: [Pubkey; 3] = [emissions::ID, data_credits::ID, device_registry::ID];
+
+const KEY: &[&str] = &["address"];
+
+/// The row of a civnet account, or `None` when `owner`/`data` are not one of ours (token
+/// accounts, trees, event authorities ...). A civnet discriminator that fails to decode is an
+/// error: the programs and the indexer disagree about a layout.
+pub fn decode(address: &Pubkey, owner: &Pubkey, data: &[u8]) -> Result<Option<Row>> {
+    let Some(kind) = KINDS.iter().find(|k| k.program == *owner && data.starts_with(k.discriminator)) else {
+        return Ok(None);
+    };
+    row(kind.table, address, data).with_context(|| format!("decoding {} account {address}", kind.table)).map(Some)
+}
+
+fn load<T: AccountDeserialize>(mut data: &[u8]) -> Result<T> {
+    T::try_deserialize(&mut data).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+fn row(table: &'static str, address: &Pubkey, data: &[u8]) -> Result<Row> {
+    let r = Row::new(table, KEY).with("address", pubkey(address));
+    Ok(match table {
+        "networks" => {
+            let a: emissions::state::Network = load(data)?;
+            let schedule: Vec<_> = a.emission_schedule.iter().map(|s| json!({"start_epoch": s.start_epoch, "tokens_per_epoch": s.tokens_per_epoch})).collect();
+            r.with("authority", pubkey(&a.authority))
+                .with("pending_authority", pubkey_or_null(&a.pending_authority))
+                .with("token_mint", pubkey(&a.token_mint))
+                .with("epoch_length_secs", int(a.epoch_length_secs)?)
+                .with("start_epoch", int(a.start_epoch)?)
+                .with("max_issuance_per_epoch", amount(a.max_issuance_per_epoch))
+                .with("total_issued", amount(a.total_issued))
+                .with("emission_schedule", text(json!(schedule)))
+                .with("sub_network_created_epochs", text(json!(a.sub_network_created_epochs)))
+        }
+        "sub_networks" => {
+            let a: emissions::state::SubNetwork = load(data)?;
+            r.with("network", pubkey(&a.network))
+                .with("idx", int(a.index)?)
+                .with("name", text(&a.name))
+                .with("dc_burn_authority", pubkey(&a.dc_burn_authority))
+                .with("active_device_authority", pubkey(&a.active_device_authority))
+                .with("rewards_oracle", pubkey(&a.rewards_oracle))
+                .with("rewards_escrow", pubkey(&a.rewards_escrow))
+                .with("onboarding_fee_dc", amount(a.onboarding_fee_dc))
+                .with("location_fee_dc", amount(a.location_fee_dc))
+                .with("created_epoch", int(a.created_epoch)?)
+                .with("active_devices", int(a.active_devices)?)
+                .with("total_dc_burned", amount(a.total_dc_burned))
+                .with("total_issued", amount(a.total_issued))
+                .with("total_claimed", amount(a.total_claimed))
+                .with("last_activity_epoch", opt_int(a.last_activity_epoch)?)
+        }
+        "epochs" => {
+            let a: emissions::state::EpochInfo = load(data)?;
+            r.with("network", pubkey(&a.network))
+                .with("epoch", int(a.epoch)?)
+                .with("sub_networks_expected", int(a.sub_networks_expected)?)
+                .with("sub_networks_scored", int(a.sub_networks_scored)?)
+                .with("sub_networks_issued", int(a.sub_networks_issued)?)
+                .with("total_utility_score", amount(a.total_utility_score))
+                .with("dc_burned", amount(a.dc_burned))
+                .with("emission", amount(a.emission))
+                .with("total_issued", amount(a.total_issued))
+        }
+        "sub_network_epochs" => {
+            let a: emissions::state::SubNetworkEpochInfo = load(data)?;
+            r.with("sub_network", pubkey(&a.sub_network))
+                .with("epoch", int(a.epoch)?)
+                .with("has_activity", flag(a.has_activity))
+                .with("prev_activity_epoch", opt_int(a.prev_activity_epoch)?)
+                .with("active_devices_at_start", int(a.active_devices_at_start)?)
+                .with("active_devices", int(a.active_devices)?)
+                .with("dc_burned", amount(a.dc_burned))
+                .with("utility_score", amount(a.utility_score))
+                .with("issued", amount(a.issued))
+                .with("score_done", flag(a.score_done))
+                .with("rewards_issued", flag(a.rewards_issued))
+        }
+        "reward_roots" => {
+            let a: emissions::state::RewardsRoot = load(data)?;
+            r.with("sub_network", pubkey(&a.sub_network))
+                .with("root", text(hex::encode(a.root)))
+                .with("total_cumulative", amount(a.total_cumulative))
+                .with("version", int(a.version)?)
+                .with("updated_at", int(a.updated_at)?)
+        }
+        "recipients" => {
+            let a: emissions::state::Recipient = load(data)?;
+            r.with("sub_network", pubkey(&a.sub_network)).with("asset_id", pubkey(&a.asset_id)).with("total_claimed", amount(a.total_claimed))
+        }
+        "dc_configs" => {
+            let a: data_credits::state::DataCreditsConfig = load(data)?;
+            r.with("network", pubkey(&a.network))
+                .with("authority", pubkey(&a.authority))
+                .with("network_mint", pubkey(&a.network_mint))
+                .with("dc_mint", pubkey(&a.dc_mint))
+                .with("price_oracle", text(price_oracle_json(&a.price_oracle)))
+                .with("max_dc_minted_per_epoch", amount(a.max_dc_minted_per_epoch))
+                .with("mint_window_epoch", int(a.mint_window_epoch)?)
+                .with("minted_this_epoch", amount(a.minted_this_epoch))
+                .with("total_dc_minted", amount(a.total_dc_minted))
+                .with("total_dc_burned", amount(a.total_dc_burned))
+                .with("total_tokens_burned", amount(a.total_tokens_burned))
+                .with("epoch_length_secs", int(a.epoch_length_secs)?)
+                .with("network_mint_decimals", int(a.network_mint_decimals)?)
+        }
+        "dc_escrows" => {
+            let a: data_credits::state::DelegatedEscrow = load(data)?;
+            r.with("sub_network", pubkey(&a.sub_network))
+                .with("router_key", text(&a.router_key))
+                .with("last_sequence", amount(a.last_sequence))
+                .with("total_delegated", amount(a.total_delegated))
+                .with("total_burned", amount(a.total_burned))
+        }
+        "makers" => {
+            let a: device_registry::state::Maker = load(data)?;
+            r.with("network", pubkey(&a.network))
+                .with("name", text(&a.name))
+                .with("authority", pubkey(&a.authority))
+                .with("approved", flag(a.approved))
+                .with("merkle_tree", pubkey_or_null(&a.merkle_tree))
+                .with("tree_capacity", int(a.tree_capacity)?)
+                .with("tree_devices", int(a.tree_devices)?)
+                .with("devices_issued", int(a.devices_issued)?)
+                .with("uri_base", text(&a.uri_base))
+                .with("device_creator", pubkey_or_null(&a.device_creator))
+        }
+        "devices" => {
+            // Only the account's own columns: the identity columns (key, maker, owner, leaf)
+            // written from DeviceIssued survive an account refresh.
+            let a: device_registry::state::Device = load(data)?;
+            let onboarded = a.sub_network_index != device_registry::state::NOT_ONBOARDED;
+            r.with("asset_id", pubkey(&a.asset_id))
+                .with("sub_network_index", if onboarded { int(a.sub_network_index)? } else { Val::Int(None) })
+                .with("active", flag(a.active))
+                .with("location", location(a.location))
+                .with("elevation", int(a.elevation)?)
+                .with("gain", int(a.gain)?)
+        }
+        other => anyhow::bail!("no decoder for table {other}"),
+    })
+}
+
+pub fn price_oracle_json(oracle: &data_credits::state::PriceOracle) -> serde_json::Value {
+    match oracle {
+        data_credits::state::PriceOracle::Pyth { feed_id, max_age_secs } => json!({"pyth": {"feed_id": hex::encode(feed_id), "max_age_secs": max_age_secs}}),
+        data_credits::state::PriceOracle::Fixed { usd_per_token_e8 } => json!({"fixed": {"usd_per_token_e8": usd_per_token_e8}}),
+    }
+}

@@ -1,0 +1,234 @@
+//! The JSON HTTP API (`civnet index --serve ADDR`), read-only over the index. Lists take
+//! `?limit=` (default 100, at most 1000) and `?offset=` and answer
+//! `{"items": [...], "total": N, "limit": L, "offset": O}`, newest first where time matters.
+//!
+//! | route | what |
+//! |---|---|
+//! | `/status` | row counts and the per-program cursors |
+//! | `/devices`, `/devices/{device key, asset id or device address}` | devices with sub-network and maker names |
+//! | `/makers` | makers |
+//! | `/sub-networks`, `/sub-networks/{name or address}/epochs` | sub-networks; one sub-network's epochs (`?network=` when names repeat across networks) |
+//! | `/epochs/{n}` | epoch `n`: network totals and every sub-network's record |
+//! | `/burns?sub_network=&epoch=&kind=` | DC burns (`kind`: usage, delegated, fee) |
+//! | `/mints`, `/claims`, `/issuance` | DC mints, reward claims, issuance |
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::rows::Val;
+use crate::store::Store;
+
+const DEFAULT_LIMIT: i64 = 100;
+const MAX_LIMIT: i64 = 1000;
+
+pub fn router(store: Store) -> Router {
+    Router::new()
+        .route("/", get(status))
+        .route("/status", get(status))
+        .route("/devices", get(devices))
+        .route("/devices/{id}", get(device))
+        .route("/makers", get(makers))
+        .route("/sub-networks", get(sub_networks))
+        .route("/sub-networks/{name}/epochs", get(sub_network_epochs))
+        .route("/epochs/{n}", get(epoch))
+        .route("/burns", get(burns))
+        .route("/mints", get(mints))
+        .route("/claims", get(claims))
+        .route("/issuance", get(issuance))
+        .fallback(|| async { ApiError(StatusCode::NOT_FOUND, "no such route".into()) })
+        .with_state(store)
+}
+
+pub struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({"error": self.1}))).into_response()
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(e: anyhow::Error) -> Self {
+        ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}"))
+    }
+}
+
+type Answer = Result<Json<Value>, ApiError>;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Params {
+    limit: Option<i64>,
+    offset: Option<i64>,
+    sub_network: Option<String>,
+    network: Option<String>,
+    epoch: Option<i64>,
+    kind: Option<String>,
+}
+
+/// A SELECT assembled from parts, its binds numbered `$1..` for both backends.
+struct Select {
+    columns: &'static str,
+    from: &'static str,
+    filters: Vec<String>,
+    binds: Vec<Val>,
+}
+
+impl Select {
+    fn new(columns: &'static str, from: &'static str) -> Self {
+        Self { columns, from, filters: Vec::new(), binds: Vec::new() }
+    }
+
+    /// Adds a filter; `?` in it stands for the new bind.
+    fn filter(&mut self, condition: &str, value: Val) {
+        self.binds.push(value);
+        self.filters.push(condition.replace('?', &format!("${}", self.binds.len())));
+    }
+
+    fn where_clause(&self) -> String {
+        if self.filters.is_empty() { String::new() } else { format!(" WHERE {}", self.filters.join(" AND ")) }
+    }
+
+    async fn all(&self, store: &Store, order: &str) -> Result<Vec<Value>, ApiError> {
+        Ok(store.select(&format!("SELECT {} FROM {}{} ORDER BY {order}", self.columns, self.from, self.where_clause()), &self.binds).await?)
+    }
+
+    async fn page(mut self, store: &Store, order: &str, params: &Params) -> Answer {
+        let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
+        let offset = params.offset.unwrap_or(0);
+        if !(1..=MAX_LIMIT).contains(&limit) || offset < 0 {
+            return Err(ApiError(StatusCode::BAD_REQUEST, format!("limit must be 1..={MAX_LIMIT} and offset >= 0")));
+        }
+        let total = store.select(&format!("SELECT COUNT(*) AS n FROM {}{}", self.from, self.where_clause()), &self.binds).await?;
+        let total = total.first().and_then(|r| r["n"].as_i64()).unwrap_or_default();
+        let sql = format!(
+            "SELECT {} FROM {}{} ORDER BY {order} LIMIT ${} OFFSET ${}",
+            self.columns,
+            self.from,
+            self.where_clause(),
+            self.binds.len() + 1,
+            self.binds.len() + 2
+        );
+        self.binds.push(Val::Int(Some(limit)));
+        self.binds.push(Val::Int(Some(offset)));
+        let items = store.select(&sql, &self.binds).await?;
+        Ok(Json(json!({"items": items, "total": total, "limit": limit, "offset": offset})))
+    }
+}
+
+fn text(s: &str) -> Val {
+    Val::Text(Some(s.to_string()))
+}
+
+async fn status(State(store): State<Store>) -> Answer {
+    let cursors = store.select("SELECT program, last_signature, last_slot FROM cursors ORDER BY program", &[]).await?;
+    Ok(Json(json!({"counts": store.counts().await?, "cursors": cursors})))
+}
+
+const DEVICE_COLUMNS: &str = "d.*, s.address AS sub_network, s.name AS sub_network_name, m.name AS maker_name";
+const DEVICE_FROM: &str =
+    "devices d LEFT JOIN sub_networks s ON s.network = d.network AND s.idx = d.sub_network_index LEFT JOIN makers m ON m.address = d.maker";
+
+async fn devices(State(store): State<Store>, Query(params): Query<Params>) -> Answer {
+    Select::new(DEVICE_COLUMNS, DEVICE_FROM).page(&store, "d.address", &params).await
+}
+
+async fn device(State(store): State<Store>, Path(id): Path<String>) -> Answer {
+    let mut select = Select::new(DEVICE_COLUMNS, DEVICE_FROM);
+    select.filter("(d.device_key = ? OR d.asset_id = ? OR d.address = ?)", text(&id));
+    match select.all(&store, "d.address").await?.into_iter().next() {
+        Some(device) => Ok(Json(device)),
+        None => Err(ApiError(StatusCode::NOT_FOUND, format!("unknown device {id}"))),
+    }
+}
+
+async fn makers(State(store): State<Store>, Query(params): Query<Params>) -> Answer {
+    let mut select = Select::new("*", "makers");
+    if let Some(network) = &params.network {
+        select.filter("network = ?", text(network));
+    }
+    select.page(&store, "network, name", &params).await
+}
+
+async fn sub_networks(State(store): State<Store>, Query(params): Query<Params>) -> Answer {
+    let mut select = Select::new("*", "sub_networks");
+    if let Some(network) = &params.network {
+        select.filter("network = ?", text(network));
+    }
+    select.page(&store, "network, idx", &params).await
+}
+
+async fn sub_network_epochs(State(store): State<Store>, Path(name): Path<String>, Query(params): Query<Params>) -> Answer {
+    let mut known = Select::new("address", "sub_networks");
+    known.filter("(name = ? OR address = ?)", text(&name));
+    if known.all(&store, "address").await?.is_empty() {
+        return Err(ApiError(StatusCode::NOT_FOUND, format!("unknown sub-network {name}")));
+    }
+    let mut select = Select::new("e.*, s.name AS sub_network_name, s.network AS network", "sub_network_epochs e JOIN sub_networks s ON s.address = e.sub_network");
+    select.filter("(s.name = ? OR s.address = ?)", text(&name));
+    if let Some(network) = &params.network {
+        select.filter("s.network = ?", text(network));
+    }
+    select.page(&store, "e.epoch DESC, e.sub_network", &params).await
+}
+
+async fn epoch(State(store): State<Store>, Path(n): Path<u64>) -> Answer {
+    let n = i64::try_from(n).map_err(|_| ApiError(StatusCode::BAD_REQUEST, "epoch out of range".into()))?;
+    let mut networks = Select::new("*", "epochs");
+    networks.filter("epoch = ?", Val::Int(Some(n)));
+    let mut subs = Select::new("e.*, s.name AS sub_network_name, s.network AS network", "sub_network_epochs e LEFT JOIN sub_networks s ON s.address = e.sub_network");
+    subs.filter("e.epoch = ?", Val::Int(Some(n)));
+    let networks = networks.all(&store, "network").await?;
+    let subs = subs.all(&store, "s.network, s.idx").await?;
+    if networks.is_empty() && subs.is_empty() {
+        return Err(ApiError(StatusCode::NOT_FOUND, format!("nothing indexed for epoch {n}")));
+    }
+    Ok(Json(json!({"epoch": n, "networks": networks, "sub_networks": subs})))
+}
+
+async fn burns(State(store): State<Store>, Query(params): Query<Params>) -> Answer {
+    let mut select = Select::new("b.*, s.name AS sub_network_name", "dc_burns b LEFT JOIN sub_networks s ON s.address = b.sub_network");
+    if let Some(sub) = &params.sub_network {
+        select.filter("(s.name = ? OR b.sub_network = ?)", text(sub));
+    }
+    if let Some(network) = &params.network {
+        select.filter("(b.network = ? OR s.network = ?)", text(network));
+    }
+    if let Some(epoch) = params.epoch {
+        select.filter("b.epoch = ?", Val::Int(Some(epoch)));
+    }
+    if let Some(kind) = &params.kind {
+        select.filter("b.kind = ?", text(kind));
+    }
+    select.page(&store, "b.slot DESC, b.signature, b.ix, b.inner_ix", &params).await
+}
+
+async fn mints(State(store): State<Store>, Query(params): Query<Params>) -> Answer {
+    let mut select = Select::new("*", "dc_mints");
+    if let Some(network) = &params.network {
+        select.filter("network = ?", text(network));
+    }
+    select.page(&store, "slot DESC, signature, ix, inner_ix", &params).await
+}
+
+async fn claims(State(store): State<Store>, Query(params): Query<Params>) -> Answer {
+    let mut select = Select::new("c.*, s.name AS sub_network_name", "claims c LEFT JOIN sub_networks s ON s.address = c.sub_network");
+    if let Some(sub) = &params.sub_network {
+        select.filter("(s.name = ? OR c.sub_network = ?)", text(sub));
+    }
+    select.page(&store, "c.slot DESC, c.signature, c.ix, c.inner_ix", &params).await
+}
+
+async fn issuance(State(store): State<Store>, Query(params): Query<Params>) -> Answer {
+    let mut select = Select::new("i.*, s.name AS sub_network_name", "issuance i LEFT JOIN sub_networks s ON s.address = i.sub_network");
+    if let Some(sub) = &params.sub_network {
+        select.filter("(s.name = ? OR i.sub_network = ?)", text(sub));
+    }
+    if let Some(epoch) = params.epoch {
+        select.filter("i.epoch = ?", Val::Int(Some(epoch)));
+    }
+    select.page(&store, "i.epoch DESC, i.sub_network", &params).await
+}

@@ -1,0 +1,102 @@
+//! What the indexer asks the cluster, over civnet-client's JSON-RPC ([`Rpc`]), at `confirmed`
+//! commitment: signature lists, transactions (fetched in parallel) and accounts in batches.
+//! These calls block; the async side runs them on tokio's blocking pool.
+use anchor_lang::prelude::Pubkey;
+use anyhow::{anyhow, Context, Result};
+use base64::Engine;
+use civnet_client::rpc::Rpc;
+use serde_json::{json, Value};
+
+/// `getSignaturesForAddress` page size (the RPC maximum).
+const SIGNATURES_PAGE: usize = 1000;
+/// `getMultipleAccounts` accepts at most 100 keys.
+const ACCOUNTS_PER_CALL: usize = 100;
+/// Concurrent `getTransaction` calls.
+pub const FETCH_THREADS: usize = 8;
+
+/// One signature of a program's history.
+#[derive(Debug, Clone)]
+pub struct SignatureInfo {
+    pub signature: String,
+    pub slot: u64,
+    pub failed: bool,
+}
+
+/// Every signature of `address` newer than `until` (all of its history when `None`),
+/// oldest first. Pages with `before` until a page comes back empty.
+pub fn signatures_since(rpc: &Rpc, address: &Pubkey, until: Option<&str>) -> Result<Vec<SignatureInfo>> {
+    let mut newest_first = Vec::new();
+    let mut before: Option<String> = None;
+    loop {
+        let mut config = json!({"limit": SIGNATURES_PAGE, "commitment": "confirmed"});
+        if let Some(until) = until {
+            config["until"] = json!(until);
+        }
+        if let Some(before) = &before {
+            config["before"] = json!(before);
+        }
+        let page = rpc.call("getSignaturesForAddress", json!([address.to_string(), config])).with_context(|| format!("getSignaturesForAddress {address}"))?;
+        let entries = page.as_array().ok_or_else(|| anyhow!("getSignaturesForAddress: not an array: {page}"))?;
+        let Some(last) = entries.last() else { break };
+        for entry in entries {
+            newest_first.push(SignatureInfo {
+                signature: entry["signature"].as_str().ok_or_else(|| anyhow!("signature entry without signature: {entry}"))?.to_string(),
+                slot: entry["slot"].as_u64().ok_or_else(|| anyhow!("signature entry without slot: {entry}"))?,
+                failed: !entry["err"].is_null(),
+            });
+        }
+        before = Some(last["signature"].as_str().unwrap_or_default().to_string());
+    }
+    newest_first.reverse();
+    Ok(newest_first)
+}
+
+/// `getTransaction` of each signature, in order, [`FETCH_THREADS`] at a time.
+pub fn transactions(rpc: &Rpc, signatures: &[String]) -> Result<Vec<Value>> {
+    if signatures.is_empty() {
+        return Ok(Vec::new());
+    }
+    let per_thread = signatures.len().div_ceil(FETCH_THREADS);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = signatures
+            .chunks(per_thread)
+            .map(|chunk| scope.spawn(move || chunk.iter().map(|s| rpc.transaction(s).with_context(|| format!("getTransaction {s}"))).collect::<Result<Vec<_>>>()))
+            .collect();
+        let mut out = Vec::with_capacity(signatures.len());
+        for handle in handles {
+            out.extend(handle.join().map_err(|_| anyhow!("a getTransaction thread panicked"))??);
+        }
+        Ok(out)
+    })
+}
+
+/// An account as read: owner and data; `None` for a missing (closed) account.
+pub type AccountRead = Option<(Pubkey, Vec<u8>)>;
+
+/// `getMultipleAccounts` of `keys` (any number), in order.
+pub fn accounts(rpc: &Rpc, keys: &[Pubkey]) -> Result<Vec<AccountRead>> {
+    let mut out = Vec::with_capacity(keys.len());
+    for chunk in keys.chunks(ACCOUNTS_PER_CALL) {
+        let list: Vec<String> = chunk.iter().map(|k| k.to_string()).collect();
+        let result = rpc.call("getMultipleAccounts", json!([list, {"encoding": "base64", "commitment": "confirmed"}])).context("getMultipleAccounts")?;
+        let values = result["value"].as_array().ok_or_else(|| anyhow!("getMultipleAccounts: no value array"))?;
+        if values.len() != chunk.len() {
+            return Err(anyhow!("getMultipleAccounts returned {} accounts for {} keys", values.len(), chunk.len()));
+        }
+        for value in values {
+            if value.is_null() {
+                out.push(None);
+                continue;
+            }
+            let owner: Pubkey = value["owner"].as_str().and_then(|o| o.parse().ok()).ok_or_else(|| anyhow!("account without owner: {value}"))?;
+            let data = value["data"][0].as_str().ok_or_else(|| anyhow!("account without base64 data"))?;
+            out.push(Some((owner, base64::engine::general_purpose::STANDARD.decode(data).context("account data is not base64")?)));
+        }
+    }
+    Ok(out)
+}
+
+/// Runs a blocking RPC closure on tokio's blocking pool.
+pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| anyhow!("RPC task failed: {e}"))?
+}

@@ -1,0 +1,201 @@
+//! Following the chain: new signatures of the three program ids since each program's cursor,
+//! oldest first; their transactions' events; and a re-read of every account they wrote.
+//!
+//! Work is committed in chunks of whole slots. A chunk's rows, its transactions and the
+//! advanced cursors go into one database transaction, so a crash (or a kill) at any point
+//! leaves the cursors exactly behind what is stored: the next run starts after the last
+//! committed slot, re-reads nothing twice and skips nothing. Rows are keyed by signature and
+//! instruction position besides, so even a replayed chunk would not double anything.
+use anchor_lang::prelude::Pubkey;
+use anyhow::{Context, Result};
+use civnet_client::rpc::Rpc;
+use std::collections::{BTreeMap, HashSet};
+use std::time::{Duration, Instant};
+
+use crate::accounts::{self, PROGRAMS};
+use crate::chain::{self, blocking, SignatureInfo};
+use crate::event_rows::{self, DeviceFact};
+use crate::events::{decode_transaction, DecodedTx};
+use crate::rows::{int, opt_int, text, Row};
+use crate::store::Store;
+
+/// Transactions per chunk (a chunk never splits a slot, so it can be larger).
+const CHUNK: usize = 200;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FollowStats {
+    /// Successful transactions processed.
+    pub transactions: u64,
+    /// Failed transactions passed over.
+    pub failed: u64,
+    pub events: u64,
+    pub accounts_refreshed: u64,
+    pub elapsed: Duration,
+    /// Of `elapsed`: waiting for the cluster (signatures, transactions, accounts), and
+    /// writing the database.
+    pub rpc: Duration,
+    pub db: Duration,
+    /// The newest slot processed, if any.
+    pub last_slot: Option<u64>,
+}
+
+/// Processes everything confirmed since the cursors, then returns.
+pub async fn catch_up(rpc: &Rpc, store: &Store) -> Result<FollowStats> {
+    let started = Instant::now();
+    let mut stats = FollowStats::default();
+    let mut histories = Vec::new();
+    for program in PROGRAMS {
+        let until = store.cursor(&program.to_string()).await?.map(|(signature, _)| signature);
+        let rpc = rpc.clone();
+        let signatures = blocking(move || chain::signatures_since(&rpc, &program, until.as_deref())).await?;
+        histories.push((program, signatures));
+    }
+    stats.rpc = started.elapsed();
+
+    // One list of distinct signatures ordered by slot (the sort is stable: within a slot,
+    // each program's own order is kept).
+    let mut seen = HashSet::new();
+    let mut merged: Vec<SignatureInfo> = histories.iter().flat_map(|(_, list)| list.iter()).filter(|s| seen.insert(s.signature.clone())).cloned().collect();
+    merged.sort_by_key(|s| s.slot);
+
+    let mut positions = vec![0usize; histories.len()];
+    let mut start = 0;
+    while start < merged.len() {
+        let mut end = (start + CHUNK).min(merged.len());
+        while end < merged.len() && merged[end].slot == merged[end - 1].slot {
+            end += 1;
+        }
+        let chunk = &merged[start..end];
+        let max_slot = chunk[chunk.len() - 1].slot;
+        // Each program's cursor moves to its newest signature in these slots.
+        let mut cursors = Vec::new();
+        for ((program, list), position) in histories.iter().zip(positions.iter_mut()) {
+            let before = *position;
+            while *position < list.len() && list[*position].slot <= max_slot {
+                *position += 1;
+            }
+            if *position > before {
+                let newest = &list[*position - 1];
+                cursors.push((program.to_string(), newest.signature.clone(), newest.slot));
+            }
+        }
+        let chunk_stats = process_chunk(rpc, store, chunk, &cursors).await?;
+        stats.transactions += chunk_stats.transactions;
+        stats.failed += chunk_stats.failed;
+        stats.events += chunk_stats.events;
+        stats.accounts_refreshed += chunk_stats.accounts_refreshed;
+        stats.rpc += chunk_stats.rpc;
+        stats.db += chunk_stats.db;
+        stats.last_slot = Some(max_slot);
+        start = end;
+    }
+    stats.elapsed = started.elapsed();
+    Ok(stats)
+}
+
+async fn process_chunk(rpc: &Rpc, store: &Store, chunk: &[SignatureInfo], cursors: &[(String, String, u64)]) -> Result<FollowStats> {
+    let mut stats = FollowStats { failed: chunk.iter().filter(|s| s.failed).count() as u64, ..Default::default() };
+    let started = Instant::now();
+    let wanted: Vec<String> = chunk.iter().filter(|s| !s.failed).map(|s| s.signature.clone()).collect();
+    let fetched = {
+        let (rpc, wanted) = (rpc.clone(), wanted.clone());
+        blocking(move || chain::transactions(&rpc, &wanted)).await?
+    };
+    let mut decoded: Vec<DecodedTx> = Vec::new();
+    for (signature, tx) in wanted.iter().zip(&fetched) {
+        decoded.extend(decode_transaction(signature, tx)?);
+    }
+
+    // Re-read every account these transactions wrote: the account tables follow the chain's
+    // current state, including accounts closed since.
+    let mut unique = HashSet::new();
+    let keys: Vec<Pubkey> = decoded.iter().flat_map(|tx| tx.writable.iter().copied()).filter(|k| unique.insert(*k)).collect();
+    let reads = {
+        let (rpc, keys) = (rpc.clone(), keys.clone());
+        blocking(move || chain::accounts(&rpc, &keys)).await?
+    };
+    let mut account_rows: BTreeMap<&'static str, Vec<Row>> = BTreeMap::new();
+    let mut closed = Vec::new();
+    for (key, read) in keys.iter().zip(reads) {
+        match read {
+            Some((owner, data)) => {
+                if let Some(row) = accounts::decode(key, &owner, &data)? {
+                    account_rows.entry(row.table).or_default().push(row);
+                }
+            }
+            None => closed.push(key.to_string()),
+        }
+    }
+
+    stats.rpc = started.elapsed();
+    let writing = Instant::now();
+    let mut db = store.pool.begin().await?;
+    // A transaction stored already (a replayed chunk) is not applied again.
+    let signatures: Vec<String> = decoded.iter().map(|tx| tx.signature.clone()).collect();
+    let known = Store::existing_transactions(&mut db, &signatures).await?;
+    let mut batches = Batches::default();
+    let mut facts = Vec::new();
+    for tx in decoded.iter().filter(|tx| !known.contains(&tx.signature)) {
+        batches.push(
+            Row::new("transactions", &["signature"])
+                .with("signature", text(&tx.signature))
+                .with("slot", int(tx.slot)?)
+                .with("block_time", opt_int(tx.block_time)?)
+                .with("events", int(tx.events.len() as u64)?),
+        );
+        stats.transactions += 1;
+        for located in &tx.events {
+            let writes = event_rows::writes(&tx.signature, tx.slot, tx.block_time, located)?;
+            writes.rows.into_iter().for_each(|row| batches.push(row));
+            facts.extend(writes.device);
+            stats.events += 1;
+        }
+    }
+    // Event rows in a few multi-row statements; then, in chain order, what events say about
+    // devices (identity first, so the account refresh below never erases it).
+    for rows in &batches.groups {
+        Store::write(&mut db, rows, false).await?;
+    }
+    for fact in facts {
+        match fact {
+            DeviceFact::Identity(row) => {
+                Store::write(&mut db, &[row], true).await?;
+            }
+            DeviceFact::OwnerByAddress { address, owner } => {
+                sqlx::query("UPDATE devices SET owner = $1 WHERE address = $2").bind(owner).bind(address).execute(&mut *db).await?;
+            }
+            DeviceFact::OwnerByAsset { asset_id, owner } => {
+                sqlx::query("UPDATE devices SET owner = $1 WHERE asset_id = $2").bind(owner).bind(asset_id).execute(&mut *db).await?;
+            }
+        }
+    }
+    for rows in account_rows.values() {
+        stats.accounts_refreshed += rows.len() as u64;
+        Store::write(&mut db, rows, true).await?;
+    }
+    for address in &closed {
+        Store::delete_account(&mut db, address).await?;
+    }
+    for (program, signature, slot) in cursors {
+        Store::set_cursor(&mut db, program, signature, *slot).await?;
+    }
+    db.commit().await.context("committing a chunk")?;
+    stats.db = writing.elapsed();
+    Ok(stats)
+}
+
+/// Rows grouped by table and column list (what one multi-row INSERT can take), in first-seen order.
+#[derive(Default)]
+struct Batches {
+    groups: Vec<Vec<Row>>,
+}
+
+impl Batches {
+    fn push(&mut self, row: Row) {
+        let same = |group: &&mut Vec<Row>| group[0].table == row.table && group[0].cols.iter().map(|(c, _)| c).eq(row.cols.iter().map(|(c, _)| c));
+        match self.groups.iter_mut().find(|g| same(g)) {
+            Some(group) => group.push(row),
+            None => self.groups.push(vec![row]),
+        }
+    }
+}

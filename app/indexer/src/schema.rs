@@ -1,0 +1,132 @@
+//! The database schema: versioned migrations embedded in the binary (run by sqlx's migrator,
+//! which records them in `_sqlx_migrations` and refuses a changed migration), and how stored
+//! columns read back as JSON.
+//!
+//! One SQL text serves SQLite and PostgreSQL (see `migrations/0001_civnet_index.sql` for the
+//! type conventions), so there is one code path for both through sqlx's Any driver.
+use serde_json::Value;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use std::borrow::Cow;
+
+/// `(version, description, sql)`; append only, never edit a released one.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "civnet index", include_str!("../migrations/0001_civnet_index.sql"))];
+
+pub fn migrator() -> Migrator {
+    let migrations = MIGRATIONS
+        .iter()
+        .map(|(version, description, sql)| Migration::new(*version, Cow::Borrowed(description), MigrationType::Simple, Cow::Borrowed(sql), false))
+        .collect::<Vec<_>>();
+    Migrator { migrations: Cow::Owned(migrations), ..Migrator::DEFAULT }
+}
+
+/// Every table, for counts and checks.
+pub const ACCOUNT_TABLES: &[&str] =
+    &["networks", "sub_networks", "makers", "devices", "epochs", "sub_network_epochs", "reward_roots", "recipients", "dc_configs", "dc_escrows"];
+pub const EVENT_TABLES: &[&str] = &["dc_mints", "dc_burns", "issuance", "reward_root_updates", "claims", "events"];
+
+/// Stored as 0/1, served as JSON booleans.
+const BOOL_COLUMNS: &[&str] = &["active", "approved", "has_activity", "score_done", "rewards_issued"];
+/// u64 amounts stored as decimal TEXT, served as JSON numbers (serde_json keeps u64 exact).
+const AMOUNT_COLUMNS: &[&str] = &[
+    "max_issuance_per_epoch",
+    "total_issued",
+    "onboarding_fee_dc",
+    "location_fee_dc",
+    "total_dc_burned",
+    "total_claimed",
+    "dc_burned",
+    "emission",
+    "issued",
+    "total_cumulative",
+    "max_dc_minted_per_epoch",
+    "minted_this_epoch",
+    "total_dc_minted",
+    "total_tokens_burned",
+    "last_sequence",
+    "total_delegated",
+    "total_burned",
+    "tokens_burned",
+    "dc_minted",
+    "price_mantissa",
+    "confidence",
+    "amount",
+    "sequence",
+];
+/// JSON stored as TEXT.
+const JSON_COLUMNS: &[&str] = &["emission_schedule", "sub_network_created_epochs", "price_oracle", "data"];
+
+/// A stored value as the API serves it (u128 scores stay decimal strings: JSON numbers lose
+/// precision above 2^53 in most readers).
+pub fn column_json(column: &str, integer: Option<i64>, text: Option<String>) -> Value {
+    match (integer, text) {
+        (Some(i), _) if BOOL_COLUMNS.contains(&column) => Value::Bool(i != 0),
+        (Some(i), _) => Value::from(i),
+        (None, Some(t)) if AMOUNT_COLUMNS.contains(&column) => t.parse::<u64>().map(Value::from).unwrap_or(Value::String(t)),
+        (None, Some(t)) if JSON_COLUMNS.contains(&column) => serde_json::from_str(&t).unwrap_or(Value::String(t)),
+        (None, Some(t)) => Value::String(t),
+        (None, None) => Value::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// Table -> columns, read from the migrations' CREATE TABLE statements.
+    fn columns() -> BTreeMap<String, BTreeSet<String>> {
+        let mut tables = BTreeMap::new();
+        for (_, _, sql) in MIGRATIONS {
+            let mut current: Option<String> = None;
+            for line in sql.lines().map(str::trim) {
+                if let Some(rest) = line.strip_prefix("CREATE TABLE ") {
+                    current = Some(rest.trim_end_matches(" (").to_string());
+                } else if line.starts_with(");") {
+                    current = None;
+                } else if let (Some(table), Some(column)) = (&current, line.split_whitespace().next()) {
+                    if column != "PRIMARY" {
+                        tables.entry(table.clone()).or_insert_with(BTreeSet::new).insert(column.to_string());
+                    }
+                }
+            }
+        }
+        tables
+    }
+
+    /// Guards against the programs growing an account type, an account field or an event the
+    /// index does not hold, by comparing with the IDLs `cargo xtask build-sbf` writes.
+    #[test]
+    fn every_account_field_and_event_in_the_idls_is_indexed() {
+        let dir = std::env::var_os("CIVNET_IDL_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/idl"));
+        let tables = columns();
+        for (program, name) in [(emissions::ID, "emissions"), (data_credits::ID, "data_credits"), (device_registry::ID, "device_registry")] {
+            let path = dir.join(format!("{name}.json"));
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                println!("SKIPPED: no IDL at {} (cargo xtask build-sbf writes it)", path.display());
+                return;
+            };
+            let idl: Value = serde_json::from_str(&text).unwrap();
+            let types: BTreeMap<&str, &Value> = idl["types"].as_array().unwrap().iter().map(|t| (t["name"].as_str().unwrap(), t)).collect();
+            for account in idl["accounts"].as_array().unwrap() {
+                let account_name = account["name"].as_str().unwrap();
+                let discriminator: Vec<u8> = serde_json::from_value(account["discriminator"].clone()).unwrap();
+                let kind = crate::accounts::KINDS
+                    .iter()
+                    .find(|k| k.program == program && k.discriminator == discriminator.as_slice())
+                    .unwrap_or_else(|| panic!("{name}::{account_name} is not backfilled"));
+                assert_eq!(kind.name, account_name);
+                for field in types[account_name]["type"]["fields"].as_array().unwrap() {
+                    let field = field["name"].as_str().unwrap();
+                    let column = if field == "index" { "idx" } else { field };
+                    assert!(field.ends_with("bump") || tables[kind.table].contains(column), "{name}::{account_name}.{field} has no column in {}", kind.table);
+                }
+            }
+            for event in idl["events"].as_array().unwrap() {
+                let event = event["name"].as_str().unwrap();
+                assert!(crate::events::EVENT_NAMES.contains(&(program, event)), "{name}::{event} is not decoded");
+            }
+        }
+    }
+}
