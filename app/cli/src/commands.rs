@@ -504,6 +504,10 @@ pub enum DcCmd {
         /// Who receives the DC; default: the signer.
         #[arg(long)]
         recipient: Option<String>,
+        /// The Pyth `PriceUpdateV2` account to price with (networks priced by a Pyth feed;
+        /// post one with the Pyth receiver first).
+        #[arg(long)]
+        price_update: Option<String>,
     },
     /// Move DC into a sub-network router's escrow, to be burned for its usage.
     Delegate {
@@ -531,12 +535,13 @@ pub fn dc(ctx: &Context, cmd: DcCmd) -> Result<Value> {
     let me = cluster.payer.pubkey();
     let dc_mint = scenario::dc_mint_address(&keys.network);
     match cmd {
-        DcCmd::Mint { dc: dc_amount, tokens: token_amount, recipient } => {
+        DcCmd::Mint { dc: dc_amount, tokens: token_amount, recipient, price_update } => {
+            let price_update = price_update.as_deref().map(pubkey).transpose()?;
             let recipient = key_or(&recipient, me)?;
             let create = civnet_client::tokens::create_ata_ix(&me, &recipient, &dc_mint);
             let args = data_credits::instructions::MintDataCreditsArgs { token_amount, dc_amount };
             let before = tokens::balance(&cluster, &tokens::ata(&recipient, &dc_mint));
-            let outcome = send(&cluster, &[create, dc::mint_data_credits_ix(&keys, me, recipient, args)], &[])?;
+            let outcome = send(&cluster, &[create, dc::mint_data_credits_priced_ix(&keys, me, recipient, args, price_update)], &[])?;
             let after = tokens::balance(&cluster, &tokens::ata(&recipient, &dc_mint));
             Ok(json!({"recipient": recipient.to_string(), "dc_minted": after - before, "dc_balance": after, "signature": outcome.signature}))
         }
