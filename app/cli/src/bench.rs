@@ -280,10 +280,8 @@ fn coverage(transactions: &mut Vec<TxSuccess>) -> Result<Value> {
             let (device, issued) = maker.issue_device(&mut chain, &keys, &owner.pubkey());
             tx_bytes.entry("issue_device").or_default().insert(depth.clone(), issued.size);
             keep(issued);
-            let (cnft, proof) = maker.ownership_proof(&chain, &keys, &device);
-            let args = device_registry::instructions::OnboardDeviceArgs { device_key: device.device_key, location: 0, elevation: 0, gain: 0, cnft };
-            let ix = registry::onboard_device_ix(&keys, owner.pubkey(), &sub.address, epoch, device.merkle_tree, args, &proof);
-            let onboarded = paid_by(&mut chain, &owner, &[compute_budget(400_000), ix])?;
+            let ixs = registry::onboard_ixs(&chain, &keys, &maker, &device, owner.pubkey(), &sub.address, epoch);
+            let onboarded = paid_by(&mut chain, &owner, &ixs)?;
             tx_bytes.entry("onboard_device").or_default().insert(depth.clone(), onboarded.size);
             keep(onboarded);
             if i == 0 {

@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 use solana_transaction::Transaction;
 use std::path::PathBuf;
 
-use crate::context::{account, ensure_signer, optional_account, pubkey, read_keypair, send, Context};
+use crate::context::{account, ensure_signer, key_or, optional_account, pubkey, read_keypair, send, Context};
 
 // ---------------------------------------------------------------- localnet
 
@@ -93,12 +93,7 @@ pub fn network(ctx: &Context, cmd: NetworkCmd) -> Result<Value> {
                 emission_schedule: schedule,
             };
             let mint = Keypair::new();
-            let keys = NetworkKeys {
-                authority: cluster.payer.insecure_clone(),
-                token_mint: mint.pubkey(),
-                network: civnet_client::pda::network(&mint.pubkey()),
-                mint_authority: civnet_client::pda::network_mint_authority(&civnet_client::pda::network(&mint.pubkey())),
-            };
+            let keys = NetworkKeys::for_mint(mint.pubkey(), cluster.payer.insecure_clone());
             tokens::create_mint_at(&mut cluster, &mint, &keys.mint_authority, 6);
             send(&cluster, &[scenario::initialize_network_ix(&keys, cluster.payer.pubkey(), args)], &[])?;
             let dc_args = data_credits::instructions::InitializeArgs {
@@ -181,9 +176,6 @@ pub struct SubNetworkCreateArgs {
     pub location_fee_dc: u64,
 }
 
-fn key_or(text: &Option<String>, default: Pubkey) -> Result<Pubkey> {
-    text.as_deref().map(pubkey).transpose().map(|k| k.unwrap_or(default))
-}
 
 pub fn sub_network(ctx: &Context, cmd: SubNetworkCmd) -> Result<Value> {
     let cluster = ctx.cluster()?;

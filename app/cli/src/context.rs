@@ -43,12 +43,9 @@ impl Context {
     pub fn network(&self, cluster: &RpcCluster) -> Result<NetworkKeys> {
         let address = self.network_address()?;
         let network: emissions::state::Network = account(cluster, &address).with_context(|| format!("network {address}"))?;
-        Ok(NetworkKeys {
-            authority: cluster.payer.insecure_clone(),
-            token_mint: network.token_mint,
-            network: address,
-            mint_authority: civnet_client::pda::network_mint_authority(&address),
-        })
+        // emissions creates every Network at the PDA of its token mint: deriving from the mint
+        // gives back `address`.
+        Ok(NetworkKeys::for_mint(network.token_mint, cluster.payer.insecure_clone()))
     }
 }
 
@@ -73,6 +70,11 @@ pub fn expand(path: &str) -> PathBuf {
         Some(rest) => PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(rest),
         None => PathBuf::from(path),
     }
+}
+
+/// An optional public key given as text, else `default`.
+pub fn key_or(text: &Option<String>, default: Pubkey) -> Result<Pubkey> {
+    text.as_deref().map(pubkey).transpose().map(|k| k.unwrap_or(default))
 }
 
 pub fn pubkey(text: &str) -> Result<Pubkey> {

@@ -14,7 +14,7 @@ use civnet_common::rewards::RewardTree;
 use clap::Args;
 use data_credits::instructions::MintDataCreditsArgs;
 use emissions::instructions::ClaimRewardsArgs;
-use emissions::state::{EmissionStep, SubNetwork, SubNetworkEpochInfo};
+use emissions::state::{SubNetwork, SubNetworkEpochInfo};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -199,16 +199,12 @@ impl<'a, E: Engine> Demo<'a, E> {
         let owners: Vec<Keypair> = (0..owners_count).map(|_| self.keypair(100_000_000)).collect();
         let mut genesis: Vec<(Pubkey, u64)> = customers.iter().map(|c| (c.pubkey(), 1_000_000 * TOKEN)).collect();
         genesis.extend(owners.iter().map(|o| (o.pubkey(), 1_000 * TOKEN)));
+        // 100,000 tokens per epoch from the launch epoch, halving every 4 epochs.
+        let first_epoch = net::current_epoch(self.engine, self.epoch_secs);
         let network_args = emissions::instructions::InitializeNetworkArgs {
             epoch_length_secs: self.epoch_secs,
             max_issuance_per_epoch: 100_000 * TOKEN,
-            // 100,000 tokens per epoch, halving every 4 epochs.
-            emission_schedule: (0..8u64).map(|i| EmissionStep { start_epoch: 0, tokens_per_epoch: (100_000 * TOKEN) >> i }).collect(),
-        };
-        let first_epoch = net::current_epoch(self.engine, self.epoch_secs);
-        let network_args = emissions::instructions::InitializeNetworkArgs {
-            emission_schedule: network_args.emission_schedule.iter().enumerate().map(|(i, step)| EmissionStep { start_epoch: first_epoch + 4 * i as u64, ..*step }).collect(),
-            ..network_args
+            emission_schedule: scenario::halving_schedule_from(first_epoch, 100_000 * TOKEN, 4, 8),
         };
         let net = scenario::initialize_network_with_genesis(self.engine, network_args, &genesis);
         scenario::initialize_data_credits(self.engine, &net, &net.authority, dc::fixed_price_args(150_000_000)).expect("data_credits::initialize");

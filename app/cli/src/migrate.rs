@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
-use crate::context::{optional_account, pubkey, read_keypair, send, write_keypair, Context};
+use crate::context::{key_or, optional_account, pubkey, read_keypair, send, write_keypair, Context};
 
 #[derive(Args)]
 pub struct MigrateArgs {
@@ -117,8 +117,8 @@ pub fn run(ctx: &Context, args: MigrateArgs) -> Result<Value> {
         write_keypair(&mint_path, &mint)?;
         mint
     };
-    let network = civnet_client::pda::network(&mint.pubkey());
-    let keys = NetworkKeys { authority: cluster.payer.insecure_clone(), token_mint: mint.pubkey(), network, mint_authority: civnet_client::pda::network_mint_authority(&network) };
+    let keys = NetworkKeys::for_mint(mint.pubkey(), cluster.payer.insecure_clone());
+    let network = keys.network;
     if cluster.rpc.account(&keys.token_mint)?.is_none() {
         // The signer mints the genesis allocations, then hands minting to the network's PDA.
         let launcher = cluster.payer.insecure_clone();
@@ -186,8 +186,7 @@ pub fn run(ctx: &Context, args: MigrateArgs) -> Result<Value> {
 
     // Sub-networks.
     for s in &config.sub_networks {
-        let key = |text: &Option<String>| text.as_deref().map(pubkey).transpose().map(|k| k.unwrap_or(me));
-        let (dc_burn, active, oracle) = (key(&s.dc_burn_authority)?, key(&s.active_device_authority)?, key(&s.rewards_oracle)?);
+        let (dc_burn, active, oracle) = (key_or(&s.dc_burn_authority, me)?, key_or(&s.active_device_authority, me)?, key_or(&s.rewards_oracle, me)?);
         let sub = SubNetworkKeys::new(&network, &s.name);
         match optional_account::<SubNetwork>(&cluster, &sub.address)? {
             None => {
@@ -224,7 +223,7 @@ pub fn run(ctx: &Context, args: MigrateArgs) -> Result<Value> {
 
     // Makers.
     for m in &config.makers {
-        let authority = m.authority.as_deref().map(pubkey).transpose()?.unwrap_or(me);
+        let authority = key_or(&m.authority, me)?;
         let address = scenario::maker_address(&network, &m.name);
         let existing = optional_account::<Maker>(&cluster, &address)?;
         let mut status = "unchanged";

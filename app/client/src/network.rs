@@ -269,7 +269,7 @@ pub fn short_epoch_network_args(epoch_length_secs: u32) -> ix_args::InitializeNe
 
 /// The epoch the chain's clock is in, for a network with `epoch_length_secs`.
 pub fn current_epoch(cluster: &impl Cluster, epoch_length_secs: u32) -> u64 {
-    cluster.unix_timestamp().max(0) as u64 / epoch_length_secs as u64
+    civnet_common::schedule::epoch_at(cluster.unix_timestamp(), epoch_length_secs)
 }
 
 /// The epoch a transaction built now should name: the current one, unless it ends within
@@ -282,7 +282,7 @@ pub fn epoch_for_new_transaction(cluster: &impl Cluster, epoch_length_secs: u32)
         let now = cluster.unix_timestamp().max(0);
         let left = length - now % length;
         if left > margin {
-            return (now / length) as u64;
+            return civnet_common::schedule::epoch_at(now, epoch_length_secs);
         }
         std::thread::sleep(std::time::Duration::from_millis(250));
     }

@@ -286,11 +286,17 @@ pub fn set_device_active_ix(net: &NetworkKeys, authority: Pubkey, payer: Pubkey,
 /// The owner of `device` onboards it to `sub_network` (no location), paying the fee from its
 /// DC account; returns the outcome.
 pub fn onboard(chain: &mut impl Cluster, net: &NetworkKeys, maker: &MakerKeys, device: &IssuedDevice, owner: &Keypair, sub_network: &Pubkey, epoch_length_secs: u32) -> crate::TxSuccess {
-    let (cnft, proof) = maker.ownership_proof(chain, net, device);
-    let args = OnboardDeviceArgs { device_key: device.device_key, location: 0, elevation: 0, gain: 0, cnft };
     let epoch = crate::network::current_epoch(chain, epoch_length_secs);
-    let ix = onboard_device_ix(net, owner.pubkey(), sub_network, epoch, device.merkle_tree, args, &proof);
-    chain.send_ok(&[compute_budget(400_000), ix], &[owner])
+    let ixs = onboard_ixs(chain, net, maker, device, owner.pubkey(), sub_network, epoch);
+    chain.send_ok(&ixs, &[owner])
+}
+
+/// The instructions of `owner` onboarding `device` to `sub_network` in `epoch` (no
+/// location): a compute budget and `onboard_device` with the proof from the maker's mirror.
+pub fn onboard_ixs(cluster: &impl Cluster, net: &NetworkKeys, maker: &MakerKeys, device: &IssuedDevice, owner: Pubkey, sub_network: &Pubkey, epoch: u64) -> [Instruction; 2] {
+    let (cnft, proof) = maker.ownership_proof(cluster, net, device);
+    let args = OnboardDeviceArgs { device_key: device.device_key, location: 0, elevation: 0, gain: 0, cnft };
+    [compute_budget(400_000), onboard_device_ix(net, owner, sub_network, epoch, device.merkle_tree, args, &proof)]
 }
 
 pub fn update_device_ix(net: &NetworkKeys, owner: Pubkey, sub_network: &Pubkey, merkle_tree: Pubkey, args: device_registry::instructions::UpdateDeviceArgs, proof: &[[u8; 32]]) -> Instruction {

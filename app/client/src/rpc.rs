@@ -165,6 +165,37 @@ impl Rpc {
         self.call("getMinimumBalanceForRentExemption", json!([size])).map(|v| v.as_u64().unwrap_or_default())
     }
 
+    /// Every signature of `address` newer than `until` (all of its history when `None`),
+    /// oldest first. Pages with `before`, 1,000 at a time, until a page comes back empty: a
+    /// page can be short before the end of history (where a node's ledger hands over to
+    /// long-term storage).
+    pub fn signatures_for_address(&self, address: &Pubkey, until: Option<&str>) -> Result<Vec<SignatureInfo>, RpcError> {
+        let mut newest_first = Vec::new();
+        let mut before: Option<String> = None;
+        loop {
+            let mut config = json!({"limit": 1000, "commitment": "confirmed"});
+            if let Some(until) = until {
+                config["until"] = json!(until);
+            }
+            if let Some(before) = &before {
+                config["before"] = json!(before);
+            }
+            let page = self.call("getSignaturesForAddress", json!([address.to_string(), config]))?;
+            let entries = page.as_array().ok_or_else(|| RpcError::transport(format!("getSignaturesForAddress {address}: not an array: {page}")))?;
+            let Some(last) = entries.last() else { break };
+            for entry in entries {
+                newest_first.push(SignatureInfo {
+                    signature: entry["signature"].as_str().ok_or_else(|| RpcError::transport(format!("signature entry without signature: {entry}")))?.to_string(),
+                    slot: entry["slot"].as_u64().ok_or_else(|| RpcError::transport(format!("signature entry without slot: {entry}")))?,
+                    failed: !entry["err"].is_null(),
+                });
+            }
+            before = Some(last["signature"].as_str().unwrap_or_default().to_string());
+        }
+        newest_first.reverse();
+        Ok(newest_first)
+    }
+
     /// `getProgramAccounts` of `program` whose data starts with `discriminator`.
     pub fn program_accounts(&self, program: &Pubkey, discriminator: &[u8]) -> Result<Vec<(Pubkey, Vec<u8>)>, RpcError> {
         let filter = json!({"memcmp": {"offset": 0, "bytes": base64::engine::general_purpose::STANDARD.encode(discriminator), "encoding": "base64"}});
@@ -179,6 +210,15 @@ impl Rpc {
         }
         Ok(accounts)
     }
+}
+
+/// One entry of `getSignaturesForAddress`.
+#[derive(Debug, Clone)]
+pub struct SignatureInfo {
+    pub signature: String,
+    pub slot: u64,
+    /// The transaction failed (it changed nothing but fees).
+    pub failed: bool,
 }
 
 /// Why a transaction did not land.
@@ -236,6 +276,15 @@ impl RpcCluster {
         self.send_signed(&tx)
     }
 
+    /// [`RpcCluster::try_send`] for scenarios and tests: a failed transaction is an `Err`
+    /// with its logs; a cluster that cannot be reached panics (they have no way on without it).
+    pub fn send_or_panic(&self, instructions: &[Instruction], signers: &[&Keypair]) -> Result<TxSuccess, TxFailure> {
+        self.try_send(instructions, signers).map_err(|e| match e {
+            SendError::Failed(failure) => failure,
+            SendError::Rpc(error) => panic!("RPC: {error}"),
+        })
+    }
+
     pub fn request_airdrop(&self, to: &Pubkey, lamports: u64) -> Result<(), RpcError> {
         let signature = self.rpc.call("requestAirdrop", json!([to.to_string(), lamports]))?;
         self.rpc.wait_confirmed(signature.as_str().unwrap_or_default(), Duration::from_secs(60))?;
@@ -248,10 +297,7 @@ impl Cluster for RpcCluster {
         self.payer.pubkey()
     }
     fn send(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> Result<TxSuccess, TxFailure> {
-        self.try_send(instructions, signers).map_err(|e| match e {
-            SendError::Failed(failure) => failure,
-            SendError::Rpc(error) => panic!("RPC: {error}"),
-        })
+        self.send_or_panic(instructions, signers)
     }
     fn account_data(&self, key: &Pubkey) -> Option<Vec<u8>> {
         self.rpc.account_data(key)

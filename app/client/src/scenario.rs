@@ -19,6 +19,15 @@ pub struct NetworkKeys {
     pub mint_authority: Pubkey,
 }
 
+impl NetworkKeys {
+    /// The network of `token_mint` (its PDA and mint authority follow from the mint), with
+    /// `authority` as the key that signs for it.
+    pub fn for_mint(token_mint: Pubkey, authority: Keypair) -> Self {
+        let network = network_address(&token_mint);
+        Self { authority, token_mint, network, mint_authority: network_mint_authority(&network) }
+    }
+}
+
 pub fn network_address(token_mint: &Pubkey) -> Pubkey {
     crate::pda::network(token_mint)
 }

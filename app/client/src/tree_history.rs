@@ -24,14 +24,11 @@
 //!
 //! [`AccountCompressionEvent::ChangeLog`]: https://docs.rs/spl-account-compression/0.2.0
 use anchor_lang::prelude::Pubkey;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
 use crate::programs::{SPL_ACCOUNT_COMPRESSION_ID, SPL_NOOP_ID};
 use crate::rpc::{Rpc, RpcError};
-
-/// `getSignaturesForAddress` page size (the RPC maximum).
-const SIGNATURES_PAGE: usize = 1000;
 
 /// The deepest tree account compression supports (`max_depth` 30); keeps heap indices in u32.
 pub const MAX_DEPTH: u32 = 30;
@@ -233,25 +230,11 @@ impl TreeHistory {
     /// that pruned old transactions yields a partial history.
     pub fn fetch(rpc: &Rpc, merkle_tree: &Pubkey, depth: u32) -> Result<Self, RpcError> {
         let mut history = Self::new(depth);
-        let mut before: Option<String> = None;
-        loop {
-            let mut config = json!({"limit": SIGNATURES_PAGE, "commitment": "confirmed"});
-            if let Some(before) = &before {
-                config["before"] = json!(before);
+        for entry in rpc.signatures_for_address(merkle_tree, None)?.iter().filter(|e| !e.failed) {
+            let tx = rpc.transaction(&entry.signature)?;
+            for change in changes_in_transaction(&tx, merkle_tree)? {
+                history.apply(&change);
             }
-            let page = rpc.call("getSignaturesForAddress", json!([merkle_tree.to_string(), config]))?;
-            let entries = page.as_array().ok_or_else(|| decode_error(format!("getSignaturesForAddress: not an array: {page}")))?;
-            // Loop until an empty page: a page can come back short before the end of history
-            // (e.g. where the node's ledger hands over to long-term storage).
-            let Some(last) = entries.last() else { break };
-            for entry in entries.iter().filter(|e| e["err"].is_null()) {
-                let signature = entry["signature"].as_str().ok_or_else(|| decode_error(format!("signature entry without signature: {entry}")))?;
-                let tx = rpc.transaction(signature)?;
-                for change in changes_in_transaction(&tx, merkle_tree)? {
-                    history.apply(&change);
-                }
-            }
-            before = Some(last["signature"].as_str().ok_or_else(|| decode_error(format!("signature entry without signature: {last}")))?.to_string());
         }
         Ok(history)
     }
@@ -324,6 +307,7 @@ pub fn changes_in_transaction(tx: &Value, merkle_tree: &Pubkey) -> Result<Vec<Ch
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
     use spl_merkle_tree_reference::{recompute, MerkleTree};
 
     const DEPTH: u32 = 5;

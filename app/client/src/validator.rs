@@ -154,10 +154,7 @@ impl TestValidator {
 
     /// Sends and confirms a transaction paid by the validator's payer.
     pub fn send(&self, instructions: &[Instruction], signers: &[&Keypair]) -> Result<TxSuccess, TxFailure> {
-        self.cluster.try_send(instructions, signers).map_err(|e| match e {
-            crate::rpc::SendError::Failed(failure) => failure,
-            crate::rpc::SendError::Rpc(error) => panic!("RPC: {error}"),
-        })
+        self.cluster.send_or_panic(instructions, signers)
     }
 
     pub fn send_ok(&self, instructions: &[Instruction], signers: &[&Keypair]) -> TxSuccess {

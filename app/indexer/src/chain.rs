@@ -7,48 +7,17 @@ use base64::Engine;
 use civnet_client::rpc::Rpc;
 use serde_json::{json, Value};
 
-/// `getSignaturesForAddress` page size (the RPC maximum).
-const SIGNATURES_PAGE: usize = 1000;
 /// `getMultipleAccounts` accepts at most 100 keys.
 const ACCOUNTS_PER_CALL: usize = 100;
 /// Concurrent `getTransaction` calls.
 pub const FETCH_THREADS: usize = 8;
 
-/// One signature of a program's history.
-#[derive(Debug, Clone)]
-pub struct SignatureInfo {
-    pub signature: String,
-    pub slot: u64,
-    pub failed: bool,
-}
+pub use civnet_client::rpc::SignatureInfo;
 
 /// Every signature of `address` newer than `until` (all of its history when `None`),
-/// oldest first. Pages with `before` until a page comes back empty.
+/// oldest first.
 pub fn signatures_since(rpc: &Rpc, address: &Pubkey, until: Option<&str>) -> Result<Vec<SignatureInfo>> {
-    let mut newest_first = Vec::new();
-    let mut before: Option<String> = None;
-    loop {
-        let mut config = json!({"limit": SIGNATURES_PAGE, "commitment": "confirmed"});
-        if let Some(until) = until {
-            config["until"] = json!(until);
-        }
-        if let Some(before) = &before {
-            config["before"] = json!(before);
-        }
-        let page = rpc.call("getSignaturesForAddress", json!([address.to_string(), config])).with_context(|| format!("getSignaturesForAddress {address}"))?;
-        let entries = page.as_array().ok_or_else(|| anyhow!("getSignaturesForAddress: not an array: {page}"))?;
-        let Some(last) = entries.last() else { break };
-        for entry in entries {
-            newest_first.push(SignatureInfo {
-                signature: entry["signature"].as_str().ok_or_else(|| anyhow!("signature entry without signature: {entry}"))?.to_string(),
-                slot: entry["slot"].as_u64().ok_or_else(|| anyhow!("signature entry without slot: {entry}"))?,
-                failed: !entry["err"].is_null(),
-            });
-        }
-        before = Some(last["signature"].as_str().unwrap_or_default().to_string());
-    }
-    newest_first.reverse();
-    Ok(newest_first)
+    rpc.signatures_for_address(address, until).with_context(|| format!("getSignaturesForAddress {address}"))
 }
 
 /// `getTransaction` of each signature, in order, [`FETCH_THREADS`] at a time.

@@ -18,6 +18,12 @@ pub enum ScheduleError {
 /// Checks a schedule: non-empty, at most `max_steps`, strictly increasing start epochs,
 /// every step within `cap_per_epoch`, and the tokens emitted from the first step up to the
 /// start of the last step, `sum_i tokens_i * (start_{i+1} - start_i)`, fitting into a u64.
+/// The epoch of `unix_timestamp`: epoch `e` covers `[e * len, (e + 1) * len)`; times before
+/// 1970 count as epoch 0 and a zero length as one second.
+pub fn epoch_at(unix_timestamp: i64, epoch_length_secs: u32) -> u64 {
+    (unix_timestamp.max(0) as u64) / u64::from(epoch_length_secs.max(1))
+}
+
 pub fn validate(steps: &[(u64, u64)], max_steps: usize, cap_per_epoch: u64) -> Result<(), ScheduleError> {
     if steps.is_empty() {
         return Err(ScheduleError::Empty);

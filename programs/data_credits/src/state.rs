@@ -50,9 +50,9 @@ pub struct DataCreditsConfig {
 }
 
 impl DataCreditsConfig {
-    /// The network epoch now (same formula as `emissions::state::Network::epoch_at`).
+    /// The network epoch now (`civnet_common::schedule::epoch_at`, as emissions counts it).
     pub fn current_epoch(&self) -> Result<u64> {
-        Ok((Clock::get()?.unix_timestamp.max(0) as u64) / u64::from(self.epoch_length_secs.max(1)))
+        Ok(civnet_common::schedule::epoch_at(Clock::get()?.unix_timestamp, self.epoch_length_secs))
     }
 }
 

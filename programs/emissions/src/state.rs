@@ -80,7 +80,7 @@ impl Network {
     /// Epoch number of a unix timestamp: `floor(unix_timestamp / epoch_length_secs)`.
     /// Timestamps before 1970 count as epoch 0.
     pub fn epoch_at(&self, unix_timestamp: i64) -> u64 {
-        (unix_timestamp.max(0) as u64) / u64::from(self.epoch_length_secs.max(1))
+        civnet_common::schedule::epoch_at(unix_timestamp, self.epoch_length_secs)
     }
 
     pub fn current_epoch(&self) -> Result<u64> {
