@@ -4,7 +4,7 @@ use civnet_harness::dc::{self, PythPrice};
 use civnet_harness::network as net;
 use civnet_harness::scenario::{self, dc_config_address, dc_mint_address, NetworkKeys};
 use civnet_harness::stories::{self, Launched};
-use civnet_harness::{anchor_ix, event_authority, tokens, Chain, Keypair, Pubkey, Signer};
+use civnet_harness::{tokens, Chain, Keypair, Pubkey, Signer};
 use data_credits::errors::DataCreditsError;
 use data_credits::instructions::{MintDataCreditsArgs, UpdateConfigArgs};
 use data_credits::state::{DataCreditsConfig, PriceOracle};
@@ -109,26 +109,26 @@ fn the_circuit_breaker_caps_dc_per_epoch_and_only_the_authority_moves_it() {
 }
 
 #[test]
-fn burn_without_tracking_is_only_for_device_registry() {
+fn usage_burns_count_only_in_their_own_sub_networks_record() {
     let (mut chain, net, customer) = setup(PriceOracle::Fixed { usd_per_token_e8: 150_000_000 });
     chain.send_ok(&[dc::mint_data_credits_ix(&net, customer.pubkey(), customer.pubkey(), ONE_TOKEN)], &[&customer]);
-    let dc_mint = dc_mint_address(&net.network);
-    let ix = anchor_ix(
-        data_credits::ID,
-        data_credits::instruction::BurnWithoutTracking { amount: 1 },
-        data_credits::accounts::BurnWithoutTracking {
-            registry_signer: customer.pubkey(),
-            owner: customer.pubkey(),
-            config: dc_config_address(&net.network),
-            dc_mint,
-            owner_dc: tokens::ata(&customer.pubkey(), &dc_mint),
-            token_program: tokens::TOKEN_2022_ID,
-            event_authority: event_authority(&data_credits::ID),
-            program: data_credits::ID,
-        },
-    );
-    chain.send_err(&[ix], &[&customer]).assert_anchor_error(DataCreditsError::UnauthorizedFeeBurner);
+    let iot = net::create_sub_network(&mut chain, &net, "IOT");
+    let mobile = net::create_sub_network(&mut chain, &net, "MOBILE");
+    // Opening a record twice (a replay) is refused by name.
+    let [burns, _] = net::initialize_activity_records_ixs(chain.payer.pubkey(), &iot.address);
+    chain.send_err(&[burns], &[]).assert_anchor_error(DataCreditsError::BurnRecordExists);
+    // A burn for IOT counted in MOBILE's record.
+    let mut ix = dc::burn_data_credits_ix(&net, customer.pubkey(), &iot.address, 1_000);
+    let (iot_burns, mobile_burns) = (dc::sub_network_burns_address(&iot.address), dc::sub_network_burns_address(&mobile.address));
+    ix.accounts.iter_mut().filter(|m| m.pubkey == iot_burns).for_each(|m| m.pubkey = mobile_burns);
+    chain.send_err(&[ix], &[&customer]).assert_anchor_error(DataCreditsError::WrongBurnRecord);
+    // A look-alike owned by another program (device_registry's record of IOT).
+    let mut ix = dc::burn_data_credits_ix(&net, customer.pubkey(), &iot.address, 1_000);
+    let look_alike = civnet_harness::registry::sub_network_devices_address(&iot.address);
+    ix.accounts.iter_mut().filter(|m| m.pubkey == iot_burns).for_each(|m| m.pubkey = look_alike);
+    chain.send_err(&[ix], &[&customer]).assert_anchor_error(anchor_lang::error::ErrorCode::AccountOwnedByWrongProgram);
     assert_eq!(balances(&chain, &net, &customer.pubkey()).1, 150_000);
+    assert_eq!((dc::sub_network_burns(&chain, &iot.address).total_burned, dc::sub_network_burns(&chain, &mobile.address).total_burned), (0, 0));
 }
 
 #[test]
@@ -137,14 +137,13 @@ fn burning_for_another_networks_sub_network_is_refused() {
     chain.send_ok(&[dc::mint_data_credits_ix(&net, customer.pubkey(), customer.pubkey(), ONE_TOKEN)], &[&customer]);
     let (other, _) = scenario::initialize_network(&mut chain, net::short_epoch_network_args(EPOCH));
     let foreign = net::create_sub_network(&mut chain, &other, "IOT");
-    let epoch = net::current_epoch(&chain, EPOCH);
-    let ix = dc::burn_data_credits_ix(&net, customer.pubkey(), &foreign.address, epoch, 1_000);
+    let ix = dc::burn_data_credits_ix(&net, customer.pubkey(), &foreign.address, 1_000);
     chain.send_err(&[ix], &[&customer]).assert_anchor_error(DataCreditsError::WrongNetwork);
     let ix = dc::delegate_ix(&net, customer.pubkey(), &foreign.address, "router", 1_000);
     chain.send_err(&[ix], &[&customer]).assert_anchor_error(DataCreditsError::WrongNetwork);
     // Burning more DC than held fails in Token-2022 and changes nothing.
     let iot = net::create_sub_network(&mut chain, &net, "IOT");
-    let ix = dc::burn_data_credits_ix(&net, customer.pubkey(), &iot.address, epoch, 150_001);
+    let ix = dc::burn_data_credits_ix(&net, customer.pubkey(), &iot.address, 150_001);
     assert!(chain.send(&[ix], &[&customer]).is_err());
     assert_eq!(balances(&chain, &net, &customer.pubkey()).1, 150_000);
 }

@@ -5,7 +5,7 @@ use civnet_harness::scenario::{self, NetworkKeys};
 use civnet_harness::{Chain, Keypair, Pubkey, Signer};
 use emissions::errors::EmissionsError;
 use emissions::instructions::{InitializeNetworkArgs, UpdateNetworkArgs};
-use emissions::state::{EmissionStep, Network, SubNetwork, DC_BURN_TRACKER, REGISTRY_SIGNER};
+use emissions::state::{EmissionStep, Network, SubNetwork};
 
 const EPOCH: u32 = 60;
 
@@ -18,41 +18,23 @@ fn network_with_iot(chain: &mut Chain) -> (NetworkKeys, SubNetworkKeys) {
 }
 
 #[test]
-fn tracker_pdas_are_the_programs_own() {
-    let (tracker, bump) = Pubkey::find_program_address(&[civnet_common::seeds::DC_BURN_TRACKER], &data_credits::ID);
-    assert_eq!((tracker, bump), (DC_BURN_TRACKER, emissions::state::DC_BURN_TRACKER_BUMP));
-    let (signer, bump) = Pubkey::find_program_address(&[civnet_common::seeds::REGISTRY_SIGNER], &device_registry::ID);
-    assert_eq!((signer, bump), (REGISTRY_SIGNER, emissions::state::REGISTRY_SIGNER_BUMP));
+fn activity_records_are_read_by_the_programs_own_layout() {
+    use anchor_lang::Discriminator;
+    use civnet_common::history::{ENTRIES_WRITTEN_AT, EPOCHS_AT, HISTORY_ACCOUNT_PREFIX, SUB_NETWORK_AT, TOTAL_AT, VALUES_AT};
+    use data_credits::state::SubNetworkBurns;
+    use device_registry::state::SubNetworkDevices;
+    use std::mem::offset_of;
     assert_eq!(emissions::state::DATA_CREDITS_PROGRAM_ID, data_credits::ID);
     assert_eq!(emissions::state::DEVICE_REGISTRY_PROGRAM_ID, device_registry::ID);
-}
-
-#[test]
-fn track_dc_burn_called_directly_is_rejected() {
-    let mut chain = Chain::new();
-    let (keys, iot) = network_with_iot(&mut chain);
-    let epoch = net::current_epoch(&chain, EPOCH);
-    let forger = Keypair::new();
-    let payer = chain.payer.pubkey();
-    let ix = net::track_dc_burn_ix(&keys.network, &iot.address, forger.pubkey(), payer, epoch, 1_000_000);
-    chain.send_err(&[ix], &[&forger]).assert_anchor_error(EmissionsError::UnauthorizedTracker);
-    // The payer itself as tracker fares no better.
-    let ix = net::track_dc_burn_ix(&keys.network, &iot.address, payer, payer, epoch, 1_000_000);
-    chain.send_err(&[ix], &[]).assert_anchor_error(EmissionsError::UnauthorizedTracker);
-    let sub: SubNetwork = chain.anchor_account(&iot.address);
-    assert_eq!(sub.total_dc_burned, 0);
-    assert!(chain.account_data(&net::sub_network_epoch_info_address(&iot.address, epoch)).is_none());
-}
-
-#[test]
-fn track_device_change_called_directly_is_rejected() {
-    let mut chain = Chain::new();
-    let (keys, iot) = network_with_iot(&mut chain);
-    let epoch = net::current_epoch(&chain, EPOCH);
-    let payer = chain.payer.pubkey();
-    let ix = net::track_device_change_ix(&keys.network, &iot.address, iot.active_device_authority.pubkey(), payer, epoch, 1);
-    chain.send_err(&[ix], &[&iot.active_device_authority]).assert_anchor_error(EmissionsError::UnauthorizedTracker);
-    assert_eq!(chain.anchor_account::<SubNetwork>(&iot.address).active_devices, 0);
+    assert_eq!(&emissions::state::SUB_NETWORK_BURNS_DISCRIMINATOR[..], SubNetworkBurns::DISCRIMINATOR);
+    assert_eq!(&emissions::state::SUB_NETWORK_DEVICES_DISCRIMINATOR[..], SubNetworkDevices::DISCRIMINATOR);
+    // Offsets in the account data: the 8-byte discriminator, then the zero-copy struct.
+    let burns = [8 + offset_of!(SubNetworkBurns, sub_network), 8 + offset_of!(SubNetworkBurns, total_burned), 8 + offset_of!(SubNetworkBurns, entries_written), 8 + offset_of!(SubNetworkBurns, epochs), 8 + offset_of!(SubNetworkBurns, burned)];
+    let devices = [8 + offset_of!(SubNetworkDevices, sub_network), 8 + offset_of!(SubNetworkDevices, active_devices), 8 + offset_of!(SubNetworkDevices, entries_written), 8 + offset_of!(SubNetworkDevices, epochs), 8 + offset_of!(SubNetworkDevices, active_at_end)];
+    let shared = [SUB_NETWORK_AT, TOTAL_AT, ENTRIES_WRITTEN_AT, EPOCHS_AT, VALUES_AT];
+    assert_eq!((burns, devices), (shared, shared));
+    assert!(8 + std::mem::size_of::<SubNetworkBurns>() >= HISTORY_ACCOUNT_PREFIX);
+    assert!(8 + std::mem::size_of::<SubNetworkDevices>() >= HISTORY_ACCOUNT_PREFIX);
 }
 
 #[test]
@@ -178,20 +160,20 @@ fn scores_wait_for_the_epoch_and_count_once() {
     let payer = chain.payer.pubkey();
     let start = net::current_epoch(&chain, EPOCH);
 
-    let ix = net::calculate_utility_score_ix(&keys.network, &iot.address, payer, start, None);
+    let ix = net::calculate_utility_score_ix(&keys.network, &iot.address, payer, start);
     chain.send_err(&[ix], &[]).assert_anchor_error(EmissionsError::EpochNotEnded);
     net::warp_to_next_epoch(&mut chain, EPOCH);
     // Before the network started: the "infinite epoch" hole stays shut.
-    let ix = net::calculate_utility_score_ix(&keys.network, &iot.address, payer, start - 1, None);
+    let ix = net::calculate_utility_score_ix(&keys.network, &iot.address, payer, start - 1);
     chain.send_err(&[ix], &[]).assert_anchor_error(EmissionsError::EpochBeforeStart);
 
-    chain.send_ok(&[net::calculate_utility_score_ix(&keys.network, &iot.address, payer, start, None)], &[]);
-    let ix = net::calculate_utility_score_ix(&keys.network, &iot.address, payer, start, None);
+    chain.send_ok(&[net::calculate_utility_score_ix(&keys.network, &iot.address, payer, start)], &[]);
+    let ix = net::calculate_utility_score_ix(&keys.network, &iot.address, payer, start);
     chain.send_err(&[ix], &[]).assert_anchor_error(EmissionsError::ScoreAlreadyCalculated);
     // MOBILE is not scored yet: no issuance for anyone.
     chain.send_err(&[net::issue_rewards_ix(&keys, &iot.address, start)], &[]).assert_anchor_error(EmissionsError::ScoresIncomplete);
 
-    chain.send_ok(&[net::calculate_utility_score_ix(&keys.network, &mobile.address, payer, start, None)], &[]);
+    chain.send_ok(&[net::calculate_utility_score_ix(&keys.network, &mobile.address, payer, start)], &[]);
     chain.send_ok(&[net::issue_rewards_ix(&keys, &iot.address, start)], &[]);
     chain.send_err(&[net::issue_rewards_ix(&keys, &iot.address, start)], &[]).assert_anchor_error(EmissionsError::RewardsAlreadyIssued);
     // A quiet epoch without devices scores zero, so nothing is minted at all.
@@ -246,7 +228,7 @@ fn a_sub_network_of_another_network_is_rejected() {
     let foreign = net::create_sub_network(&mut chain, &other, "IOT");
     net::warp_to_next_epoch(&mut chain, EPOCH);
     let epoch = net::current_epoch(&chain, EPOCH) - 1;
-    let ix = net::calculate_utility_score_ix(&keys.network, &foreign.address, chain.payer.pubkey(), epoch, None);
+    let ix = net::calculate_utility_score_ix(&keys.network, &foreign.address, chain.payer.pubkey(), epoch);
     chain.send_err(&[ix], &[]).assert_anchor_error(anchor_lang::error::ErrorCode::ConstraintHasOne);
     let ix = net::update_sub_network_ix(&keys, keys.authority.pubkey(), &foreign.address, Default::default());
     chain.send_err(&[ix], &[&keys.authority]).assert_anchor_error(anchor_lang::error::ErrorCode::ConstraintHasOne);
@@ -261,7 +243,7 @@ fn issuance_and_claims_take_only_their_own_records() {
     let start = net::current_epoch(&chain, EPOCH);
     net::warp_to_next_epoch(&mut chain, EPOCH);
     for sub in [&iot, &mobile] {
-        chain.send_ok(&[net::calculate_utility_score_ix(&keys.network, &sub.address, payer, start, None)], &[]);
+        chain.send_ok(&[net::calculate_utility_score_ix(&keys.network, &sub.address, payer, start)], &[]);
     }
     // MOBILE's record passed as IOT's, and the right records under another epoch number.
     let mut ix = net::issue_rewards_ix(&keys, &iot.address, start);

@@ -48,9 +48,8 @@ impl Shop {
         self.chain.send(&[ix], &[&customer])
     }
     fn router_burn(&mut self, amount: u64, sequence: u64) -> Result<civnet_harness::TxSuccess, civnet_harness::TxFailure> {
-        let epoch = net::current_epoch(&self.chain, EPOCH);
         let authority = self.iot.dc_burn_authority.insecure_clone();
-        let ix = dc::burn_delegated_ix(&self.net, authority.pubkey(), self.chain.payer.pubkey(), &self.iot.address, ROUTER, epoch, amount, sequence);
+        let ix = dc::burn_delegated_ix(&self.net, authority.pubkey(), &self.iot.address, ROUTER, amount, sequence);
         self.chain.send(&[ix], &[&authority])
     }
 }
@@ -83,10 +82,24 @@ fn a_customer_buys_delegates_and_the_router_burns_across_two_epochs() {
     s.router_burn(1_000_001, 4).unwrap_err().assert_anchor_error(DataCreditsError::EscrowBalanceTooLow);
     // Only the sub-network's burn authority burns.
     let impostor = Keypair::new();
-    let ix = dc::burn_delegated_ix(&s.net, impostor.pubkey(), s.chain.payer.pubkey(), &s.iot.address, ROUTER, first + 1, 1, 10);
+    let ix = dc::burn_delegated_ix(&s.net, impostor.pubkey(), &s.iot.address, ROUTER, 1, 10);
     s.chain.send_err(&[ix], &[&impostor]).assert_anchor_error(anchor_lang::error::ErrorCode::ConstraintHasOne);
+    // The escrow's DC account swapped for the customer's own (not the escrow's).
+    let authority = s.iot.dc_burn_authority.insecure_clone();
+    let mut ix = dc::burn_delegated_ix(&s.net, authority.pubkey(), &s.iot.address, ROUTER, 1, 10);
+    let dc_mint = dc_mint_address(&s.net.network);
+    let (escrow_dc, customer_dc) = (tokens::ata(&dc::escrow_address(&s.iot.address, ROUTER), &dc_mint), tokens::ata(&customer.pubkey(), &dc_mint));
+    ix.accounts.iter_mut().filter(|m| m.pubkey == escrow_dc).for_each(|m| m.pubkey = customer_dc);
+    s.chain.send_err(&[ix], &[&authority]).assert_anchor_error(DataCreditsError::WrongEscrowAccount);
 
+    // Each epoch's burns sit in the sub-network's burn record, where scoring reads them.
+    let record = dc::sub_network_burns(&s.chain, &s.iot.address);
+    assert_eq!((record.total_burned, record.entries_written), (1_000_000, 2));
+    assert_eq!((record.epochs[0], record.burned[0], record.epochs[1], record.burned[1]), (first, 500_000, first + 1, 500_000));
+    net::warp_to_next_epoch(&mut s.chain, EPOCH);
     for (epoch, burned) in [(first, 500_000), (first + 1, 500_000)] {
+        let payer = s.chain.payer.pubkey();
+        s.chain.send_ok(&[net::calculate_utility_score_ix(&s.net.network, &s.iot.address, payer, epoch)], &[]);
         let info: SubNetworkEpochInfo = s.chain.anchor_account(&net::sub_network_epoch_info_address(&s.iot.address, epoch));
         assert_eq!(info.dc_burned, burned, "epoch {epoch}");
     }
@@ -130,8 +143,7 @@ proptest! {
                 0 => s.buy(MintDataCreditsArgs { token_amount: Some(amount), dc_amount: None }).map(|_| ()),
                 1 => s.buy(MintDataCreditsArgs { token_amount: None, dc_amount: Some(amount) }).map(|_| ()),
                 2 => {
-                    let epoch = net::current_epoch(&s.chain, EPOCH);
-                    let ix = dc::burn_data_credits_ix(&s.net, s.customer.pubkey(), &s.iot.address, epoch, amount);
+                    let ix = dc::burn_data_credits_ix(&s.net, s.customer.pubkey(), &s.iot.address, amount);
                     let customer = s.customer.insecure_clone();
                     s.chain.send(&[ix], &[&customer]).map(|_| ())
                 }

@@ -9,7 +9,6 @@ use civnet_harness::{dc, tokens, Chain, Keypair, Pubkey, Signer};
 use device_registry::errors::DeviceRegistryError;
 use device_registry::instructions::{OnboardDeviceArgs, UpdateDeviceArgs};
 use device_registry::state::{Device, Maker};
-use emissions::state::SubNetwork;
 
 const EPOCH: u32 = stories::EPOCH_SECS;
 const TREE: TreeShape = TreeShape { max_depth: 14, max_buffer_size: 64, canopy_depth: 8 };
@@ -91,12 +90,11 @@ fn a_full_tree_rotates_and_old_devices_keep_working() {
     w.maker.set_tree(&mut w.chain, &w.net, TINY_TREE).unwrap_err().assert_anchor_error(DeviceRegistryError::TreeNotFull);
 
     // A device of the old tree still onboards against its own tree.
-    let epoch = net::current_epoch(&w.chain, EPOCH);
     let args = OnboardDeviceArgs { device_key: devices[3].device_key, location: 0, elevation: 0, gain: 0, cnft: old_cnft };
-    let ix = registry::onboard_device_ix(&w.net, owner, &w.iot.address, epoch, devices[3].merkle_tree, args, &old_proof);
+    let ix = registry::onboard_device_ix(&w.net, owner, &w.iot.address, devices[3].merkle_tree, args, &old_proof);
     let owner_kp = w.owner.insecure_clone();
     w.chain.send_ok(&[bubblegum::compute_budget(400_000), ix], &[&owner_kp]);
-    assert_eq!(w.chain.anchor_account::<SubNetwork>(&w.iot.address).active_devices, 1);
+    assert_eq!(registry::sub_network_devices(&w.chain, &w.iot.address).active_devices, 1);
 }
 
 #[test]
@@ -104,7 +102,7 @@ fn moving_a_device_costs_the_location_fee() {
     let mut w = world(TREE);
     let owner_kp = w.owner.insecure_clone();
     let (device, _) = w.maker.issue_device(&mut w.chain, &w.net, &owner_kp.pubkey());
-    registry::onboard(&mut w.chain, &w.net, &w.maker, &device, &owner_kp, &w.iot.address, EPOCH);
+    registry::onboard(&mut w.chain, &w.net, &w.maker, &device, &owner_kp, &w.iot.address);
     assert_eq!(w.dc_balance(&owner_kp.pubkey()), 16_000_000);
 
     let update = |w: &World, location, elevation, gain| {
@@ -135,7 +133,7 @@ fn moving_a_device_costs_the_location_fee() {
     let (cnft, proof) = w.maker.ownership_proof(&w.chain, &w.net, &device);
     let args = UpdateDeviceArgs { device_key: device.device_key, location: Some(LOCATION), elevation: None, gain: None, cnft };
     let ix = registry::update_device_ix(&w.net, thief.pubkey(), &w.iot.address, device.merkle_tree, args, &proof);
-    assert!(w.chain.send(&[ix], &[&thief]).is_err());
+    w.chain.send_err(&[ix], &[&thief]).assert_anchor_error(DeviceRegistryError::InvalidCnftProof);
     assert_eq!(w.chain.anchor_account::<Device>(&registry::device_address(&w.net.network, &device.device_key)).location, OTHER_LOCATION);
 }
 
@@ -145,39 +143,38 @@ fn retiring_burns_the_cnft_returns_the_rent_and_ends_the_device() {
     let owner_kp = w.owner.insecure_clone();
     let owner = owner_kp.pubkey();
     let (device, _) = w.maker.issue_device(&mut w.chain, &w.net, &owner);
-    registry::onboard(&mut w.chain, &w.net, &w.maker, &device, &owner_kp, &w.iot.address, EPOCH);
+    registry::onboard(&mut w.chain, &w.net, &w.maker, &device, &owner_kp, &w.iot.address);
     let record_address = registry::device_address(&w.net.network, &device.device_key);
     let rent = w.chain.lamports(&record_address);
     let before = w.chain.lamports(&owner);
 
-    let epoch = net::current_epoch(&w.chain, EPOCH);
     let (cnft, proof) = w.maker.ownership_proof(&w.chain, &w.net, &device);
     // A stranger cannot retire it.
     let thief = w.chain.funded_keypair(1);
-    let ix = registry::retire_device_ix(&w.net, thief.pubkey(), &device, Some((w.iot.address, epoch)), cnft, &proof);
+    let ix = registry::retire_device_ix(&w.net, thief.pubkey(), &device, Some(w.iot.address), cnft, &proof);
     assert!(w.chain.send(&[bubblegum::compute_budget(400_000), ix], &[&thief]).is_err());
     // An active device must name its sub-network.
     let ix = registry::retire_device_ix(&w.net, owner, &device, None, cnft, &proof);
     w.chain.send_err(&[bubblegum::compute_budget(400_000), ix], &[&owner_kp]).assert_anchor_error(DeviceRegistryError::WrongSubNetwork);
 
-    let ix = registry::retire_device_ix(&w.net, owner, &device, Some((w.iot.address, epoch)), cnft, &proof);
+    let ix = registry::retire_device_ix(&w.net, owner, &device, Some(w.iot.address), cnft, &proof);
     let retired = w.chain.send_ok(&[bubblegum::compute_budget(400_000), ix], &[&owner_kp]);
     println!("retire_device: {} CU, {} bytes", retired.compute_units, retired.size);
     w.maker.record_burned(&device);
     assert!(w.chain.account_data(&record_address).is_none());
     assert_eq!(w.chain.lamports(&owner), before + rent);
-    assert_eq!(w.chain.anchor_account::<SubNetwork>(&w.iot.address).active_devices, 0);
+    assert_eq!(registry::sub_network_devices(&w.chain, &w.iot.address).active_devices, 0);
     // The leaf is empty now: the on-chain root is the mirror's with that leaf zeroed.
     let tree = w.maker.tree.unwrap();
     let (after, _) = w.maker.ownership_proof(&w.chain, &w.net, &device);
     assert_eq!(bubblegum::onchain_root(&w.chain, &tree), after.root);
 
     // Nothing more can be done with it.
-    let ix = registry::set_device_active_ix(&w.net, w.iot.active_device_authority.pubkey(), w.chain.payer.pubkey(), &w.iot.address, epoch, device.device_key, false);
+    let ix = registry::set_device_active_ix(&w.net, w.iot.active_device_authority.pubkey(), &w.iot.address, device.device_key, false);
     w.chain
         .send_err(&[ix], &[&w.iot.active_device_authority])
         .assert_anchor_error(anchor_lang::error::ErrorCode::AccountNotInitialized);
-    let ix = registry::retire_device_ix(&w.net, owner, &device, Some((w.iot.address, epoch)), cnft, &proof);
+    let ix = registry::retire_device_ix(&w.net, owner, &device, Some(w.iot.address), cnft, &proof);
     assert!(w.chain.send(&[bubblegum::compute_budget(400_000), ix], &[&owner_kp]).is_err());
     let args = UpdateDeviceArgs { device_key: device.device_key, location: Some(LOCATION), elevation: None, gain: None, cnft };
     let ix = registry::update_device_ix(&w.net, owner, &w.iot.address, device.merkle_tree, args, &proof);
@@ -190,13 +187,12 @@ fn onboarding_with_someone_elses_dc_or_a_foreign_sub_network_is_refused() {
     let owner_kp = w.owner.insecure_clone();
     let (device, _) = w.maker.issue_device(&mut w.chain, &w.net, &owner_kp.pubkey());
     let (cnft, proof) = w.maker.ownership_proof(&w.chain, &w.net, &device);
-    let epoch = net::current_epoch(&w.chain, EPOCH);
     let args = OnboardDeviceArgs { device_key: device.device_key, location: 0, elevation: 0, gain: 0, cnft };
 
     // Paying the fee from another wallet's DC account.
     let rich = w.chain.funded_keypair(1);
     tokens::create_ata(&mut w.chain, &rich.pubkey(), &dc_mint_address(&w.net.network));
-    let mut ix = registry::onboard_device_ix(&w.net, owner_kp.pubkey(), &w.iot.address, epoch, device.merkle_tree, args.clone(), &proof);
+    let mut ix = registry::onboard_device_ix(&w.net, owner_kp.pubkey(), &w.iot.address, device.merkle_tree, args.clone(), &proof);
     let owner_dc = tokens::ata(&owner_kp.pubkey(), &dc_mint_address(&w.net.network));
     let rich_dc = tokens::ata(&rich.pubkey(), &dc_mint_address(&w.net.network));
     ix.accounts.iter_mut().filter(|m| m.pubkey == owner_dc).for_each(|m| m.pubkey = rich_dc);
@@ -207,7 +203,7 @@ fn onboarding_with_someone_elses_dc_or_a_foreign_sub_network_is_refused() {
     // A sub-network of another network.
     let (other, _) = scenario::initialize_network(&mut w.chain, net::short_epoch_network_args(EPOCH));
     let foreign = net::create_sub_network(&mut w.chain, &other, "IOT");
-    let ix = registry::onboard_device_ix(&w.net, owner_kp.pubkey(), &foreign.address, epoch, device.merkle_tree, args, &proof);
+    let ix = registry::onboard_device_ix(&w.net, owner_kp.pubkey(), &foreign.address, device.merkle_tree, args, &proof);
     w.chain
         .send_err(&[bubblegum::compute_budget(400_000), ix], &[&owner_kp])
         .assert_anchor_error(anchor_lang::error::ErrorCode::ConstraintHasOne);

@@ -40,7 +40,7 @@ impl Story {
     }
 
     fn burn(&mut self, sub: &Pubkey, amount: u64) {
-        let ix = dc::burn_data_credits_ix(&self.net, self.customer.pubkey(), sub, self.epoch(), amount);
+        let ix = dc::burn_data_credits_ix(&self.net, self.customer.pubkey(), sub, amount);
         let customer = self.customer.insecure_clone();
         self.chain.send_ok(&[ix], &[&customer]);
     }
@@ -106,7 +106,7 @@ fn burns_become_scores_and_scores_become_issuance_across_a_halving() {
     let mobile: SubNetwork = s.chain.anchor_account(&s.mobile.address);
     assert_eq!(tokens::balance(&s.chain, &s.iot.rewards_escrow), iot.total_issued);
     assert_eq!(tokens::balance(&s.chain, &s.mobile.rewards_escrow), mobile.total_issued);
-    assert_eq!(iot.total_dc_burned, 15_000_000);
+    assert_eq!(dc::sub_network_burns(&s.chain, &s.iot.address).total_burned, 15_000_000);
     let network: Network = s.chain.anchor_account(&s.net.network);
     assert_eq!(network.total_issued, iot.total_issued + mobile.total_issued);
     // Genesis 10,000 tokens, minus what bought 50M DC ($500 = 333.333334 tokens), plus issuance.
@@ -114,26 +114,69 @@ fn burns_become_scores_and_scores_become_issuance_across_a_halving() {
 }
 
 #[test]
-fn a_quiet_epoch_between_active_ones_needs_the_later_snapshot() {
+fn a_quiet_epoch_scored_late_reads_zero_burns_from_the_record() {
     let mut s = launch();
     let first = s.epoch();
     s.burn(&s.mobile.address.clone(), 100_000);
     net::warp_to_next_epoch(&mut s.chain, EPOCH); // first + 1: quiet for MOBILE
     net::warp_to_next_epoch(&mut s.chain, EPOCH); // first + 2: MOBILE active again
-    s.burn(&s.mobile.address.clone(), 100_000);
+    s.burn(&s.mobile.address.clone(), 300_000);
+    net::warp_to_next_epoch(&mut s.chain, EPOCH);
+    // Scored after later activity, in any order: each epoch gets exactly its own burns.
     let payer = s.chain.payer.pubkey();
-    let quiet = first + 1;
-    let ix = net::calculate_utility_score_ix(&s.net.network, &s.mobile.address, payer, quiet, None);
-    s.chain.send_err(&[ix], &[]).assert_anchor_error(EmissionsError::ActivitySnapshotRequired);
-    // The epoch-`first` record does not prove anything about `quiet` (it lies before it).
-    let wrong = net::sub_network_epoch_info_address(&s.mobile.address, first);
-    let ix = net::calculate_utility_score_ix(&s.net.network, &s.mobile.address, payer, quiet, Some(wrong));
-    s.chain.send_err(&[ix], &[]).assert_anchor_error(EmissionsError::InvalidActivitySnapshot);
-    let later = net::sub_network_epoch_info_address(&s.mobile.address, first + 2);
-    s.chain.send_ok(&[net::calculate_utility_score_ix(&s.net.network, &s.mobile.address, payer, quiet, Some(later))], &[]);
-    let info: SubNetworkEpochInfo = s.chain.anchor_account(&net::sub_network_epoch_info_address(&s.mobile.address, quiet));
-    assert!(info.score_done && !info.has_activity);
-    assert_eq!((info.dc_burned, info.active_devices, info.utility_score), (0, 0, 0));
+    for epoch in [first + 2, first + 1, first] {
+        s.chain.send_ok(&[net::calculate_utility_score_ix(&s.net.network, &s.mobile.address, payer, epoch)], &[]);
+    }
+    let burned: Vec<u64> = (first..first + 3)
+        .map(|epoch| s.chain.anchor_account::<SubNetworkEpochInfo>(&net::sub_network_epoch_info_address(&s.mobile.address, epoch)).dc_burned)
+        .collect();
+    assert_eq!(burned, [100_000, 0, 300_000]);
+    let quiet: SubNetworkEpochInfo = s.chain.anchor_account(&net::sub_network_epoch_info_address(&s.mobile.address, first + 1));
+    assert!(quiet.score_done);
+    assert_eq!((quiet.active_devices, quiet.utility_score), (0, 0));
+}
+
+#[test]
+fn scoring_reads_only_the_sub_networks_own_activity_records() {
+    let mut s = launch();
+    let first = s.epoch();
+    s.burn(&s.iot.address.clone(), 1_000_000);
+    net::warp_to_next_epoch(&mut s.chain, EPOCH);
+    let payer = s.chain.payer.pubkey();
+    let (iot_burns, iot_devices) = (dc::sub_network_burns_address(&s.iot.address), registry::sub_network_devices_address(&s.iot.address));
+    // MOBILE's quiet burn record for IOT; IOT's device record as its burn record (another
+    // program's account with another layout); the network account as the device record.
+    let swaps = [
+        (iot_burns, dc::sub_network_burns_address(&s.mobile.address)),
+        (iot_burns, iot_devices),
+        (iot_devices, s.net.network),
+    ];
+    for (real, fake) in swaps {
+        let mut ix = net::calculate_utility_score_ix(&s.net.network, &s.iot.address, payer, first);
+        ix.accounts.iter_mut().filter(|m| m.pubkey == real).for_each(|m| m.pubkey = fake);
+        s.chain.send_err(&[ix], &[]).assert_anchor_error(EmissionsError::WrongActivityRecord);
+    }
+    assert!(s.chain.account_data(&net::sub_network_epoch_info_address(&s.iot.address, first)).is_none());
+    s.chain.send_ok(&[net::calculate_utility_score_ix(&s.net.network, &s.iot.address, payer, first)], &[]);
+    let info: SubNetworkEpochInfo = s.chain.anchor_account(&net::sub_network_epoch_info_address(&s.iot.address, first));
+    assert_eq!(info.dc_burned, 1_000_000);
+}
+
+#[test]
+fn an_epoch_left_unscored_for_64_active_epochs_is_refused_not_guessed() {
+    let mut s = launch();
+    let first = s.epoch();
+    for _ in 0..=civnet_common::history::HISTORY_LEN {
+        s.burn(&s.iot.address.clone(), 1_000);
+        net::warp_to_next_epoch(&mut s.chain, EPOCH);
+    }
+    let payer = s.chain.payer.pubkey();
+    let ix = net::calculate_utility_score_ix(&s.net.network, &s.iot.address, payer, first);
+    s.chain.send_err(&[ix], &[]).assert_anchor_error(EmissionsError::ActivityHistoryPruned);
+    // The 64 newest epochs are still there.
+    s.chain.send_ok(&[net::calculate_utility_score_ix(&s.net.network, &s.iot.address, payer, first + 1)], &[]);
+    let info: SubNetworkEpochInfo = s.chain.anchor_account(&net::sub_network_epoch_info_address(&s.iot.address, first + 1));
+    assert_eq!(info.dc_burned, 1_000);
 }
 
 /// An epoch with issuance to IOT, its escrow funded, and three device cNFTs with owners.
@@ -221,9 +264,8 @@ fn a_stranger_cannot_claim_a_device_they_do_not_own() {
     let thief = c.s.chain.funded_keypair(1);
     tokens::create_ata(&mut c.s.chain, &thief.pubkey(), &c.s.net.token_mint);
     let ix = c.claim_ix(0, &thief.pubkey(), 100, &tree);
-    let failure = c.s.chain.send_err(&[ix], &[&thief]);
-    // Account compression refuses the leaf (it hashes the thief as owner).
-    assert!(failure.logs.iter().any(|l| l.contains("cmtDvXumGCrqC1Age74AVPhSRVXJMd8PJS91L8KbNCK failed")), "{:#?}", failure.logs);
+    // The leaf hashed with the thief as owner is not in the tree.
+    c.s.chain.send_err(&[ix], &[&thief]).assert_anchor_error(EmissionsError::InvalidCnftProof);
     assert_eq!(tokens::balance(&c.s.chain, &tokens::ata(&thief.pubkey(), &c.s.net.token_mint)), 0);
     assert!(c.s.chain.account_data(&net::recipient_address(&c.s.iot.address, &c.devices.minted[0].asset_id)).is_none());
 }
@@ -254,12 +296,16 @@ fn forged_reward_proofs_and_amounts_are_rejected() {
     args.cnft.nonce = 1;
     ix.data = anchor_lang::InstructionData::data(&emissions::instruction::ClaimRewards { args });
     c.s.chain.send_err(&[ix], &[&owner]).assert_anchor_error(EmissionsError::AssetIdMismatch);
-    // Forged cNFT proof nodes: account compression refuses the leaf.
+    // Forged cNFT proof nodes.
     let mut ix = c.claim_ix(0, &owner.pubkey(), 100, &tree);
     let last = ix.accounts.len() - 1;
     ix.accounts[last].pubkey = Pubkey::new_unique();
-    let failure = c.s.chain.send_err(&[ix], &[&owner]);
-    assert!(failure.logs.iter().any(|l| l.contains("cmtDvXumGCrqC1Age74AVPhSRVXJMd8PJS91L8KbNCK failed")), "{:#?}", failure.logs);
+    c.s.chain.send_err(&[ix], &[&owner]).assert_anchor_error(EmissionsError::InvalidCnftProof);
+    // Another tree (an account compression tree that is not the device's).
+    let mut ix = c.claim_ix(0, &owner.pubkey(), 100, &tree);
+    let tree_key = c.devices.tree.merkle_tree;
+    ix.accounts.iter_mut().filter(|m| m.pubkey == tree_key).for_each(|m| m.pubkey = c.s.net.network);
+    c.s.chain.send_err(&[ix], &[&owner]).assert_anchor_error(EmissionsError::InvalidMerkleTree);
     assert_eq!(tokens::balance(&c.s.chain, &c.s.iot.rewards_escrow), c.issued);
 }
 
@@ -291,7 +337,7 @@ fn devices_and_burns_together_set_the_shares_and_owners_claim_through_their_devi
         s.chain.send_ok(&[ix], &[&customer]);
         // Eight devices on IOT, one on MOBILE.
         let sub = if i < 8 { s.iot.address } else { s.mobile.address };
-        registry::onboard(&mut s.chain, &s.net, &maker, &device, owner, &sub, EPOCH);
+        registry::onboard(&mut s.chain, &s.net, &maker, &device, owner, &sub);
         devices.push(device);
     }
     s.burn(&s.iot.address.clone(), 1_000_000);
@@ -300,8 +346,7 @@ fn devices_and_burns_together_set_the_shares_and_owners_claim_through_their_devi
     // Next epoch: one IOT device goes offline; MOBILE is quiet.
     net::warp_to_next_epoch(&mut s.chain, EPOCH);
     let authority = s.iot.active_device_authority.insecure_clone();
-    let payer = s.chain.payer.pubkey();
-    let ix = registry::set_device_active_ix(&s.net, authority.pubkey(), payer, &s.iot.address, first + 1, devices[7].device_key, false);
+    let ix = registry::set_device_active_ix(&s.net, authority.pubkey(), &s.iot.address, devices[7].device_key, false);
     s.chain.send_ok(&[ix], &[&authority]);
     net::warp_to_next_epoch(&mut s.chain, EPOCH);
 

@@ -32,7 +32,7 @@ proptest! {
                     let part = if b + 1 == batches { left } else { amount / batches as u64 };
                     left -= part;
                     if part > 0 {
-                        let ix = dc::burn_data_credits_ix(&keys, customer.pubkey(), &sub.address, epoch, part);
+                        let ix = dc::burn_data_credits_ix(&keys, customer.pubkey(), &sub.address, part);
                         chain.send_ok(&[ix], &[&customer]);
                     }
                 }

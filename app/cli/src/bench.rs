@@ -4,9 +4,7 @@
 //!
 //! Compute units per instruction come from the runtime's own log lines ("Program X invoke",
 //! "Instruction: Name", "Program X consumed N of M"), so an instruction's number includes
-//! the CPIs it makes (Bubblegum, Token-2022, emissions tracking) and instructions that only
-//! run as CPIs (`track_dc_burn`, `track_device_change`, `burn_without_tracking`) are measured
-//! inside their callers.
+//! the CPIs it makes (Bubblegum, account compression, Token-2022).
 use anyhow::{bail, Context as _, Result};
 use civnet_client::bubblegum::{compute_budget, TreeShape};
 use civnet_client::network::{self as net, SubNetworkKeys};
@@ -245,6 +243,9 @@ fn coverage(transactions: &mut Vec<TxSuccess>) -> Result<Value> {
     keep(chain.send_ok(&[dc::update_config_ix(&keys, authority.pubkey(), config)], &[&authority]));
     let sub = SubNetworkKeys::new(&keys.network, "IOT");
     keep(chain.send_ok(&[net::create_sub_network_ix(&keys, payer, authority.pubkey(), &sub, sub.create_args())], &[&authority]));
+    for ix in net::initialize_activity_records_ixs(payer, &sub.address) {
+        keep(chain.send_ok(&[ix], &[]));
+    }
     let fees = emissions::instructions::UpdateSubNetworkArgs {
         dc_burn_authority: None,
         active_device_authority: None,
@@ -280,7 +281,7 @@ fn coverage(transactions: &mut Vec<TxSuccess>) -> Result<Value> {
             let (device, issued) = maker.issue_device(&mut chain, &keys, &owner.pubkey());
             tx_bytes.entry("issue_device").or_default().insert(depth.clone(), issued.size);
             keep(issued);
-            let ixs = registry::onboard_ixs(&chain, &keys, &maker, &device, owner.pubkey(), &sub.address, epoch);
+            let ixs = registry::onboard_ixs(&chain, &keys, &maker, &device, owner.pubkey(), &sub.address);
             let onboarded = paid_by(&mut chain, &owner, &ixs)?;
             tx_bytes.entry("onboard_device").or_default().insert(depth.clone(), onboarded.size);
             keep(onboarded);
@@ -291,7 +292,7 @@ fn coverage(transactions: &mut Vec<TxSuccess>) -> Result<Value> {
                 let ix = registry::update_device_ix(&keys, owner.pubkey(), &sub.address, device.merkle_tree, args, &proof);
                 keep(paid_by(&mut chain, &owner, &[compute_budget(400_000), ix])?);
                 for active in [false, true] {
-                    let ix = registry::set_device_active_ix(&keys, sub.active_device_authority.pubkey(), payer, &sub.address, epoch, device.device_key, active);
+                    let ix = registry::set_device_active_ix(&keys, sub.active_device_authority.pubkey(), &sub.address, device.device_key, active);
                     keep(chain.send_ok(&[ix], &[&sub.active_device_authority]));
                 }
             }
@@ -316,12 +317,12 @@ fn coverage(transactions: &mut Vec<TxSuccess>) -> Result<Value> {
     }
 
     // usage: own burns, first and later delegation, delegated burns
-    keep(chain.send_ok(&[dc::burn_data_credits_ix(&keys, owner.pubkey(), &sub.address, epoch, 1_000_000)], &[&owner]));
+    keep(chain.send_ok(&[dc::burn_data_credits_ix(&keys, owner.pubkey(), &sub.address, 1_000_000)], &[&owner]));
     for sequence in 1..=2 {
         keep(chain.send_ok(&[dc::delegate_ix(&keys, owner.pubkey(), &sub.address, "router", 2_000_000)], &[&owner]));
         let burner = sub.dc_burn_authority.insecure_clone();
         chain.airdrop(&burner.pubkey(), 1_000_000_000);
-        keep(chain.send_ok(&[dc::burn_delegated_ix(&keys, burner.pubkey(), burner.pubkey(), &sub.address, "router", epoch, 1_000_000, sequence)], &[&burner]));
+        keep(chain.send_ok(&[dc::burn_delegated_ix(&keys, burner.pubkey(), &sub.address, "router", 1_000_000, sequence)], &[&burner]));
     }
 
     // the epoch closes; every device claims an equal share; one device per shape retires
@@ -345,11 +346,10 @@ fn coverage(transactions: &mut Vec<TxSuccess>) -> Result<Value> {
         tx_bytes.entry("claim_rewards").or_default().insert(SHAPES[*m].max_depth.to_string(), claimed.size);
         keep(claimed);
     }
-    let now = net::current_epoch(&chain, epoch_secs);
     for m in 0..SHAPES.len() {
         let (_, device) = devices.iter().rev().find(|(maker, _)| *maker == m).expect("a device per shape").clone();
         let (cnft, proof) = makers[m].ownership_proof(&chain, &keys, &device);
-        let ix = registry::retire_device_ix(&keys, owner.pubkey(), &device, Some((sub.address, now)), cnft, &proof);
+        let ix = registry::retire_device_ix(&keys, owner.pubkey(), &device, Some(sub.address), cnft, &proof);
         let retired = paid_by(&mut chain, &owner, &[compute_budget(400_000), ix])?;
         tx_bytes.entry("retire_device").or_default().insert(SHAPES[m].max_depth.to_string(), retired.size);
         keep(retired);

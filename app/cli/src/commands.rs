@@ -14,7 +14,8 @@ use civnet_client::validator::{LocalnetOptions, TestValidator};
 use civnet_client::{dc, tokens, Keypair, Signer};
 use civnet_common::rewards::RewardTree;
 use clap::{Args, Subcommand};
-use device_registry::state::{Device, Maker};
+use data_credits::state::SubNetworkBurns;
+use device_registry::state::{Device, Maker, SubNetworkDevices};
 use emissions::state::{EpochInfo, SubNetwork, SubNetworkEpochInfo};
 use serde_json::{json, Value};
 use solana_transaction::Transaction;
@@ -122,7 +123,7 @@ pub fn network(ctx: &Context, cmd: NetworkCmd) -> Result<Value> {
                 "dc_mint": config.as_ref().map(|c| c.dc_mint.to_string()),
                 "dc_minted": config.as_ref().map(|c| c.total_dc_minted),
                 "dc_burned": config.as_ref().map(|c| c.total_dc_burned),
-                "sub_networks": subs.iter().map(|(address, s)| sub_network_json(address, s)).collect::<Vec<_>>(),
+                "sub_networks": subs.iter().map(|(address, s)| sub_network_json(&cluster, address, s)).collect::<Result<Vec<_>>>()?,
             }))
         }
     }
@@ -141,12 +142,17 @@ fn sub_networks(cluster: &RpcCluster, network: &Pubkey) -> Result<Vec<(Pubkey, S
     Ok(subs)
 }
 
-fn sub_network_json(address: &Pubkey, s: &SubNetwork) -> Value {
-    json!({
-        "name": s.name, "address": address.to_string(), "index": s.index, "active_devices": s.active_devices,
-        "total_dc_burned": s.total_dc_burned, "total_issued": s.total_issued, "total_claimed": s.total_claimed,
+/// A sub-network with the live counts of its activity records (null before they exist).
+fn sub_network_json(cluster: &RpcCluster, address: &Pubkey, s: &SubNetwork) -> Result<Value> {
+    let burns: Option<SubNetworkBurns> = optional_account(cluster, &dc::sub_network_burns_address(address))?;
+    let devices: Option<SubNetworkDevices> = optional_account(cluster, &registry::sub_network_devices_address(address))?;
+    Ok(json!({
+        "name": s.name, "address": address.to_string(), "index": s.index,
+        "active_devices": devices.map(|d| d.active_devices), "devices_onboarded": devices.map(|d| d.devices_onboarded),
+        "dc_burned_for_usage": burns.map(|b| b.total_burned), "fees_dc_burned": devices.map(|d| d.fees_dc_burned),
+        "total_issued": s.total_issued, "total_claimed": s.total_claimed,
         "onboarding_fee_dc": s.onboarding_fee_dc, "location_fee_dc": s.location_fee_dc,
-    })
+    }))
 }
 
 // ---------------------------------------------------------------- sub-network
@@ -192,18 +198,18 @@ pub fn sub_network(ctx: &Context, cmd: SubNetworkCmd) -> Result<Value> {
                 onboarding_fee_dc: a.onboarding_fee_dc,
                 location_fee_dc: a.location_fee_dc,
             };
-            let outcome = send(&cluster, &[net::create_sub_network_ix(&keys, me, me, &sub, args)], &[])?;
+            let [burns, devices] = net::initialize_activity_records_ixs(me, &sub.address);
+            let outcome = send(&cluster, &[net::create_sub_network_ix(&keys, me, me, &sub, args), burns, devices], &[])?;
             Ok(json!({"sub_network": sub.address.to_string(), "name": a.name, "rewards_escrow": sub.rewards_escrow.to_string(), "signature": outcome.signature}))
         }
         SubNetworkCmd::Show { name } => {
             let address = net::sub_network_address(&keys.network, &name);
             let s: SubNetwork = account(&cluster, &address).with_context(|| format!("sub-network {name}"))?;
-            let mut value = sub_network_json(&address, &s);
+            let mut value = sub_network_json(&cluster, &address, &s)?;
             value["dc_burn_authority"] = json!(s.dc_burn_authority.to_string());
             value["active_device_authority"] = json!(s.active_device_authority.to_string());
             value["rewards_oracle"] = json!(s.rewards_oracle.to_string());
             value["rewards_escrow_balance"] = json!(tokens::balance(&cluster, &s.rewards_escrow));
-            value["last_activity_epoch"] = json!(s.last_activity_epoch);
             Ok(value)
         }
     }
@@ -431,11 +437,9 @@ pub fn device(ctx: &Context, cmd: DeviceCmd) -> Result<Value> {
             let (cnft, proof, merkle_tree) = ownership(&cluster, &keys.network, &device_key, &record.asset_id, &me)?;
             let location = a.location.as_deref().map(h3).transpose()?.unwrap_or(0);
             let args = device_registry::instructions::OnboardDeviceArgs { device_key, location, elevation: a.elevation, gain: a.gain, cnft };
-            let network: emissions::state::Network = account(&cluster, &keys.network)?;
-            let epoch = net::epoch_for_new_transaction(&cluster, network.epoch_length_secs);
-            let ix = registry::onboard_device_ix(&keys, me, &sub, epoch, merkle_tree, args, &proof);
+            let ix = registry::onboard_device_ix(&keys, me, &sub, merkle_tree, args, &proof);
             let outcome = send(&cluster, &[compute_budget(400_000), ix], &[])?;
-            Ok(json!({"device_key": device_key.to_string(), "asset_id": record.asset_id.to_string(), "sub_network": a.sub_network, "epoch": epoch, "compute_units": outcome.compute_units, "tx_bytes": outcome.size, "signature": outcome.signature}))
+            Ok(json!({"device_key": device_key.to_string(), "asset_id": record.asset_id.to_string(), "sub_network": a.sub_network, "compute_units": outcome.compute_units, "tx_bytes": outcome.size, "signature": outcome.signature}))
         }
         DeviceCmd::Update(a) => {
             let device_key = pubkey(&a.device_key)?;
@@ -547,10 +551,8 @@ pub fn dc(ctx: &Context, cmd: DcCmd) -> Result<Value> {
         DcCmd::Burn { sub_network, amount } => {
             let sub = net::sub_network_address(&keys.network, &sub_network);
             account::<SubNetwork>(&cluster, &sub).with_context(|| format!("sub-network {sub_network}"))?;
-            let network: emissions::state::Network = account(&cluster, &keys.network)?;
-            let epoch = net::epoch_for_new_transaction(&cluster, network.epoch_length_secs);
-            let outcome = send(&cluster, &[dc::burn_data_credits_ix(&keys, me, &sub, epoch, amount)], &[])?;
-            Ok(json!({"burned": amount, "sub_network": sub_network, "epoch": epoch, "dc_balance": tokens::balance(&cluster, &tokens::ata(&me, &dc_mint)), "signature": outcome.signature}))
+            let outcome = send(&cluster, &[dc::burn_data_credits_ix(&keys, me, &sub, amount)], &[])?;
+            Ok(json!({"burned": amount, "sub_network": sub_network, "dc_balance": tokens::balance(&cluster, &tokens::ata(&me, &dc_mint)), "signature": outcome.signature}))
         }
         DcCmd::Balance { owner } => {
             let owner = key_or(&owner, me)?;
@@ -597,8 +599,7 @@ pub fn epoch(ctx: &Context, cmd: EpochCmd) -> Result<Value> {
                 let info_address = net::sub_network_epoch_info_address(address, epoch);
                 let info: Option<SubNetworkEpochInfo> = optional_account(&cluster, &info_address)?;
                 if !info.as_ref().is_some_and(|i| i.score_done) {
-                    let later = net::later_activity_for(&cluster, address, epoch);
-                    send(&cluster, &[net::calculate_utility_score_ix(&keys.network, address, me, epoch, later)], &[]).with_context(|| format!("scoring {}", sub.name))?;
+                    send(&cluster, &[net::calculate_utility_score_ix(&keys.network, address, me, epoch)], &[]).with_context(|| format!("scoring {}", sub.name))?;
                 }
                 rows.push((address, sub));
             }

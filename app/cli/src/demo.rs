@@ -215,7 +215,8 @@ impl<'a, E: Engine> Demo<'a, E> {
                 let sub = SubNetworkKeys::new(&net.network, name);
                 let create_args = emissions::instructions::CreateSubNetworkArgs { onboarding_fee_dc: ONBOARDING_FEE_DC, location_fee_dc: LOCATION_FEE_DC, ..sub.create_args() };
                 let ix = net::create_sub_network_ix(&net, self.engine.payer(), net.authority.pubkey(), &sub, create_args);
-                self.engine.send_ok(&[ix], &[&net.authority]);
+                let [burns, devices] = net::initialize_activity_records_ixs(self.engine.payer(), &sub.address);
+                self.engine.send_ok(&[ix, burns, devices], &[&net.authority]);
                 sub
             })
             .collect();
@@ -258,8 +259,7 @@ impl<'a, E: Engine> Demo<'a, E> {
         }
         let bar = progress(n as u64, "onboarding devices");
         for device in &devices {
-            self.engine.settle_epoch(self.epoch_secs);
-            let outcome = registry::onboard(self.engine, &net, &makers[device.maker], &device.issued, &owners[device.owner], &subs[device.sub].address, self.epoch_secs);
+            let outcome = registry::onboard(self.engine, &net, &makers[device.maker], &device.issued, &owners[device.owner], &subs[device.sub].address);
             self.record("device_registry::onboard_device", outcome);
             bar.inc(1);
         }
@@ -289,11 +289,11 @@ impl<'a, E: Engine> Demo<'a, E> {
                     self.record("data_credits::delegate_data_credits", outcome);
                     sequences[k] += 1;
                     let authority = subs[k].dc_burn_authority.insecure_clone();
-                    let ix = dc::burn_delegated_ix(&net, authority.pubkey(), authority.pubkey(), &subs[k].address, "router-1", epoch, usage, sequences[k]);
+                    let ix = dc::burn_delegated_ix(&net, authority.pubkey(), &subs[k].address, "router-1", usage, sequences[k]);
                     let outcome = self.engine.send_ok(&[ix], &[&authority]);
                     self.record("data_credits::burn_delegated_data_credits", outcome);
                 } else {
-                    let ix = dc::burn_data_credits_ix(&net, customer.pubkey(), &subs[k].address, epoch, usage);
+                    let ix = dc::burn_data_credits_ix(&net, customer.pubkey(), &subs[k].address, usage);
                     let outcome = self.engine.send_ok(&[ix], &[customer]);
                     self.record("data_credits::burn_data_credits", outcome);
                 }
@@ -301,7 +301,7 @@ impl<'a, E: Engine> Demo<'a, E> {
             self.engine.pass_epoch(self.epoch_secs);
             let payer = self.engine.payer();
             for sub in &subs {
-                let outcome = self.engine.send_ok(&[net::calculate_utility_score_ix(&net.network, &sub.address, payer, epoch, None)], &[]);
+                let outcome = self.engine.send_ok(&[net::calculate_utility_score_ix(&net.network, &sub.address, payer, epoch)], &[]);
                 self.record("emissions::calculate_utility_score", outcome);
             }
             for (k, sub) in subs.iter().enumerate() {
@@ -363,12 +363,16 @@ impl<'a, E: Engine> Demo<'a, E> {
         let config: data_credits::state::DataCreditsConfig = engine.anchor_account(&scenario::dc_config_address(&net.network));
         let dc_supply = tokens::supply(engine, &scenario::dc_mint_address(&net.network));
         let mut rows = Vec::new();
-        let (mut claimed, mut in_escrow, mut onboarded) = (0u64, 0u64, 0u64);
+        let (mut claimed, mut in_escrow, mut onboarded, mut usage_burned, mut fees_burned) = (0u64, 0u64, 0u64, 0u64, 0u64);
         for sub in subs {
             let account: SubNetwork = engine.anchor_account(&sub.address);
             claimed += account.total_claimed;
             in_escrow += tokens::balance(engine, &sub.rewards_escrow);
-            onboarded += account.active_devices;
+            let burns: data_credits::state::SubNetworkBurns = engine.anchor_account(&dc::sub_network_burns_address(&sub.address));
+            let devices: device_registry::state::SubNetworkDevices = engine.anchor_account(&registry::sub_network_devices_address(&sub.address));
+            onboarded += devices.active_devices;
+            usage_burned += burns.total_burned;
+            fees_burned += devices.fees_dc_burned;
             for &epoch in closed {
                 let info: SubNetworkEpochInfo = engine.anchor_account(&net::sub_network_epoch_info_address(&sub.address, epoch));
                 rows.push(json!({
@@ -377,7 +381,12 @@ impl<'a, E: Engine> Demo<'a, E> {
                 }));
             }
         }
-        let reconciled = network.total_issued == claimed + in_escrow && dc_supply == config.total_dc_minted - config.total_dc_burned && onboarded == devices as u64;
+        // Tokens: issued = claimed + still in escrow. DC: supply = minted - usage burns (per
+        // sub-network records and the config agree) - fees. Devices: every one is counted.
+        let reconciled = network.total_issued == claimed + in_escrow
+            && usage_burned == config.total_dc_burned
+            && dc_supply == config.total_dc_minted - usage_burned - fees_burned
+            && onboarded == devices as u64;
         let instructions: BTreeMap<&str, Value> = self
             .measured
             .iter()
@@ -394,7 +403,9 @@ impl<'a, E: Engine> Demo<'a, E> {
             "devices_onboarded": onboarded,
             "epochs_closed": closed.len(),
             "dc_minted": config.total_dc_minted,
-            "dc_burned": config.total_dc_burned,
+            "dc_burned": usage_burned + fees_burned,
+            "dc_burned_for_usage": usage_burned,
+            "dc_fees_burned": fees_burned,
             "dc_supply": dc_supply,
             "tokens_issued": network.total_issued,
             "tokens_claimed": claimed,

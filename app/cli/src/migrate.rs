@@ -6,7 +6,7 @@ use anchor_lang::prelude::Pubkey;
 use anyhow::{anyhow, Context as _, Result};
 use civnet_client::network::{self as net, SubNetworkKeys};
 use civnet_client::scenario::{self, NetworkKeys};
-use civnet_client::{registry, tokens, Keypair, Signer};
+use civnet_client::{dc, registry, tokens, Keypair, Signer};
 use clap::Args;
 use data_credits::state::{DataCreditsConfig, PriceOracle};
 use device_registry::state::Maker;
@@ -198,7 +198,8 @@ pub fn run(ctx: &Context, args: MigrateArgs) -> Result<Value> {
                     onboarding_fee_dc: s.onboarding_fee_dc,
                     location_fee_dc: s.location_fee_dc,
                 };
-                send(&cluster, &[net::create_sub_network_ix(&keys, me, me, &sub, args)], &[])?;
+                let [burns, devices] = net::initialize_activity_records_ixs(me, &sub.address);
+                send(&cluster, &[net::create_sub_network_ix(&keys, me, me, &sub, args), burns, devices], &[])?;
                 steps.push(format!("sub-network {}", s.name), "created");
             }
             Some(e) => {
@@ -216,6 +217,17 @@ pub fn run(ctx: &Context, args: MigrateArgs) -> Result<Value> {
                     steps.push(format!("sub-network {}", s.name), "updated");
                 } else {
                     steps.push(format!("sub-network {}", s.name), "unchanged");
+                }
+                // Activity records of a sub-network created before they existed.
+                let [burns, devices] = net::initialize_activity_records_ixs(me, &sub.address);
+                let missing: Vec<_> = [(dc::sub_network_burns_address(&sub.address), burns), (registry::sub_network_devices_address(&sub.address), devices)]
+                    .into_iter()
+                    .filter(|(address, _)| cluster.rpc.account_data(address).is_none())
+                    .map(|(_, ix)| ix)
+                    .collect();
+                if !missing.is_empty() {
+                    send(&cluster, &missing, &[])?;
+                    steps.push(format!("sub-network {} activity records", s.name), "created");
                 }
             }
         }

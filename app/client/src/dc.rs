@@ -4,13 +4,8 @@ use anchor_lang::solana_program::instruction::Instruction;
 use data_credits::instructions::MintDataCreditsArgs;
 use solana_signer::Signer;
 
-use crate::network::sub_network_epoch_info_address;
 use crate::scenario::{dc_config_address, dc_mint_address, NetworkKeys};
 use crate::{anchor_ix, event_authority, tokens};
-
-pub fn burn_tracker() -> Pubkey {
-    crate::pda::dc_burn_tracker()
-}
 
 /// `mint_data_credits`: `owner` burns network tokens from its associated account; DC goes to
 /// `recipient`'s associated DC account (which must exist).
@@ -39,8 +34,8 @@ pub fn mint_data_credits_priced_ix(net: &NetworkKeys, owner: Pubkey, recipient: 
     )
 }
 
-/// `burn_data_credits`: `owner` burns DC for usage of `sub_network` in `epoch` (the current one).
-pub fn burn_data_credits_ix(net: &NetworkKeys, owner: Pubkey, sub_network: &Pubkey, epoch: u64, amount: u64) -> Instruction {
+/// `burn_data_credits`: `owner` burns DC for usage of `sub_network` (in the current epoch).
+pub fn burn_data_credits_ix(net: &NetworkKeys, owner: Pubkey, sub_network: &Pubkey, amount: u64) -> Instruction {
     let dc_mint = dc_mint_address(&net.network);
     anchor_ix(
         data_credits::ID,
@@ -48,16 +43,11 @@ pub fn burn_data_credits_ix(net: &NetworkKeys, owner: Pubkey, sub_network: &Pubk
         data_credits::accounts::BurnDataCredits {
             owner,
             config: dc_config_address(&net.network),
-            network: net.network,
             sub_network: *sub_network,
-            sub_network_epoch_info: sub_network_epoch_info_address(sub_network, epoch),
+            sub_network_burns: crate::pda::sub_network_burns(sub_network),
             dc_mint,
             owner_dc: tokens::ata(&owner, &dc_mint),
-            burn_tracker: burn_tracker(),
-            emissions_event_authority: event_authority(&emissions::ID),
-            emissions_program: emissions::ID,
             token_program: tokens::TOKEN_2022_ID,
-            system_program: anchor_lang::system_program::ID,
             event_authority: event_authority(&data_credits::ID),
             program: data_credits::ID,
         },
@@ -77,6 +67,15 @@ pub fn buy_dc(cluster: &mut impl crate::Cluster, net: &NetworkKeys, customer: &s
     tokens::create_ata(cluster, &customer.pubkey(), &dc_mint_address(&net.network));
     let ix = mint_data_credits_ix(net, customer.pubkey(), customer.pubkey(), MintDataCreditsArgs { token_amount: None, dc_amount: Some(dc) });
     cluster.send_ok(&[ix], &[customer])
+}
+
+pub fn sub_network_burns_address(sub_network: &Pubkey) -> Pubkey {
+    crate::pda::sub_network_burns(sub_network)
+}
+
+/// data_credits' record of a sub-network's usage burns (total and per epoch).
+pub fn sub_network_burns(cluster: &impl crate::Cluster, sub_network: &Pubkey) -> data_credits::state::SubNetworkBurns {
+    cluster.anchor_account(&sub_network_burns_address(sub_network))
 }
 
 pub fn escrow_address(sub_network: &Pubkey, router_key: &str) -> Pubkey {
@@ -107,9 +106,8 @@ pub fn delegate_ix(net: &NetworkKeys, owner: Pubkey, sub_network: &Pubkey, route
 }
 
 /// `burn_delegated_data_credits` signed by `authority` (the sub-network's DC burn authority
-/// when legitimate), paid by `payer`.
-#[allow(clippy::too_many_arguments)]
-pub fn burn_delegated_ix(net: &NetworkKeys, authority: Pubkey, payer: Pubkey, sub_network: &Pubkey, router_key: &str, epoch: u64, amount: u64, sequence: u64) -> Instruction {
+/// when legitimate).
+pub fn burn_delegated_ix(net: &NetworkKeys, authority: Pubkey, sub_network: &Pubkey, router_key: &str, amount: u64, sequence: u64) -> Instruction {
     let dc_mint = dc_mint_address(&net.network);
     let escrow = escrow_address(sub_network, router_key);
     anchor_ix(
@@ -117,19 +115,13 @@ pub fn burn_delegated_ix(net: &NetworkKeys, authority: Pubkey, payer: Pubkey, su
         data_credits::instruction::BurnDelegatedDataCredits { amount, sequence },
         data_credits::accounts::BurnDelegatedDataCredits {
             dc_burn_authority: authority,
-            payer,
             config: dc_config_address(&net.network),
-            network: net.network,
             sub_network: *sub_network,
             escrow,
             escrow_dc: tokens::ata(&escrow, &dc_mint),
             dc_mint,
-            sub_network_epoch_info: sub_network_epoch_info_address(sub_network, epoch),
-            burn_tracker: burn_tracker(),
-            emissions_event_authority: event_authority(&emissions::ID),
-            emissions_program: emissions::ID,
+            sub_network_burns: crate::pda::sub_network_burns(sub_network),
             token_program: tokens::TOKEN_2022_ID,
-            system_program: anchor_lang::system_program::ID,
             event_authority: event_authority(&data_credits::ID),
             program: data_credits::ID,
         },

@@ -87,11 +87,40 @@ pub fn create_sub_network_ix(net: &NetworkKeys, payer: Pubkey, authority: Pubkey
     )
 }
 
-/// Creates sub-network `name` signed by the network authority.
+/// Opens a sub-network's two activity records (permissionless, once each):
+/// data_credits' `SubNetworkBurns` and device_registry's `SubNetworkDevices`.
+pub fn initialize_activity_records_ixs(payer: Pubkey, sub: &Pubkey) -> [Instruction; 2] {
+    [
+        anchor_ix(
+            data_credits::ID,
+            data_credits::instruction::InitializeSubNetworkBurns {},
+            data_credits::accounts::InitializeSubNetworkBurns {
+                payer,
+                sub_network: *sub,
+                sub_network_burns: crate::pda::sub_network_burns(sub),
+                system_program: anchor_lang::system_program::ID,
+            },
+        ),
+        anchor_ix(
+            device_registry::ID,
+            device_registry::instruction::InitializeSubNetworkDevices {},
+            device_registry::accounts::InitializeSubNetworkDevices {
+                payer,
+                sub_network: *sub,
+                sub_network_devices: crate::pda::sub_network_devices(sub),
+                system_program: anchor_lang::system_program::ID,
+            },
+        ),
+    ]
+}
+
+/// Creates sub-network `name` signed by the network authority, with its activity records.
 pub fn create_sub_network(cluster: &mut impl Cluster, net: &NetworkKeys, name: &str) -> SubNetworkKeys {
     let sub = SubNetworkKeys::new(&net.network, name);
-    let ix = create_sub_network_ix(net, cluster.payer(), net.authority.pubkey(), &sub, sub.create_args());
-    cluster.send_ok(&[ix], &[&net.authority]);
+    let payer = cluster.payer();
+    let create = create_sub_network_ix(net, payer, net.authority.pubkey(), &sub, sub.create_args());
+    let [burns, devices] = initialize_activity_records_ixs(payer, &sub.address);
+    cluster.send_ok(&[create, burns, devices], &[&net.authority]);
     sub
 }
 
@@ -133,31 +162,7 @@ pub fn accept_authority_ix(network: &Pubkey, new_authority: Pubkey) -> Instructi
     )
 }
 
-/// The accounts both trackers take (one `TrackActivity` struct in emissions).
-fn track_activity(net: &Pubkey, sub: &Pubkey, tracker: Pubkey, payer: Pubkey, epoch: u64) -> emissions::accounts::TrackActivity {
-    emissions::accounts::TrackActivity {
-        tracker,
-        payer,
-        network: *net,
-        sub_network: *sub,
-        sub_network_epoch_info: sub_network_epoch_info_address(sub, epoch),
-        system_program: anchor_lang::system_program::ID,
-        event_authority: event_authority(&emissions::ID),
-        program: emissions::ID,
-    }
-}
-
-/// `track_dc_burn` as anyone but data_credits would have to send it: signed by `tracker`.
-pub fn track_dc_burn_ix(net: &Pubkey, sub: &Pubkey, tracker: Pubkey, payer: Pubkey, epoch: u64, amount: u64) -> Instruction {
-    anchor_ix(emissions::ID, emissions::instruction::TrackDcBurn { epoch, amount }, track_activity(net, sub, tracker, payer, epoch))
-}
-
-/// `track_device_change` as anyone but device_registry would have to send it.
-pub fn track_device_change_ix(net: &Pubkey, sub: &Pubkey, tracker: Pubkey, payer: Pubkey, epoch: u64, delta: i8) -> Instruction {
-    anchor_ix(emissions::ID, emissions::instruction::TrackDeviceChange { epoch, delta }, track_activity(net, sub, tracker, payer, epoch))
-}
-
-pub fn calculate_utility_score_ix(net: &Pubkey, sub: &Pubkey, payer: Pubkey, epoch: u64, later_activity: Option<Pubkey>) -> Instruction {
+pub fn calculate_utility_score_ix(net: &Pubkey, sub: &Pubkey, payer: Pubkey, epoch: u64) -> Instruction {
     anchor_ix(
         emissions::ID,
         emissions::instruction::CalculateUtilityScore { epoch },
@@ -167,7 +172,8 @@ pub fn calculate_utility_score_ix(net: &Pubkey, sub: &Pubkey, payer: Pubkey, epo
             sub_network: *sub,
             epoch_info: epoch_info_address(net, epoch),
             sub_network_epoch_info: sub_network_epoch_info_address(sub, epoch),
-            later_activity,
+            sub_network_burns: crate::pda::sub_network_burns(sub),
+            sub_network_devices: crate::pda::sub_network_devices(sub),
             system_program: anchor_lang::system_program::ID,
             event_authority: event_authority(&emissions::ID),
             program: emissions::ID,
@@ -232,7 +238,6 @@ pub fn claim_rewards_ix(
             rewards_escrow: rewards_escrow_address(sub),
             destination,
             token_mint: net.token_mint,
-            compression_program: crate::programs::SPL_ACCOUNT_COMPRESSION_ID,
             token_program: tokens::TOKEN_2022_ID,
             system_program: anchor_lang::system_program::ID,
             event_authority: event_authority(&emissions::ID),
@@ -249,7 +254,7 @@ pub fn close_epoch(cluster: &mut impl Cluster, net: &NetworkKeys, subs: &[&SubNe
     let payer = cluster.payer();
     let mut outcomes = Vec::new();
     for sub in subs {
-        outcomes.push(cluster.send_ok(&[calculate_utility_score_ix(&net.network, &sub.address, payer, epoch, None)], &[]));
+        outcomes.push(cluster.send_ok(&[calculate_utility_score_ix(&net.network, &sub.address, payer, epoch)], &[]));
     }
     for sub in subs {
         outcomes.push(cluster.send_ok(&[issue_rewards_ix(net, &sub.address, epoch)], &[]));
@@ -322,17 +327,3 @@ pub fn expected_shares(emission: u64, scores: &[u128]) -> Vec<u64> {
         .collect()
 }
 
-/// The `later_activity` account `calculate_utility_score` needs for a quiet `epoch` of `sub`:
-/// the first activity record after `epoch`, found by walking the records' back links from the
-/// sub-network's last activity. None when the epoch needs none.
-pub fn later_activity_for(cluster: &impl Cluster, sub: &Pubkey, epoch: u64) -> Option<Pubkey> {
-    let account: emissions::state::SubNetwork = cluster.anchor_account(sub);
-    let mut candidate = account.last_activity_epoch.filter(|last| *last > epoch)?;
-    loop {
-        let info: emissions::state::SubNetworkEpochInfo = cluster.anchor_account(&sub_network_epoch_info_address(sub, candidate));
-        match info.prev_activity_epoch {
-            Some(prev) if prev > epoch => candidate = prev,
-            _ => return Some(sub_network_epoch_info_address(sub, candidate)),
-        }
-    }
-}

@@ -47,8 +47,8 @@ pub fn dc_mint(network: &Pubkey) -> Pubkey {
 pub fn dc_escrow(sub_network: &Pubkey, router_key: &str) -> Pubkey {
     pda(&[data_credits::state::DC_ESCROW_SEED, sub_network.as_ref(), &name_seed(router_key)], &data_credits::ID)
 }
-pub fn dc_burn_tracker() -> Pubkey {
-    pda(&[seeds::DC_BURN_TRACKER], &data_credits::ID)
+pub fn sub_network_burns(sub_network: &Pubkey) -> Pubkey {
+    pda(&[data_credits::state::SUB_NETWORK_BURNS_SEED, sub_network.as_ref()], &data_credits::ID)
 }
 
 // device_registry
@@ -61,6 +61,6 @@ pub fn device(network: &Pubkey, device_key: &Pubkey) -> Pubkey {
 pub fn device_creator(network: &Pubkey) -> Pubkey {
     pda(&[device_registry::state::DEVICE_CREATOR_SEED, network.as_ref()], &device_registry::ID)
 }
-pub fn registry_signer() -> Pubkey {
-    pda(&[seeds::REGISTRY_SIGNER], &device_registry::ID)
+pub fn sub_network_devices(sub_network: &Pubkey) -> Pubkey {
+    pda(&[device_registry::state::SUB_NETWORK_DEVICES_SEED, sub_network.as_ref()], &device_registry::ID)
 }

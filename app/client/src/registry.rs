@@ -10,7 +10,7 @@ use solana_signer::Signer;
 
 use crate::bubblegum::{compute_budget, leaf_v1, Tree, TreeShape};
 use crate::tree_history::TreeHistory;
-use crate::network::{sub_network_epoch_info_address, Outcome};
+use crate::network::Outcome;
 use crate::programs::{SPL_ACCOUNT_COMPRESSION_ID, SPL_NOOP_ID};
 use crate::scenario::{dc_config_address, dc_mint_address, maker_address, NetworkKeys};
 use crate::{anchor_ix, event_authority, tokens, Cluster};
@@ -21,8 +21,13 @@ pub fn device_creator(network: &Pubkey) -> Pubkey {
 pub fn device_address(network: &Pubkey, device_key: &Pubkey) -> Pubkey {
     crate::pda::device(network, device_key)
 }
-pub fn registry_signer() -> Pubkey {
-    crate::pda::registry_signer()
+pub fn sub_network_devices_address(sub_network: &Pubkey) -> Pubkey {
+    crate::pda::sub_network_devices(sub_network)
+}
+
+/// device_registry's record of a sub-network's devices (active count, history, fees).
+pub fn sub_network_devices(cluster: &impl Cluster, sub_network: &Pubkey) -> device_registry::state::SubNetworkDevices {
+    cluster.anchor_account(&sub_network_devices_address(sub_network))
 }
 
 pub fn set_maker_approval_ix(net: &NetworkKeys, authority: Pubkey, maker: &Pubkey, approved: bool) -> Instruction {
@@ -231,7 +236,7 @@ impl MakerKeys {
 }
 
 /// `onboard_device` signed by `owner`, with the cNFT proof nodes appended.
-pub fn onboard_device_ix(net: &NetworkKeys, owner: Pubkey, sub_network: &Pubkey, epoch: u64, merkle_tree: Pubkey, args: OnboardDeviceArgs, proof: &[[u8; 32]]) -> Instruction {
+pub fn onboard_device_ix(net: &NetworkKeys, owner: Pubkey, sub_network: &Pubkey, merkle_tree: Pubkey, args: OnboardDeviceArgs, proof: &[[u8; 32]]) -> Instruction {
     let dc_mint = dc_mint_address(&net.network);
     let mut ix = anchor_ix(
         device_registry::ID,
@@ -241,19 +246,12 @@ pub fn onboard_device_ix(net: &NetworkKeys, owner: Pubkey, sub_network: &Pubkey,
             network: net.network,
             device: device_address(&net.network, &args.device_key),
             sub_network: *sub_network,
-            sub_network_epoch_info: sub_network_epoch_info_address(sub_network, epoch),
+            sub_network_devices: sub_network_devices_address(sub_network),
             merkle_tree,
             dc_config: dc_config_address(&net.network),
             dc_mint,
             owner_dc: tokens::ata(&owner, &dc_mint),
-            registry_signer: registry_signer(),
-            compression_program: SPL_ACCOUNT_COMPRESSION_ID,
-            data_credits_program: data_credits::ID,
-            data_credits_event_authority: event_authority(&data_credits::ID),
-            emissions_program: emissions::ID,
-            emissions_event_authority: event_authority(&emissions::ID),
             token_program: tokens::TOKEN_2022_ID,
-            system_program: anchor_lang::system_program::ID,
             event_authority: event_authority(&device_registry::ID),
             program: device_registry::ID,
         },
@@ -262,21 +260,16 @@ pub fn onboard_device_ix(net: &NetworkKeys, owner: Pubkey, sub_network: &Pubkey,
     ix
 }
 
-pub fn set_device_active_ix(net: &NetworkKeys, authority: Pubkey, payer: Pubkey, sub_network: &Pubkey, epoch: u64, device_key: Pubkey, active: bool) -> Instruction {
+pub fn set_device_active_ix(net: &NetworkKeys, authority: Pubkey, sub_network: &Pubkey, device_key: Pubkey, active: bool) -> Instruction {
     anchor_ix(
         device_registry::ID,
         device_registry::instruction::SetDeviceActive { device_key, active },
         device_registry::accounts::SetDeviceActive {
             active_device_authority: authority,
-            payer,
             network: net.network,
             sub_network: *sub_network,
             device: device_address(&net.network, &device_key),
-            sub_network_epoch_info: sub_network_epoch_info_address(sub_network, epoch),
-            registry_signer: registry_signer(),
-            emissions_program: emissions::ID,
-            emissions_event_authority: event_authority(&emissions::ID),
-            system_program: anchor_lang::system_program::ID,
+            sub_network_devices: sub_network_devices_address(sub_network),
             event_authority: event_authority(&device_registry::ID),
             program: device_registry::ID,
         },
@@ -285,18 +278,17 @@ pub fn set_device_active_ix(net: &NetworkKeys, authority: Pubkey, payer: Pubkey,
 
 /// The owner of `device` onboards it to `sub_network` (no location), paying the fee from its
 /// DC account; returns the outcome.
-pub fn onboard(chain: &mut impl Cluster, net: &NetworkKeys, maker: &MakerKeys, device: &IssuedDevice, owner: &Keypair, sub_network: &Pubkey, epoch_length_secs: u32) -> crate::TxSuccess {
-    let epoch = crate::network::current_epoch(chain, epoch_length_secs);
-    let ixs = onboard_ixs(chain, net, maker, device, owner.pubkey(), sub_network, epoch);
+pub fn onboard(chain: &mut impl Cluster, net: &NetworkKeys, maker: &MakerKeys, device: &IssuedDevice, owner: &Keypair, sub_network: &Pubkey) -> crate::TxSuccess {
+    let ixs = onboard_ixs(chain, net, maker, device, owner.pubkey(), sub_network);
     chain.send_ok(&ixs, &[owner])
 }
 
-/// The instructions of `owner` onboarding `device` to `sub_network` in `epoch` (no
-/// location): a compute budget and `onboard_device` with the proof from the maker's mirror.
-pub fn onboard_ixs(cluster: &impl Cluster, net: &NetworkKeys, maker: &MakerKeys, device: &IssuedDevice, owner: Pubkey, sub_network: &Pubkey, epoch: u64) -> [Instruction; 2] {
+/// The instructions of `owner` onboarding `device` to `sub_network` (no location): a compute
+/// budget and `onboard_device` with the proof from the maker's mirror.
+pub fn onboard_ixs(cluster: &impl Cluster, net: &NetworkKeys, maker: &MakerKeys, device: &IssuedDevice, owner: Pubkey, sub_network: &Pubkey) -> [Instruction; 2] {
     let (cnft, proof) = maker.ownership_proof(cluster, net, device);
     let args = OnboardDeviceArgs { device_key: device.device_key, location: 0, elevation: 0, gain: 0, cnft };
-    [compute_budget(400_000), onboard_device_ix(net, owner, sub_network, epoch, device.merkle_tree, args, &proof)]
+    [compute_budget(400_000), onboard_device_ix(net, owner, sub_network, device.merkle_tree, args, &proof)]
 }
 
 pub fn update_device_ix(net: &NetworkKeys, owner: Pubkey, sub_network: &Pubkey, merkle_tree: Pubkey, args: device_registry::instructions::UpdateDeviceArgs, proof: &[[u8; 32]]) -> Instruction {
@@ -309,14 +301,11 @@ pub fn update_device_ix(net: &NetworkKeys, owner: Pubkey, sub_network: &Pubkey, 
             network: net.network,
             device: device_address(&net.network, &args.device_key),
             sub_network: *sub_network,
+            sub_network_devices: sub_network_devices_address(sub_network),
             merkle_tree,
             dc_config: dc_config_address(&net.network),
             dc_mint,
             owner_dc: tokens::ata(&owner, &dc_mint),
-            registry_signer: registry_signer(),
-            compression_program: SPL_ACCOUNT_COMPRESSION_ID,
-            data_credits_program: data_credits::ID,
-            data_credits_event_authority: event_authority(&data_credits::ID),
             token_program: tokens::TOKEN_2022_ID,
             event_authority: event_authority(&device_registry::ID),
             program: device_registry::ID,
@@ -326,8 +315,8 @@ pub fn update_device_ix(net: &NetworkKeys, owner: Pubkey, sub_network: &Pubkey, 
     ix
 }
 
-/// `retire_device` by `owner`; `active_in` names the sub-network (and epoch) of an active device.
-pub fn retire_device_ix(net: &NetworkKeys, owner: Pubkey, device: &IssuedDevice, active_in: Option<(Pubkey, u64)>, cnft: emissions::cnft::CnftLeaf, proof: &[[u8; 32]]) -> Instruction {
+/// `retire_device` by `owner`; `active_in` names the sub-network of an active device.
+pub fn retire_device_ix(net: &NetworkKeys, owner: Pubkey, device: &IssuedDevice, active_in: Option<Pubkey>, cnft: emissions::cnft::CnftLeaf, proof: &[[u8; 32]]) -> Instruction {
     let args = device_registry::instructions::RetireDeviceArgs { device_key: device.device_key, cnft };
     let mut ix = anchor_ix(
         device_registry::ID,
@@ -342,11 +331,8 @@ pub fn retire_device_ix(net: &NetworkKeys, owner: Pubkey, device: &IssuedDevice,
             log_wrapper: SPL_NOOP_ID,
             compression_program: SPL_ACCOUNT_COMPRESSION_ID,
             bubblegum_program: crate::programs::BUBBLEGUM_ID,
-            sub_network: active_in.map(|(sub, _)| sub),
-            sub_network_epoch_info: active_in.map(|(sub, epoch)| sub_network_epoch_info_address(&sub, epoch)),
-            registry_signer: registry_signer(),
-            emissions_program: emissions::ID,
-            emissions_event_authority: event_authority(&emissions::ID),
+            sub_network: active_in,
+            sub_network_devices: active_in.map(|sub| sub_network_devices_address(&sub)),
             system_program: anchor_lang::system_program::ID,
             event_authority: event_authority(&device_registry::ID),
             program: device_registry::ID,

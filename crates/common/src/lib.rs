@@ -1,9 +1,11 @@
 //! What several civnet programs (and their clients) share. No Anchor dependency: plain Rust
 //! compiled into the SBF programs and the host tools alike, unit-tested natively.
 
+pub mod cmt;
 pub mod cnft;
 pub mod dc;
 pub mod h3;
+pub mod history;
 pub mod math;
 pub mod rewards;
 pub mod schedule;

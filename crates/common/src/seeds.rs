@@ -5,14 +5,9 @@
 pub const NETWORK: &[u8] = b"network";
 /// emissions: mint authority of the network token, `[NETWORK_MINT_AUTHORITY, network]`.
 pub const NETWORK_MINT_AUTHORITY: &[u8] = b"network_mint_authority";
-/// data_credits: the PDA that signs CPIs into `emissions::track_dc_burn`, `[DC_BURN_TRACKER]`.
-pub const DC_BURN_TRACKER: &[u8] = b"dc_burn_tracker";
 /// The seed form of a human-readable name (maker, sub-network): `sha256(name)`. Hashing keeps
 /// any name a valid 32-byte seed, so an over-long name reaches the program's own name check
 /// (a named error) instead of failing PDA derivation.
 pub fn name_seed(name: &str) -> [u8; 32] {
     solana_sha256_hasher::hashv(&[name.as_bytes()]).to_bytes()
 }
-
-/// device_registry: the PDA that signs CPIs into emissions and data_credits, `[REGISTRY_SIGNER]`.
-pub const REGISTRY_SIGNER: &[u8] = b"registry_signer";

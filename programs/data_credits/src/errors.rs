@@ -42,6 +42,10 @@ pub enum DataCreditsError {
     PriceTooUncertain,
     #[msg("The sub-network belongs to another network")]
     WrongNetwork,
-    #[msg("Only device_registry's signer PDA may burn DC without tracking")]
-    UnauthorizedFeeBurner,
+    #[msg("The usage-burn record is not this sub-network's")]
+    WrongBurnRecord,
+    #[msg("The DC account is not owned by the escrow")]
+    WrongEscrowAccount,
+    #[msg("The sub-network's usage-burn record already exists")]
+    BurnRecordExists,
 }

@@ -29,14 +29,15 @@ pub struct DataCreditsBurned {
     pub owner: Pubkey,
     pub amount: u64,
     pub epoch: u64,
+    /// The sub-network's usage burns in `epoch` so far, this one included.
+    pub epoch_dc_burned: u64,
 }
 
-/// DC burned as a fee (device onboarding, location changes): not usage, not tracked.
+/// A sub-network's usage-burn record was opened (`initialize_sub_network_burns`).
 #[event]
-pub struct DataCreditsFeeBurned {
-    pub network: Pubkey,
-    pub owner: Pubkey,
-    pub amount: u64,
+pub struct SubNetworkBurnsInitialized {
+    pub sub_network: Pubkey,
+    pub sub_network_burns: Pubkey,
 }
 
 #[event]
@@ -63,4 +64,6 @@ pub struct DelegatedDataCreditsBurned {
     pub amount: u64,
     pub sequence: u64,
     pub epoch: u64,
+    /// The sub-network's usage burns in `epoch` so far, this one included.
+    pub epoch_dc_burned: u64,
 }

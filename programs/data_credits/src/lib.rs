@@ -9,7 +9,6 @@ pub mod events;
 pub mod instructions;
 pub mod state;
 pub mod token_ops;
-pub mod tracking;
 
 use instructions::*;
 
@@ -43,7 +42,7 @@ pub mod data_credits {
         instructions::burn_data_credits::handler(ctx, amount)
     }
 
-    pub fn burn_without_tracking(ctx: Context<BurnWithoutTracking>, amount: u64) -> Result<()> {
-        instructions::burn_without_tracking::handler(ctx, amount)
+    pub fn initialize_sub_network_burns(ctx: Context<InitializeSubNetworkBurns>) -> Result<()> {
+        instructions::initialize_sub_network_burns::handler(ctx)
     }
 }

@@ -5,7 +5,8 @@ pub const DC_CONFIG_SEED: &[u8] = b"dc_config";
 /// `[DC_MINT_SEED, network]`: the DC mint (Token-2022, NonTransferable, 0 decimals).
 pub const DC_MINT_SEED: &[u8] = b"dc_mint";
 pub use civnet_common::dc::DC_PER_USD;
-pub use civnet_common::seeds::DC_BURN_TRACKER as DC_BURN_TRACKER_SEED;
+/// `[SUB_NETWORK_BURNS_SEED, sub_network]`: DC burned for usage of a sub-network, per epoch.
+pub const SUB_NETWORK_BURNS_SEED: &[u8] = b"sub_network_burns";
 /// `[DC_ESCROW_SEED, sub_network, sha256(router_key)]`: DC delegated to a router of a
 /// sub-network; its associated DC account holds the credits.
 pub const DC_ESCROW_SEED: &[u8] = b"dc_escrow";
@@ -70,4 +71,33 @@ pub struct DelegatedEscrow {
     pub total_delegated: u64,
     pub total_burned: u64,
     pub bump: u8,
+}
+
+/// DC burned for usage of one sub-network: the total and, per epoch with burns, the epoch's
+/// sum (ring of `civnet_common::history::HISTORY_LEN` epochs; layout described there, shared
+/// with device_registry's `SubNetworkDevices`). emissions reads it when scoring an epoch.
+/// PDA `[SUB_NETWORK_BURNS_SEED, sub_network]`; zero-copy so a burn touches a few words.
+#[account(zero_copy)]
+pub struct SubNetworkBurns {
+    pub sub_network: Pubkey,
+    /// DC ever burned for usage of the sub-network.
+    pub total_burned: u64,
+    pub entries_written: u64,
+    /// Ring: epoch of each slot, and the DC burned in it.
+    pub epochs: [u64; 64],
+    pub burned: [u64; 64],
+    pub bump: u8,
+    pub padding: [u8; 7],
+}
+
+const _: () = assert!(civnet_common::history::HISTORY_LEN == 64);
+
+impl SubNetworkBurns {
+    /// Adds a usage burn to `epoch`; returns the epoch's sum so far.
+    pub fn record(&mut self, epoch: u64, amount: u64) -> Result<u64> {
+        self.total_burned = self.total_burned.checked_add(amount).ok_or(crate::errors::DataCreditsError::ArithmeticOverflow)?;
+        civnet_common::history::HistoryMut { entries_written: &mut self.entries_written, epochs: &mut self.epochs, values: &mut self.burned }
+            .add(epoch, amount)
+            .map_err(|_| crate::errors::DataCreditsError::ArithmeticOverflow.into())
+    }
 }

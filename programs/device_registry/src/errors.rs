@@ -42,4 +42,29 @@ pub enum DeviceRegistryError {
     NothingToUpdate,
     #[msg("Arithmetic overflow")]
     ArithmeticOverflow,
+    #[msg("The merkle tree is not an SPL account-compression tree")]
+    InvalidMerkleTree,
+    #[msg("The asset id is not the Bubblegum asset of this tree and leaf nonce")]
+    AssetIdMismatch,
+    #[msg("The cNFT proof does not prove the leaf (with the signer as owner) in the tree")]
+    InvalidCnftProof,
+    #[msg("The cNFT's leaf changed after the root its proof was taken against (transferred or burned?)")]
+    CnftLeafModified,
+    #[msg("The device record is not this sub-network's")]
+    WrongDeviceRecord,
+    #[msg("The sub-network's device record already exists")]
+    DeviceRecordExists,
+}
+
+impl From<emissions::cnft::CnftError> for DeviceRegistryError {
+    fn from(e: emissions::cnft::CnftError) -> Self {
+        use civnet_common::cmt::ProofError;
+        use emissions::cnft::CnftError;
+        match e {
+            CnftError::NotATree | CnftError::Proof(ProofError::NotATree) => Self::InvalidMerkleTree,
+            CnftError::AssetIdMismatch => Self::AssetIdMismatch,
+            CnftError::Proof(ProofError::LeafContentsModified) => Self::CnftLeafModified,
+            CnftError::Proof(_) => Self::InvalidCnftProof,
+        }
+    }
 }

@@ -45,6 +45,9 @@ pub struct DeviceOnboarded {
     pub elevation: i16,
     pub gain: u8,
     pub fee_dc: u64,
+    pub epoch: u64,
+    /// The sub-network's active devices after this one joined.
+    pub active_devices: u64,
 }
 
 #[event]
@@ -52,6 +55,9 @@ pub struct DeviceActivityChanged {
     pub device: Pubkey,
     pub sub_network: Pubkey,
     pub active: bool,
+    pub epoch: u64,
+    /// The sub-network's active devices after the change.
+    pub active_devices: u64,
 }
 
 #[event]
@@ -68,4 +74,16 @@ pub struct DeviceRetired {
     pub device: Pubkey,
     pub asset_id: Pubkey,
     pub owner: Pubkey,
+    pub epoch: u64,
+    /// When the device was active: its sub-network and that sub-network's active devices
+    /// after it left.
+    pub left_sub_network: Option<Pubkey>,
+    pub active_devices: Option<u64>,
+}
+
+/// A sub-network's device record was opened (`initialize_sub_network_devices`).
+#[event]
+pub struct SubNetworkDevicesInitialized {
+    pub sub_network: Pubkey,
+    pub sub_network_devices: Pubkey,
 }

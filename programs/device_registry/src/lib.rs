@@ -52,6 +52,10 @@ pub mod device_registry {
         instructions::retire_device::handler(ctx, args)
     }
 
+    pub fn initialize_sub_network_devices(ctx: Context<InitializeSubNetworkDevices>) -> Result<()> {
+        instructions::initialize_sub_network_devices::handler(ctx)
+    }
+
     pub fn set_device_active(ctx: Context<SetDeviceActive>, device_key: Pubkey, active: bool) -> Result<()> {
         instructions::set_device_active::handler(ctx, device_key, active)
     }

@@ -7,7 +7,8 @@ pub const MAKER_SEED: &[u8] = b"maker";
 pub const DEVICE_CREATOR_SEED: &[u8] = b"device_creator";
 /// `[DEVICE_SEED, network, device_key]`: a device's one account.
 pub const DEVICE_SEED: &[u8] = b"device";
-pub use civnet_common::seeds::REGISTRY_SIGNER as REGISTRY_SIGNER_SEED;
+/// `[SUB_NETWORK_DEVICES_SEED, sub_network]`: a sub-network's active devices, per epoch.
+pub const SUB_NETWORK_DEVICES_SEED: &[u8] = b"sub_network_devices";
 
 /// Maker names are 1..=32 bytes of lowercase ASCII letters, digits and '-' (they appear in
 /// device names).
@@ -66,6 +67,52 @@ pub struct Device {
     pub elevation: i16,
     pub gain: u8,
     pub bump: u8,
+}
+
+/// A sub-network's active devices: the count now and, per epoch with a change, the count at
+/// its end (ring of `civnet_common::history::HISTORY_LEN` epochs; layout described there,
+/// shared with data_credits' `SubNetworkBurns`), plus the fees its devices burned. emissions
+/// reads it when scoring an epoch. PDA `[SUB_NETWORK_DEVICES_SEED, sub_network]`; zero-copy
+/// so an onboarding touches a few words.
+#[account(zero_copy)]
+pub struct SubNetworkDevices {
+    pub sub_network: Pubkey,
+    pub active_devices: u64,
+    pub entries_written: u64,
+    /// Ring: epoch of each slot, and the active devices at its end.
+    pub epochs: [u64; 64],
+    pub active_at_end: [u64; 64],
+    /// DC burned as onboarding and location fees by the sub-network's devices.
+    pub fees_dc_burned: u64,
+    pub devices_onboarded: u64,
+    pub bump: u8,
+    pub padding: [u8; 7],
+}
+
+const _: () = assert!(civnet_common::history::HISTORY_LEN == 64);
+
+impl SubNetworkDevices {
+    /// One device more (`joins`) or fewer active in `epoch`; returns the new count.
+    pub fn record_change(&mut self, epoch: u64, joins: bool) -> Result<u64> {
+        let count = if joins {
+            self.active_devices.checked_add(1).ok_or(crate::errors::DeviceRegistryError::ArithmeticOverflow)?
+        } else {
+            self.active_devices.checked_sub(1).ok_or(crate::errors::DeviceRegistryError::ArithmeticOverflow)?
+        };
+        self.active_devices = count;
+        civnet_common::history::HistoryMut {
+            entries_written: &mut self.entries_written,
+            epochs: &mut self.epochs,
+            values: &mut self.active_at_end,
+        }
+        .set(epoch, count);
+        Ok(count)
+    }
+
+    pub fn record_fee(&mut self, fee: u64) -> Result<()> {
+        self.fees_dc_burned = self.fees_dc_burned.checked_add(fee).ok_or(crate::errors::DeviceRegistryError::ArithmeticOverflow)?;
+        Ok(())
+    }
 }
 
 /// `true` for 1..=32 bytes of `[a-z0-9-]`.

@@ -1,17 +1,14 @@
 //! Proving ownership of a Bubblegum cNFT on-chain: recompute its V1 leaf from the fields the
-//! caller supplies and the signer as owner, then let SPL account compression's `verify_leaf`
-//! check it against the tree (proof nodes in remaining accounts; the canopy covers the rest).
-//! device_registry uses this too.
+//! caller supplies and the signer as owner, then prove it against the tree account read in
+//! place (`civnet_common::cmt`: same semantics as account compression's `verify_leaf`, a
+//! fraction of the compute). Proof nodes come in remaining accounts; the canopy covers the
+//! rest. device_registry uses this too and maps `CnftError` to its own error codes.
 use anchor_lang::prelude::*;
-use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
-use anchor_lang::solana_program::program::invoke;
+use civnet_common::cmt::{ProofError, TreeView};
 use civnet_common::cnft::{leaf_v1_hash, ASSET_SEED};
 
 use crate::errors::EmissionsError;
 use crate::state::{BUBBLEGUM_PROGRAM_ID, SPL_ACCOUNT_COMPRESSION_ID};
-
-/// Anchor discriminator of account compression's `verify_leaf`: `sha256("global:verify_leaf")[..8]`.
-const VERIFY_LEAF_DISCRIMINATOR: [u8; 8] = [124, 220, 22, 223, 104, 10, 250, 224];
 
 /// The leaf fields of a cNFT (Bubblegum `LeafSchema::V1`) other than its owner, which is the
 /// signer, plus the tree root the proof was taken against.
@@ -25,22 +22,48 @@ pub struct CnftLeaf {
     pub creator_hash: [u8; 32],
 }
 
+/// Why an ownership proof failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CnftError {
+    /// The tree account is not owned by SPL account compression or not a tree.
+    NotATree,
+    /// The asset id is not Bubblegum's PDA of this tree and nonce.
+    AssetIdMismatch,
+    /// The leaf (with the signer as owner) is not in the tree.
+    Proof(ProofError),
+}
+
+impl From<CnftError> for EmissionsError {
+    fn from(e: CnftError) -> Self {
+        match e {
+            CnftError::NotATree | CnftError::Proof(ProofError::NotATree) => Self::InvalidMerkleTree,
+            CnftError::AssetIdMismatch => Self::AssetIdMismatch,
+            CnftError::Proof(ProofError::LeafContentsModified) => Self::CnftLeafModified,
+            CnftError::Proof(_) => Self::InvalidCnftProof,
+        }
+    }
+}
+
 /// Bubblegum's asset id of leaf `nonce` of `merkle_tree`: PDA `["asset", tree, nonce LE]`.
 pub fn asset_id(merkle_tree: &Pubkey, nonce: u64) -> Pubkey {
     Pubkey::find_program_address(&[ASSET_SEED, merkle_tree.as_ref(), &nonce.to_le_bytes()], &BUBBLEGUM_PROGRAM_ID).0
 }
 
-/// Fails unless `owner` owns the cNFT `asset_id` described by `leaf` in `merkle_tree`.
-pub fn verify_owner<'info>(
-    compression_program: &AccountInfo<'info>,
-    merkle_tree: &AccountInfo<'info>,
-    proof: &[AccountInfo<'info>],
+/// Fails unless `owner` owns the cNFT `asset` described by `leaf` in `merkle_tree` now.
+pub fn verify_owner(
+    merkle_tree: &AccountInfo,
+    proof: &[AccountInfo],
     asset: &Pubkey,
     owner: &Pubkey,
     leaf: &CnftLeaf,
-) -> Result<()> {
-    require_keys_eq!(*merkle_tree.owner, SPL_ACCOUNT_COMPRESSION_ID, EmissionsError::InvalidMerkleTree);
-    require_keys_eq!(asset_id(merkle_tree.key, leaf.nonce), *asset, EmissionsError::AssetIdMismatch);
+) -> core::result::Result<(), CnftError> {
+    if *merkle_tree.owner != SPL_ACCOUNT_COMPRESSION_ID {
+        return Err(CnftError::NotATree);
+    }
+    // The tree binds the asset id: only Bubblegum appends to its trees, always with this id.
+    if asset_id(merkle_tree.key, leaf.nonce) != *asset {
+        return Err(CnftError::AssetIdMismatch);
+    }
     let leaf_hash = leaf_v1_hash(
         &asset.to_bytes(),
         &owner.to_bytes(),
@@ -49,18 +72,8 @@ pub fn verify_owner<'info>(
         &leaf.data_hash,
         &leaf.creator_hash,
     );
-    let mut data = Vec::with_capacity(8 + 32 + 32 + 4);
-    data.extend_from_slice(&VERIFY_LEAF_DISCRIMINATOR);
-    data.extend_from_slice(&leaf.root);
-    data.extend_from_slice(&leaf_hash);
-    data.extend_from_slice(&leaf.index.to_le_bytes());
-    let mut accounts = Vec::with_capacity(1 + proof.len());
-    accounts.push(AccountMeta::new_readonly(*merkle_tree.key, false));
-    accounts.extend(proof.iter().map(|node| AccountMeta::new_readonly(*node.key, false)));
-    let mut infos = Vec::with_capacity(2 + proof.len());
-    infos.push(merkle_tree.clone());
-    infos.extend(proof.iter().cloned());
-    infos.push(compression_program.clone());
-    invoke(&Instruction { program_id: SPL_ACCOUNT_COMPRESSION_ID, accounts, data }, &infos)?;
-    Ok(())
+    let nodes: Vec<[u8; 32]> = proof.iter().map(|node| node.key.to_bytes()).collect();
+    let data = merkle_tree.try_borrow_data().map_err(|_| CnftError::NotATree)?;
+    let tree = TreeView::new(&data).map_err(CnftError::Proof)?;
+    tree.prove_leaf(&leaf.root, &leaf_hash, &nodes, leaf.index).map_err(CnftError::Proof)
 }

@@ -27,24 +27,16 @@ pub enum EmissionsError {
     InvalidSubNetworkName,
     #[msg("The network already has the maximum number of sub-networks")]
     TooManySubNetworks,
-    #[msg("The signer is not the tracking program's designated signer PDA")]
-    UnauthorizedTracker,
-    #[msg("The epoch given is not the current epoch")]
-    NotCurrentEpoch,
-    #[msg("Device delta must be +1 or -1")]
-    InvalidDeviceDelta,
-    #[msg("The sub-network has no active devices to remove")]
-    ActiveDeviceUnderflow,
     #[msg("The epoch has not ended yet")]
     EpochNotEnded,
     #[msg("The epoch is before the network's (or sub-network's) start")]
     EpochBeforeStart,
     #[msg("The utility score of this sub-network and epoch is already computed")]
     ScoreAlreadyCalculated,
-    #[msg("A later activity record is needed to know this quiet epoch's active devices")]
-    ActivitySnapshotRequired,
-    #[msg("The activity record given does not prove this epoch's active devices")]
-    InvalidActivitySnapshot,
+    #[msg("The activity record is not this sub-network's data_credits burn record or device_registry device record")]
+    WrongActivityRecord,
+    #[msg("The epoch's activity was overwritten by 64 later epochs with activity: score epochs as they end")]
+    ActivityHistoryPruned,
     #[msg("Not every sub-network has its utility score for this epoch yet")]
     ScoresIncomplete,
     #[msg("The utility score of this sub-network and epoch is not computed yet")]
@@ -75,6 +67,10 @@ pub enum EmissionsError {
     WrongEpochRecord,
     #[msg("The rewards root is not this sub-network's")]
     WrongRewardsRoot,
+    #[msg("The cNFT proof does not prove the leaf (with the signer as owner) in the tree")]
+    InvalidCnftProof,
+    #[msg("The cNFT's leaf changed after the root its proof was taken against (transferred or burned?)")]
+    CnftLeafModified,
 }
 
 impl From<ScheduleError> for EmissionsError {

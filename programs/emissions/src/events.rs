@@ -52,22 +52,6 @@ pub struct SubNetworkUpdated {
 }
 
 #[event]
-pub struct DcBurnTracked {
-    pub sub_network: Pubkey,
-    pub epoch: u64,
-    pub amount: u64,
-    pub epoch_dc_burned: u64,
-}
-
-#[event]
-pub struct DeviceChangeTracked {
-    pub sub_network: Pubkey,
-    pub epoch: u64,
-    pub delta: i8,
-    pub active_devices: u64,
-}
-
-#[event]
 pub struct UtilityScoreCalculated {
     pub sub_network: Pubkey,
     pub epoch: u64,

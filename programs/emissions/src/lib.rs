@@ -43,14 +43,6 @@ pub mod emissions {
         instructions::update_sub_network::handler(ctx, args)
     }
 
-    pub fn track_dc_burn(ctx: Context<TrackActivity>, epoch: u64, amount: u64) -> Result<()> {
-        instructions::track_dc_burn::handler(ctx, epoch, amount)
-    }
-
-    pub fn track_device_change(ctx: Context<TrackActivity>, epoch: u64, delta: i8) -> Result<()> {
-        instructions::track_device_change::handler(ctx, epoch, delta)
-    }
-
     pub fn calculate_utility_score(ctx: Context<CalculateUtilityScore>, epoch: u64) -> Result<()> {
         instructions::calculate_utility_score::handler(ctx, epoch)
     }

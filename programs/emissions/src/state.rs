@@ -27,16 +27,13 @@ pub const DEFAULT_EPOCH_LENGTH_SECS: u32 = 86_400;
 /// Longest reward proof accepted: 2^32 devices per sub-network.
 pub const MAX_REWARD_PROOF_LEN: usize = 32;
 
-/// data_credits' program id and the PDA `[DC_BURN_TRACKER]` under it, the only signer
-/// `track_dc_burn` accepts (precomputed; a test checks it against the derivation).
+/// data_credits and device_registry: emissions reads their per-sub-network activity records
+/// (`civnet_common::history`) when scoring, recognized by owner and Anchor discriminator
+/// (`sha256("account:<Name>")[..8]`; a test checks both against the programs' own).
 pub const DATA_CREDITS_PROGRAM_ID: Pubkey = pubkey!("4c7inTCbzvDc56V4dtm1kXTdq9YvBMWTcEk14j6chnf7");
-pub const DC_BURN_TRACKER: Pubkey = pubkey!("8UTCZ3ohhreBKg8Wr3BKYsMNAGj8u5hFAdR1Vh7g6bf");
-pub const DC_BURN_TRACKER_BUMP: u8 = 253;
-/// device_registry's program id and the PDA `[REGISTRY_SIGNER]` under it, the only signer
-/// `track_device_change` accepts (precomputed; a test checks it against the derivation).
+pub const SUB_NETWORK_BURNS_DISCRIMINATOR: [u8; 8] = [197, 168, 250, 206, 235, 51, 252, 143];
 pub const DEVICE_REGISTRY_PROGRAM_ID: Pubkey = pubkey!("E5wryRb1K1UMRtDQcp3VqXhjNuPjRxXpLXcDs1gRCFAc");
-pub const REGISTRY_SIGNER: Pubkey = pubkey!("6uEqcFrRAGXH3S41ubPLayT3EjSqoy1m2bEtzx7JP3Uf");
-pub const REGISTRY_SIGNER_BUMP: u8 = 253;
+pub const SUB_NETWORK_DEVICES_DISCRIMINATOR: [u8; 8] = [224, 177, 19, 163, 65, 14, 117, 49];
 
 /// Metaplex Bubblegum (device identities are its cNFTs) and SPL account compression (its trees).
 pub const BUBBLEGUM_PROGRAM_ID: Pubkey = pubkey!("BGUMAp9Gq7iTEuizy4pqaxsTyUCBK68MDfK752saRPUY");
@@ -119,12 +116,8 @@ pub struct SubNetwork {
     /// DC burned when a device asserts or changes its location.
     pub location_fee_dc: u64,
     pub created_epoch: u64,
-    pub active_devices: u64,
-    pub total_dc_burned: u64,
     pub total_issued: u64,
     pub total_claimed: u64,
-    /// The latest epoch in which a burn or device change was tracked (`None`: never).
-    pub last_activity_epoch: Option<u64>,
     pub bump: u8,
     pub escrow_bump: u8,
 }
@@ -149,26 +142,17 @@ pub struct EpochInfo {
     pub bump: u8,
 }
 
-/// One sub-network in one epoch. PDA `[SUB_NETWORK_EPOCH_INFO_SEED, sub_network, epoch]`.
-///
-/// Created by the first tracked burn or device change of the epoch ("activity"), or by
-/// `calculate_utility_score` for an epoch without activity. Activity records form a chain
-/// backwards (`prev_activity_epoch`), which lets a later record prove the active-device count
-/// of quiet epochs before it: nothing changed between `prev_activity_epoch` and `epoch`, so
-/// the count then was `active_devices_at_start`.
+/// One sub-network in one epoch. PDA `[SUB_NETWORK_EPOCH_INFO_SEED, sub_network, epoch]`;
+/// created by `calculate_utility_score` from the sub-network's activity records
+/// (data_credits' `SubNetworkBurns`, device_registry's `SubNetworkDevices`).
 #[account]
 #[derive(InitSpace)]
 pub struct SubNetworkEpochInfo {
     pub sub_network: Pubkey,
     pub epoch: u64,
-    /// True when created by tracked activity (not by scoring a quiet epoch).
-    pub has_activity: bool,
-    /// The previous epoch with activity when this record was created by activity.
-    pub prev_activity_epoch: Option<u64>,
-    /// Active devices when the epoch's first activity happened (= at the end of all earlier epochs).
-    pub active_devices_at_start: u64,
-    /// Active devices after the latest change in this epoch (= at the end of the epoch).
+    /// Active devices at the end of the epoch.
     pub active_devices: u64,
+    /// DC burned for usage in the epoch.
     pub dc_burned: u64,
     /// 10^12 fixed point; see `civnet_common::score`.
     pub utility_score: u128,
@@ -201,34 +185,4 @@ pub struct Recipient {
     pub asset_id: Pubkey,
     pub total_claimed: u64,
     pub bump: u8,
-}
-
-impl SubNetworkEpochInfo {
-    /// Opens this record for tracked activity in the current `epoch`. On the epoch's first
-    /// activity it links the record to the previous activity epoch and snapshots the device
-    /// count, which is the count at the end of every quiet epoch in between.
-    pub fn begin_activity(&mut self, sub_network: &mut SubNetwork, sub_network_key: Pubkey, epoch: u64, bump: u8) {
-        if self.is_new() {
-            *self = SubNetworkEpochInfo {
-                sub_network: sub_network_key,
-                epoch,
-                has_activity: true,
-                prev_activity_epoch: sub_network.last_activity_epoch,
-                active_devices_at_start: sub_network.active_devices,
-                active_devices: sub_network.active_devices,
-                dc_burned: 0,
-                utility_score: 0,
-                issued: 0,
-                score_done: false,
-                rewards_issued: false,
-                bump,
-            };
-        }
-        sub_network.last_activity_epoch = Some(epoch);
-    }
-
-    /// True for a record `init_if_needed` just created (all zeroes).
-    pub fn is_new(&self) -> bool {
-        self.sub_network == Pubkey::default()
-    }
 }

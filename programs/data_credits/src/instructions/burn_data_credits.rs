@@ -1,7 +1,6 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
-use emissions::program::Emissions;
-use emissions::state::{Network, SubNetwork};
+use anchor_spl::token_interface::{TokenAccount, TokenInterface};
+use emissions::state::SubNetwork;
 
 use crate::errors::DataCreditsError;
 use crate::events::DataCreditsBurned;
@@ -10,33 +9,24 @@ use crate::state::*;
 #[event_cpi]
 #[derive(Accounts)]
 pub struct BurnDataCredits<'info> {
-    /// Holds the DC; pays the rent of the sub-network's epoch record on its first burn.
-    #[account(mut)]
+    /// Holds the DC and signs the burn.
     pub owner: Signer<'info>,
-    #[account(mut, has_one = network, has_one = dc_mint)]
+    #[account(mut, has_one = dc_mint)]
     pub config: Box<Account<'info, DataCreditsConfig>>,
-    pub network: Box<Account<'info, Network>>,
-    #[account(mut, has_one = network @ DataCreditsError::WrongNetwork)]
+    #[account(constraint = sub_network.network == config.network @ DataCreditsError::WrongNetwork)]
     pub sub_network: Box<Account<'info, SubNetwork>>,
-    /// CHECK: the sub-network's record of the current epoch; emissions checks its address.
+    #[account(mut, constraint = sub_network_burns.load()?.sub_network == sub_network.key() @ DataCreditsError::WrongBurnRecord)]
+    pub sub_network_burns: AccountLoader<'info, SubNetworkBurns>,
+    /// CHECK: the config's DC mint (has_one); Token-2022's burn checks it against `owner_dc`.
     #[account(mut)]
-    pub sub_network_epoch_info: UncheckedAccount<'info>,
-    #[account(mut)]
-    pub dc_mint: Box<InterfaceAccount<'info, Mint>>,
+    pub dc_mint: UncheckedAccount<'info>,
     #[account(mut, token::mint = dc_mint, token::authority = owner, token::token_program = token_program)]
     pub owner_dc: Box<InterfaceAccount<'info, TokenAccount>>,
-    /// CHECK: our `[DC_BURN_TRACKER]` PDA, which signs the tracking CPI.
-    #[account(address = emissions::state::DC_BURN_TRACKER)]
-    pub burn_tracker: UncheckedAccount<'info>,
-    /// CHECK: emissions' event authority (emissions checks it).
-    pub emissions_event_authority: UncheckedAccount<'info>,
-    pub emissions_program: Program<'info, Emissions>,
     pub token_program: Interface<'info, TokenInterface>,
-    pub system_program: Program<'info, System>,
 }
 
 /// A DC holder burns DC for usage of a sub-network; the burn counts towards that
-/// sub-network's utility score of the current epoch (`emissions::track_dc_burn`).
+/// sub-network's utility score of the current epoch (`SubNetworkBurns`, read by emissions).
 pub fn handler(ctx: Context<BurnDataCredits>, amount: u64) -> Result<()> {
     require!(amount > 0, DataCreditsError::ZeroAmount);
     let accounts = &ctx.accounts;
@@ -48,19 +38,8 @@ pub fn handler(ctx: Context<BurnDataCredits>, amount: u64) -> Result<()> {
         &[],
         amount,
     )?;
-    let epoch = accounts.network.current_epoch()?;
-    crate::tracking::track_burn(
-        &ctx.accounts.burn_tracker,
-        &ctx.accounts.owner.to_account_info(),
-        &ctx.accounts.network,
-        &ctx.accounts.sub_network,
-        &ctx.accounts.sub_network_epoch_info,
-        &ctx.accounts.emissions_event_authority,
-        &ctx.accounts.emissions_program,
-        &ctx.accounts.system_program,
-        epoch,
-        amount,
-    )?;
+    let epoch = accounts.config.current_epoch()?;
+    let epoch_dc_burned = accounts.sub_network_burns.load_mut()?.record(epoch, amount)?;
     let config = &mut ctx.accounts.config;
     config.total_dc_burned = config.total_dc_burned.checked_add(amount).ok_or(DataCreditsError::ArithmeticOverflow)?;
     emit_cpi!(DataCreditsBurned {
@@ -69,6 +48,7 @@ pub fn handler(ctx: Context<BurnDataCredits>, amount: u64) -> Result<()> {
         owner: ctx.accounts.owner.key(),
         amount,
         epoch,
+        epoch_dc_burned,
     });
     Ok(())
 }

@@ -1,7 +1,6 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
-use emissions::program::Emissions;
-use emissions::state::{Network, SubNetwork};
+use anchor_spl::token_interface::{TokenAccount, TokenInterface};
+use emissions::state::SubNetwork;
 
 use crate::errors::DataCreditsError;
 use crate::events::DelegatedDataCreditsBurned;
@@ -12,36 +11,30 @@ use crate::state::*;
 pub struct BurnDelegatedDataCredits<'info> {
     /// The sub-network's DC burn authority (its router/oracle of carried traffic).
     pub dc_burn_authority: Signer<'info>,
-    /// Pays the rent of the sub-network's epoch record on the epoch's first burn.
-    #[account(mut)]
-    pub payer: Signer<'info>,
-    #[account(mut, has_one = network, has_one = dc_mint)]
+    #[account(mut, has_one = dc_mint)]
     pub config: Box<Account<'info, DataCreditsConfig>>,
-    pub network: Box<Account<'info, Network>>,
-    #[account(mut, has_one = network @ DataCreditsError::WrongNetwork, has_one = dc_burn_authority)]
+    #[account(
+        has_one = dc_burn_authority,
+        constraint = sub_network.network == config.network @ DataCreditsError::WrongNetwork,
+    )]
     pub sub_network: Box<Account<'info, SubNetwork>>,
     #[account(mut, has_one = sub_network)]
     pub escrow: Box<Account<'info, DelegatedEscrow>>,
+    /// The escrow's DC account (its associated account, as delegation creates it; any DC
+    /// account the escrow owns burns the same, so the address is not re-derived).
     #[account(
         mut,
-        associated_token::mint = dc_mint,
-        associated_token::authority = escrow,
-        associated_token::token_program = token_program,
+        token::mint = dc_mint,
+        token::token_program = token_program,
+        constraint = escrow_dc.owner == escrow.key() @ DataCreditsError::WrongEscrowAccount,
     )]
     pub escrow_dc: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: the config's DC mint (has_one); Token-2022's burn checks it against `escrow_dc`.
     #[account(mut)]
-    pub dc_mint: Box<InterfaceAccount<'info, Mint>>,
-    /// CHECK: the sub-network's record of the current epoch (emissions checks the address).
-    #[account(mut)]
-    pub sub_network_epoch_info: UncheckedAccount<'info>,
-    /// CHECK: our `[DC_BURN_TRACKER]` PDA, which signs the tracking CPI.
-    #[account(address = emissions::state::DC_BURN_TRACKER)]
-    pub burn_tracker: UncheckedAccount<'info>,
-    /// CHECK: emissions' event authority (emissions checks it).
-    pub emissions_event_authority: UncheckedAccount<'info>,
-    pub emissions_program: Program<'info, Emissions>,
+    pub dc_mint: UncheckedAccount<'info>,
+    #[account(mut, constraint = sub_network_burns.load()?.sub_network == sub_network.key() @ DataCreditsError::WrongBurnRecord)]
+    pub sub_network_burns: AccountLoader<'info, SubNetworkBurns>,
     pub token_program: Interface<'info, TokenInterface>,
-    pub system_program: Program<'info, System>,
 }
 
 /// The sub-network's burn authority burns delegated DC for traffic carried. `sequence` must
@@ -63,24 +56,20 @@ pub fn handler(ctx: Context<BurnDelegatedDataCredits>, amount: u64, sequence: u6
         escrow_seeds,
         amount,
     )?;
-    let epoch = ctx.accounts.network.current_epoch()?;
-    crate::tracking::track_burn(
-        &ctx.accounts.burn_tracker,
-        &ctx.accounts.payer.to_account_info(),
-        &ctx.accounts.network,
-        &ctx.accounts.sub_network,
-        &ctx.accounts.sub_network_epoch_info,
-        &ctx.accounts.emissions_event_authority,
-        &ctx.accounts.emissions_program,
-        &ctx.accounts.system_program,
-        epoch,
-        amount,
-    )?;
+    let epoch = ctx.accounts.config.current_epoch()?;
+    let epoch_dc_burned = ctx.accounts.sub_network_burns.load_mut()?.record(epoch, amount)?;
     let escrow = &mut ctx.accounts.escrow;
     escrow.last_sequence = sequence;
     escrow.total_burned = escrow.total_burned.checked_add(amount).ok_or(DataCreditsError::ArithmeticOverflow)?;
     let config = &mut ctx.accounts.config;
     config.total_dc_burned = config.total_dc_burned.checked_add(amount).ok_or(DataCreditsError::ArithmeticOverflow)?;
-    emit_cpi!(DelegatedDataCreditsBurned { sub_network: sub_network_key, escrow: escrow.key(), amount, sequence, epoch });
+    emit_cpi!(DelegatedDataCreditsBurned {
+        sub_network: sub_network_key,
+        escrow: escrow.key(),
+        amount,
+        sequence,
+        epoch,
+        epoch_dc_burned,
+    });
     Ok(())
 }

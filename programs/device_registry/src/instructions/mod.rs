@@ -3,6 +3,7 @@
 #![allow(ambiguous_glob_reexports)]
 
 pub mod create_maker;
+pub mod initialize_sub_network_devices;
 pub mod issue_device;
 pub mod onboard_device;
 pub mod retire_device;
@@ -12,6 +13,7 @@ pub mod set_maker_tree;
 pub mod update_device;
 
 pub use create_maker::*;
+pub use initialize_sub_network_devices::*;
 pub use issue_device::*;
 pub use onboard_device::*;
 pub use retire_device::*;

@@ -1,6 +1,5 @@
 use anchor_lang::prelude::*;
 use emissions::cnft::{self, CnftLeaf};
-use emissions::program::Emissions;
 use emissions::state::{Network, SubNetwork, BUBBLEGUM_PROGRAM_ID, SPL_ACCOUNT_COMPRESSION_ID};
 use mpl_bubblegum::instructions::BurnCpiBuilder;
 
@@ -8,7 +7,6 @@ use crate::errors::DeviceRegistryError;
 use crate::events::DeviceRetired;
 use crate::instructions::set_maker_tree::SPL_NOOP_ID;
 use crate::state::*;
-use crate::tracking::{self, DeviceCountAccounts};
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
 pub struct RetireDeviceArgs {
@@ -51,17 +49,10 @@ pub struct RetireDevice<'info> {
     #[account(address = BUBBLEGUM_PROGRAM_ID)]
     pub bubblegum_program: UncheckedAccount<'info>,
     /// Needed when the device is active: its sub-network's count drops by one.
-    #[account(mut, has_one = network)]
+    #[account(has_one = network)]
     pub sub_network: Option<Box<Account<'info, SubNetwork>>>,
-    /// CHECK: the sub-network's record of the current epoch (emissions checks the address).
     #[account(mut)]
-    pub sub_network_epoch_info: Option<UncheckedAccount<'info>>,
-    /// CHECK: our `[REGISTRY_SIGNER]` PDA, signing the device count.
-    #[account(address = emissions::state::REGISTRY_SIGNER)]
-    pub registry_signer: UncheckedAccount<'info>,
-    pub emissions_program: Program<'info, Emissions>,
-    /// CHECK: emissions' event authority (emissions checks it).
-    pub emissions_event_authority: UncheckedAccount<'info>,
+    pub sub_network_devices: Option<AccountLoader<'info, SubNetworkDevices>>,
     pub system_program: Program<'info, System>,
 }
 
@@ -73,7 +64,7 @@ pub fn handler<'info>(ctx: Context<'info, RetireDevice<'info>>, args: RetireDevi
     require_keys_eq!(
         cnft::asset_id(ctx.accounts.merkle_tree.key, args.cnft.nonce),
         device.asset_id,
-        emissions::errors::EmissionsError::AssetIdMismatch
+        DeviceRegistryError::AssetIdMismatch
     );
     let proof: Vec<(&AccountInfo<'info>, bool, bool)> = ctx.remaining_accounts.iter().map(|a| (a, false, false)).collect();
     BurnCpiBuilder::new(&ctx.accounts.bubblegum_program.to_account_info())
@@ -92,26 +83,24 @@ pub fn handler<'info>(ctx: Context<'info, RetireDevice<'info>>, args: RetireDevi
         .add_remaining_accounts(&proof)
         .invoke()?;
 
-    if device.active {
+    let epoch = ctx.accounts.network.current_epoch()?;
+    let (left_sub_network, active_devices) = if device.active {
         let sub_network = ctx.accounts.sub_network.as_ref().ok_or(DeviceRegistryError::WrongSubNetwork)?;
         require!(sub_network.index == device.sub_network_index, DeviceRegistryError::WrongSubNetwork);
-        let epoch_info = ctx.accounts.sub_network_epoch_info.as_ref().ok_or(DeviceRegistryError::WrongSubNetwork)?;
-        let epoch = ctx.accounts.network.current_epoch()?;
-        tracking::track_device_change(
-            DeviceCountAccounts {
-                registry_signer: &ctx.accounts.registry_signer.to_account_info(),
-                payer: &ctx.accounts.owner.to_account_info(),
-                network: &ctx.accounts.network.to_account_info(),
-                sub_network: &sub_network.to_account_info(),
-                sub_network_epoch_info: &epoch_info.to_account_info(),
-                emissions_event_authority: &ctx.accounts.emissions_event_authority.to_account_info(),
-                emissions_program: &ctx.accounts.emissions_program.to_account_info(),
-                system_program: &ctx.accounts.system_program.to_account_info(),
-            },
-            epoch,
-            -1,
-        )?;
-    }
-    emit_cpi!(DeviceRetired { device: ctx.accounts.device.key(), asset_id: device.asset_id, owner: ctx.accounts.owner.key() });
+        let devices = ctx.accounts.sub_network_devices.as_ref().ok_or(DeviceRegistryError::WrongDeviceRecord)?;
+        let mut devices = devices.load_mut()?;
+        require_keys_eq!(devices.sub_network, sub_network.key(), DeviceRegistryError::WrongDeviceRecord);
+        (Some(sub_network.key()), Some(devices.record_change(epoch, false)?))
+    } else {
+        (None, None)
+    };
+    emit_cpi!(DeviceRetired {
+        device: ctx.accounts.device.key(),
+        asset_id: device.asset_id,
+        owner: ctx.accounts.owner.key(),
+        epoch,
+        left_sub_network,
+        active_devices,
+    });
     Ok(())
 }

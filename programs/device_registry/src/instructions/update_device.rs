@@ -1,14 +1,13 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
-use data_credits::program::DataCredits;
 use data_credits::state::DataCreditsConfig;
 use emissions::cnft::{self, CnftLeaf};
-use emissions::state::{Network, SubNetwork, SPL_ACCOUNT_COMPRESSION_ID};
+use emissions::state::{Network, SubNetwork};
 
 use crate::errors::DeviceRegistryError;
 use crate::events::DeviceUpdated;
 use crate::state::*;
-use crate::tracking::{self, FeeAccounts};
+use crate::tracking;
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
 pub struct UpdateDeviceArgs {
@@ -32,23 +31,18 @@ pub struct UpdateDevice<'info> {
     /// The sub-network the device is onboarded to (its fees apply).
     #[account(has_one = network)]
     pub sub_network: Box<Account<'info, SubNetwork>>,
-    /// CHECK: the device's Bubblegum tree (account compression verifies the leaf in it).
+    /// Records the location fee.
+    #[account(mut, constraint = sub_network_devices.load()?.sub_network == sub_network.key() @ DeviceRegistryError::WrongDeviceRecord)]
+    pub sub_network_devices: AccountLoader<'info, SubNetworkDevices>,
+    /// CHECK: the device's Bubblegum tree: `cnft::verify_owner` checks its owner, that the
+    /// device's asset id derives from it, and proves the leaf in it.
     pub merkle_tree: UncheckedAccount<'info>,
-    #[account(mut, has_one = network, has_one = dc_mint)]
+    #[account(has_one = network, has_one = dc_mint)]
     pub dc_config: Box<Account<'info, DataCreditsConfig>>,
     #[account(mut)]
     pub dc_mint: Box<InterfaceAccount<'info, Mint>>,
     #[account(mut, token::mint = dc_mint, token::authority = owner, token::token_program = token_program)]
     pub owner_dc: Box<InterfaceAccount<'info, TokenAccount>>,
-    /// CHECK: our `[REGISTRY_SIGNER]` PDA, signing the fee burn.
-    #[account(address = emissions::state::REGISTRY_SIGNER)]
-    pub registry_signer: UncheckedAccount<'info>,
-    /// CHECK: SPL account compression (address checked).
-    #[account(address = SPL_ACCOUNT_COMPRESSION_ID)]
-    pub compression_program: UncheckedAccount<'info>,
-    pub data_credits_program: Program<'info, DataCredits>,
-    /// CHECK: data_credits' event authority (data_credits checks it).
-    pub data_credits_event_authority: UncheckedAccount<'info>,
     pub token_program: Interface<'info, TokenInterface>,
 }
 
@@ -60,31 +54,20 @@ pub fn handler<'info>(ctx: Context<'info, UpdateDevice<'info>>, args: UpdateDevi
     require!(device.sub_network_index == ctx.accounts.sub_network.index, DeviceRegistryError::WrongSubNetwork);
     require!(args.location.is_some() || args.elevation.is_some() || args.gain.is_some(), DeviceRegistryError::NothingToUpdate);
     validate_device_data(args.location, args.elevation, args.gain)?;
-    cnft::verify_owner(
-        &ctx.accounts.compression_program.to_account_info(),
-        &ctx.accounts.merkle_tree.to_account_info(),
-        ctx.remaining_accounts,
-        &device.asset_id,
-        ctx.accounts.owner.key,
-        &args.cnft,
-    )?;
+    cnft::verify_owner(&ctx.accounts.merkle_tree, ctx.remaining_accounts, &device.asset_id, ctx.accounts.owner.key, &args.cnft)
+        .map_err(DeviceRegistryError::from)?;
 
     let moved = args.location.is_some_and(|location| location != device.location);
     let fee = if moved { ctx.accounts.sub_network.location_fee_dc } else { 0 };
     require!(ctx.accounts.owner_dc.amount >= fee, DeviceRegistryError::InsufficientDataCredits);
     tracking::burn_fee(
-        FeeAccounts {
-            registry_signer: &ctx.accounts.registry_signer.to_account_info(),
-            owner: &ctx.accounts.owner.to_account_info(),
-            dc_config: &ctx.accounts.dc_config.to_account_info(),
-            dc_mint: &ctx.accounts.dc_mint.to_account_info(),
-            owner_dc: &ctx.accounts.owner_dc.to_account_info(),
-            token_program: &ctx.accounts.token_program.to_account_info(),
-            data_credits_event_authority: &ctx.accounts.data_credits_event_authority.to_account_info(),
-            data_credits_program: &ctx.accounts.data_credits_program.to_account_info(),
-        },
+        &ctx.accounts.token_program.to_account_info(),
+        &ctx.accounts.dc_mint.to_account_info(),
+        &ctx.accounts.owner_dc.to_account_info(),
+        &ctx.accounts.owner.to_account_info(),
         fee,
     )?;
+    ctx.accounts.sub_network_devices.load_mut()?.record_fee(fee)?;
 
     let device = &mut ctx.accounts.device;
     device.location = args.location.unwrap_or(device.location);

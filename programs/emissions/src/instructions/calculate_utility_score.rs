@@ -1,4 +1,5 @@
 use anchor_lang::prelude::*;
+use civnet_common::history::{HistoryError, HistoryRef};
 use civnet_common::{schedule, score};
 
 use crate::errors::EmissionsError;
@@ -30,42 +31,46 @@ pub struct CalculateUtilityScore<'info> {
         bump,
     )]
     pub sub_network_epoch_info: Box<Account<'info, SubNetworkEpochInfo>>,
-    /// Needed only for a quiet epoch (no tracked activity) that later epochs have activity
-    /// after: the first activity record after `epoch`, whose start snapshot is the device
-    /// count during `epoch`.
-    pub later_activity: Option<Box<Account<'info, SubNetworkEpochInfo>>>,
+    /// CHECK: data_credits' `SubNetworkBurns` of this sub-network (owner, discriminator and
+    /// sub-network checked by `activity_record`).
+    pub sub_network_burns: UncheckedAccount<'info>,
+    /// CHECK: device_registry's `SubNetworkDevices` of this sub-network (checked likewise).
+    pub sub_network_devices: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,
 }
 
 /// Permissionless, once per sub-network and ended epoch: computes the sub-network's
-/// utility score (formula in `civnet_common::score`) from the DC burned and the devices
-/// active at the end of the epoch, and adds it to the epoch's total.
+/// utility score (formula in `civnet_common::score`) from the DC burned for usage in the
+/// epoch and the devices active at its end, read from data_credits' and device_registry's
+/// activity records, and adds it to the epoch's total.
 pub fn handler(ctx: Context<CalculateUtilityScore>, epoch: u64) -> Result<()> {
     let network = &ctx.accounts.network;
     let sub = &ctx.accounts.sub_network;
     // Scoring epochs before the start would let anyone mint those epochs' emissions later
     // (Helium's "infinite epoch" exploit).
     require!(epoch >= network.start_epoch && epoch >= sub.created_epoch, EmissionsError::EpochBeforeStart);
+    // Both recording programs count by the same clock and formula (`schedule::epoch_at`), so
+    // nothing can be added to an ended epoch after this check.
     require!(epoch < network.current_epoch()?, EmissionsError::EpochNotEnded);
-    let info = &ctx.accounts.sub_network_epoch_info;
-    require!(!info.score_done, EmissionsError::ScoreAlreadyCalculated);
-
-    let (dc_burned, active_devices) = if info.has_activity {
-        (info.dc_burned, info.active_devices)
-    } else {
-        (0, quiet_epoch_devices(sub, sub.key(), epoch, ctx.accounts.later_activity.as_deref())?)
-    };
-    let utility_score = score::utility_score(dc_burned, active_devices);
+    require!(!ctx.accounts.sub_network_epoch_info.score_done, EmissionsError::ScoreAlreadyCalculated);
 
     let sub_key = sub.key();
+    let burns = ctx.accounts.sub_network_burns.try_borrow_data()?;
+    let dc_burned = activity_record(&ctx.accounts.sub_network_burns, &burns, DATA_CREDITS_PROGRAM_ID, SUB_NETWORK_BURNS_DISCRIMINATOR, &sub_key)?
+        .sum_in(epoch)
+        .map_err(history_error)?;
+    let devices = ctx.accounts.sub_network_devices.try_borrow_data()?;
+    let active_devices = activity_record(&ctx.accounts.sub_network_devices, &devices, DEVICE_REGISTRY_PROGRAM_ID, SUB_NETWORK_DEVICES_DISCRIMINATOR, &sub_key)?
+        .level_at_end_of(epoch)
+        .map_err(history_error)?;
+    let utility_score = score::utility_score(dc_burned, active_devices);
+
     let info = &mut ctx.accounts.sub_network_epoch_info;
-    if info.is_new() {
-        info.sub_network = sub_key;
-        info.epoch = epoch;
-        info.bump = ctx.bumps.sub_network_epoch_info;
-        info.active_devices = active_devices;
-        info.active_devices_at_start = active_devices;
-    }
+    info.sub_network = sub_key;
+    info.epoch = epoch;
+    info.bump = ctx.bumps.sub_network_epoch_info;
+    info.active_devices = active_devices;
+    info.dc_burned = dc_burned;
     info.utility_score = utility_score;
     info.score_done = true;
 
@@ -86,22 +91,27 @@ pub fn handler(ctx: Context<CalculateUtilityScore>, epoch: u64) -> Result<()> {
     Ok(())
 }
 
-/// Active devices during a quiet `epoch`: the current count when nothing was tracked since;
-/// otherwise the start snapshot of the first activity record after it, which must prove
-/// (through its `prev_activity_epoch` link) that no activity lies in between.
-fn quiet_epoch_devices(sub: &SubNetwork, sub_key: Pubkey, epoch: u64, later: Option<&Account<SubNetworkEpochInfo>>) -> Result<u64> {
-    match sub.last_activity_epoch {
-        Some(last) if last > epoch => {
-            let later = later.ok_or(EmissionsError::ActivitySnapshotRequired)?;
-            require!(
-                later.sub_network == sub_key
-                    && later.has_activity
-                    && later.epoch > epoch
-                    && later.prev_activity_epoch.is_none_or(|prev| prev < epoch),
-                EmissionsError::InvalidActivitySnapshot
-            );
-            Ok(later.active_devices_at_start)
-        }
-        _ => Ok(sub.active_devices),
+/// The activity record in `data` if `account` is `program`'s record (by owner and Anchor
+/// discriminator) of `sub_network`. Only `program` writes accounts it owns, and it opens one
+/// such record per sub-network, at a PDA of that sub-network.
+fn activity_record<'a>(
+    account: &AccountInfo,
+    data: &'a [u8],
+    program: Pubkey,
+    discriminator: [u8; 8],
+    sub_network: &Pubkey,
+) -> Result<HistoryRef<'a>> {
+    let record = HistoryRef::new(data).map_err(|_| EmissionsError::WrongActivityRecord)?;
+    require!(
+        *account.owner == program && data[..8] == discriminator && record.sub_network() == sub_network.to_bytes(),
+        EmissionsError::WrongActivityRecord
+    );
+    Ok(record)
+}
+
+fn history_error(e: HistoryError) -> Error {
+    match e {
+        HistoryError::Pruned => EmissionsError::ActivityHistoryPruned.into(),
+        HistoryError::Overflow | HistoryError::TooShort => EmissionsError::WrongActivityRecord.into(),
     }
 }

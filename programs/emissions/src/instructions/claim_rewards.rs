@@ -40,17 +40,14 @@ pub struct ClaimRewards<'info> {
         bump,
     )]
     pub recipient: Box<Account<'info, Recipient>>,
-    /// CHECK: the device's Bubblegum tree; account compression's `verify_leaf` checks it
-    /// (owner and contents), and `cnft::verify_owner` checks the asset id derives from it.
+    /// CHECK: the device's Bubblegum tree: `cnft::verify_owner` checks its owner, that the
+    /// asset id derives from it, and proves the leaf in it.
     pub merkle_tree: UncheckedAccount<'info>,
     #[account(mut)]
     pub rewards_escrow: Box<InterfaceAccount<'info, TokenAccount>>,
     #[account(mut, token::mint = token_mint, token::token_program = token_program)]
     pub destination: Box<InterfaceAccount<'info, TokenAccount>>,
     pub token_mint: Box<InterfaceAccount<'info, Mint>>,
-    /// CHECK: the SPL account compression program (address checked).
-    #[account(address = SPL_ACCOUNT_COMPRESSION_ID)]
-    pub compression_program: UncheckedAccount<'info>,
     pub token_program: Interface<'info, TokenInterface>,
     pub system_program: Program<'info, System>,
 }
@@ -78,14 +75,8 @@ pub fn handler<'info>(ctx: Context<'info, ClaimRewards<'info>>, args: ClaimRewar
     require!(claimed_after <= sub.total_issued, EmissionsError::ClaimExceedsIssued);
     require!(ctx.accounts.rewards_escrow.amount >= amount, EmissionsError::EscrowInsufficient);
 
-    cnft::verify_owner(
-        &ctx.accounts.compression_program.to_account_info(),
-        &ctx.accounts.merkle_tree.to_account_info(),
-        ctx.remaining_accounts,
-        &args.asset_id,
-        ctx.accounts.owner.key,
-        &args.cnft,
-    )?;
+    cnft::verify_owner(&ctx.accounts.merkle_tree, ctx.remaining_accounts, &args.asset_id, ctx.accounts.owner.key, &args.cnft)
+        .map_err(EmissionsError::from)?;
 
     let network_key = ctx.accounts.network.key();
     let name_seed = civnet_common::seeds::name_seed(&sub.name);

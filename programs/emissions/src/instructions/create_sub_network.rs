@@ -84,11 +84,8 @@ pub fn handler(ctx: Context<CreateSubNetwork>, args: CreateSubNetworkArgs) -> Re
         onboarding_fee_dc: args.onboarding_fee_dc,
         location_fee_dc: args.location_fee_dc,
         created_epoch,
-        active_devices: 0,
-        total_dc_burned: 0,
         total_issued: 0,
         total_claimed: 0,
-        last_activity_epoch: None,
         bump: ctx.bumps.sub_network,
         escrow_bump: ctx.bumps.rewards_escrow,
     });

@@ -10,8 +10,6 @@ pub mod initialize_network;
 pub mod issue_rewards;
 pub mod propose_authority;
 pub mod set_rewards_root;
-pub mod track_dc_burn;
-pub mod track_device_change;
 pub mod update_network;
 pub mod update_sub_network;
 
@@ -23,6 +21,5 @@ pub use initialize_network::*;
 pub use issue_rewards::*;
 pub use propose_authority::*;
 pub use set_rewards_root::*;
-pub use track_dc_burn::*;
 pub use update_network::*;
 pub use update_sub_network::*;
