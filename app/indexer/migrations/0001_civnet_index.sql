@@ -6,10 +6,11 @@
 --   * counters, epochs, slots, indexes: BIGINT (the indexer refuses values above i64::MAX)
 --   * booleans: BIGINT 0/1 (the Any driver cannot read SQLite's BOOLEAN)
 --   * H3 locations: TEXT in hex as civnet prints them, NULL when none is asserted
--- Account tables mirror one account type each (every field but PDA bumps), keyed by the
--- account address; event tables
--- are keyed by (signature, ix, inner_ix): the top-level instruction and the position of the
--- emit_cpi inner instruction, so replaying a transaction never doubles a row.
+-- Account tables mirror one account type each (every field but PDA bumps and zero-copy
+-- padding), keyed by the account address; event tables are keyed by (signature, ix,
+-- inner_ix): the top-level instruction and the position of the emit_cpi inner instruction,
+-- so replaying a transaction never doubles a row. JSON (schedules, rings, event bodies) is
+-- TEXT.
 
 CREATE TABLE networks (
     address TEXT PRIMARY KEY,
@@ -36,11 +37,8 @@ CREATE TABLE sub_networks (
     onboarding_fee_dc TEXT NOT NULL,
     location_fee_dc TEXT NOT NULL,
     created_epoch BIGINT NOT NULL,
-    active_devices BIGINT NOT NULL,
-    total_dc_burned TEXT NOT NULL,
     total_issued TEXT NOT NULL,
-    total_claimed TEXT NOT NULL,
-    last_activity_epoch BIGINT
+    total_claimed TEXT NOT NULL
 );
 CREATE INDEX sub_networks_by_name ON sub_networks (name);
 CREATE INDEX sub_networks_by_network ON sub_networks (network, idx);
@@ -96,14 +94,12 @@ CREATE TABLE epochs (
 );
 CREATE INDEX epochs_by_epoch ON epochs (epoch);
 
--- SubNetworkEpochInfo: one sub-network in one epoch.
+-- SubNetworkEpochInfo: one sub-network in one scored epoch (created by scoring, from the
+-- sub-network's SubNetworkBurns and SubNetworkDevices records).
 CREATE TABLE sub_network_epochs (
     address TEXT PRIMARY KEY,
     sub_network TEXT NOT NULL,
     epoch BIGINT NOT NULL,
-    has_activity BIGINT NOT NULL,
-    prev_activity_epoch BIGINT,
-    active_devices_at_start BIGINT NOT NULL,
     active_devices BIGINT NOT NULL,
     dc_burned TEXT NOT NULL,
     utility_score TEXT NOT NULL,
@@ -113,6 +109,35 @@ CREATE TABLE sub_network_epochs (
 );
 CREATE INDEX sub_network_epochs_by_sub ON sub_network_epochs (sub_network, epoch);
 CREATE INDEX sub_network_epochs_by_epoch ON sub_network_epochs (epoch);
+
+-- SubNetworkBurns (data_credits): DC burned for usage of one sub-network. epochs and burned
+-- are the record's ring of recent epochs with burns, as JSON arrays of the live entries,
+-- oldest first (burned[i] is the DC burned in epochs[i]).
+CREATE TABLE sub_network_burns (
+    address TEXT PRIMARY KEY,
+    sub_network TEXT NOT NULL,
+    total_burned TEXT NOT NULL,
+    entries_written BIGINT NOT NULL,
+    epochs TEXT NOT NULL,
+    burned TEXT NOT NULL
+);
+CREATE INDEX sub_network_burns_by_sub ON sub_network_burns (sub_network);
+
+-- SubNetworkDevices (device_registry): one sub-network's active devices now, the onboarding
+-- and location fees its devices burned, and the ring of recent epochs with a device change
+-- (JSON arrays of the live entries, oldest first: active_at_end[i] devices were active at
+-- the end of epochs[i]).
+CREATE TABLE sub_network_devices (
+    address TEXT PRIMARY KEY,
+    sub_network TEXT NOT NULL,
+    active_devices BIGINT NOT NULL,
+    entries_written BIGINT NOT NULL,
+    epochs TEXT NOT NULL,
+    active_at_end TEXT NOT NULL,
+    fees_dc_burned TEXT NOT NULL,
+    devices_onboarded BIGINT NOT NULL
+);
+CREATE INDEX sub_network_devices_by_sub ON sub_network_devices (sub_network);
 
 -- RewardsRoot: the oracle's current root per sub-network.
 CREATE TABLE reward_roots (
@@ -176,8 +201,10 @@ CREATE TABLE dc_mints (
     PRIMARY KEY (signature, ix, inner_ix)
 );
 
--- kind: 'usage' (a holder's burn_data_credits), 'delegated' (a router's burn from an escrow),
--- 'fee' (onboarding and location fees: not usage, no sub-network or epoch).
+-- Usage burns of data_credits, which count towards the sub-network's utility score (fees burned
+-- by onboarding and location changes are in device_changes). kind: 'usage' (a holder's
+-- burn_data_credits) or 'delegated' (a router's burn from an escrow); epoch_dc_burned: the
+-- sub-network's usage burns in `epoch` so far, this one included.
 CREATE TABLE dc_burns (
     signature TEXT NOT NULL,
     ix BIGINT NOT NULL,
@@ -190,12 +217,36 @@ CREATE TABLE dc_burns (
     owner TEXT,
     escrow TEXT,
     amount TEXT NOT NULL,
-    epoch BIGINT,
+    epoch BIGINT NOT NULL,
+    epoch_dc_burned TEXT NOT NULL,
     sequence TEXT,
     PRIMARY KEY (signature, ix, inner_ix)
 );
 CREATE INDEX dc_burns_by_sub ON dc_burns (sub_network, epoch);
 CREATE INDEX dc_burns_by_slot ON dc_burns (slot);
+
+-- Device events of device_registry. kind: 'onboarded', 'activated', 'deactivated', 'updated'
+-- (location, elevation or gain), 'retired'. sub_network: the one the device joined or left
+-- (NULL for 'updated', and for 'retired' when the device was not active); active_devices: that
+-- sub-network's active devices after the change (NULL when no count changed); epoch: NULL for
+-- 'updated'; fee_dc: onboarding or location fee burned ('0' when none).
+CREATE TABLE device_changes (
+    signature TEXT NOT NULL,
+    ix BIGINT NOT NULL,
+    inner_ix BIGINT NOT NULL,
+    slot BIGINT NOT NULL,
+    block_time BIGINT,
+    kind TEXT NOT NULL,
+    device TEXT NOT NULL,
+    sub_network TEXT,
+    epoch BIGINT,
+    active_devices BIGINT,
+    fee_dc TEXT NOT NULL,
+    PRIMARY KEY (signature, ix, inner_ix)
+);
+CREATE INDEX device_changes_by_sub ON device_changes (sub_network, epoch);
+CREATE INDEX device_changes_by_device ON device_changes (device);
+CREATE INDEX device_changes_by_slot ON device_changes (slot);
 
 CREATE TABLE issuance (
     signature TEXT NOT NULL,

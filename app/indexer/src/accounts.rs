@@ -1,11 +1,14 @@
 //! civnet's account types, found by their 8-byte Anchor discriminator and decoded with the
 //! programs' own types into rows of the account tables (one table per type, keyed by address).
+//! Borsh accounts decode through `AccountDeserialize`; the zero-copy activity records
+//! (`SubNetworkBurns`, `SubNetworkDevices`) are plain `repr(C)` memory, copied out with
+//! bytemuck (Anchor's zero-copy `AccountDeserialize`) from exactly their size.
 use anchor_lang::prelude::Pubkey;
-use anchor_lang::{AccountDeserialize, Discriminator};
+use anchor_lang::{AccountDeserialize, Discriminator, ZeroCopy};
 use anyhow::{Context, Result};
 use serde_json::json;
 
-use crate::rows::{amount, flag, int, location, opt_int, pubkey, pubkey_or_null, text, Row, Val};
+use crate::rows::{amount, flag, int, location, pubkey, pubkey_or_null, text, Row, Val};
 
 /// One account type: the program owning it, its discriminator and the table it fills.
 #[derive(Debug, Clone, Copy)]
@@ -22,7 +25,7 @@ const fn kind<T: Discriminator>(program: Pubkey, name: &'static str, table: &'st
 }
 
 /// Every civnet account type.
-pub const KINDS: [AccountKind; 10] = [
+pub const KINDS: [AccountKind; 12] = [
     kind::<emissions::state::Network>(emissions::ID, "Network", "networks"),
     kind::<emissions::state::SubNetwork>(emissions::ID, "SubNetwork", "sub_networks"),
     kind::<emissions::state::EpochInfo>(emissions::ID, "EpochInfo", "epochs"),
@@ -31,8 +34,10 @@ pub const KINDS: [AccountKind; 10] = [
     kind::<emissions::state::Recipient>(emissions::ID, "Recipient", "recipients"),
     kind::<data_credits::state::DataCreditsConfig>(data_credits::ID, "DataCreditsConfig", "dc_configs"),
     kind::<data_credits::state::DelegatedEscrow>(data_credits::ID, "DelegatedEscrow", "dc_escrows"),
+    kind::<data_credits::state::SubNetworkBurns>(data_credits::ID, "SubNetworkBurns", "sub_network_burns"),
     kind::<device_registry::state::Maker>(device_registry::ID, "Maker", "makers"),
     kind::<device_registry::state::Device>(device_registry::ID, "Device", "devices"),
+    kind::<device_registry::state::SubNetworkDevices>(device_registry::ID, "SubNetworkDevices", "sub_network_devices"),
 ];
 
 pub const PROGRAMS: [Pubkey; 3] = [emissions::ID, data_credits::ID, device_registry::ID];
@@ -51,6 +56,26 @@ pub fn decode(address: &Pubkey, owner: &Pubkey, data: &[u8]) -> Result<Option<Ro
 
 fn load<T: AccountDeserialize>(mut data: &[u8]) -> Result<T> {
     T::try_deserialize(&mut data).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// A zero-copy account: the discriminator, then the type's bytes, copied out with
+/// `bytemuck::pod_read_unaligned` (so the data need not be aligned), which wants exactly the
+/// type's size: a short account is an error here rather than a panic there, and bytes past
+/// the type (an account grown later) are ignored.
+fn load_zero_copy<T: ZeroCopy + AccountDeserialize>(data: &[u8]) -> Result<T> {
+    let size = T::DISCRIMINATOR.len() + std::mem::size_of::<T>();
+    let exact = data.get(..size).with_context(|| format!("{} bytes, a {} account has {size}", data.len(), std::any::type_name::<T>()))?;
+    load(exact)
+}
+
+/// The live entries of an activity record's ring (`civnet_common::history`), oldest first:
+/// `(epochs, values)` as JSON arrays.
+pub fn ring_json(entries_written: u64, epochs: &[u64], values: &[u64]) -> (serde_json::Value, serde_json::Value) {
+    let len = epochs.len() as u64;
+    let live = entries_written.min(len);
+    let slots = (entries_written - live..entries_written).map(|n| (n % len) as usize);
+    let (e, v): (Vec<u64>, Vec<u64>) = slots.map(|slot| (epochs[slot], values[slot])).unzip();
+    (json!(e), json!(v))
 }
 
 fn row(table: &'static str, address: &Pubkey, data: &[u8]) -> Result<Row> {
@@ -81,11 +106,8 @@ fn row(table: &'static str, address: &Pubkey, data: &[u8]) -> Result<Row> {
                 .with("onboarding_fee_dc", amount(a.onboarding_fee_dc))
                 .with("location_fee_dc", amount(a.location_fee_dc))
                 .with("created_epoch", int(a.created_epoch)?)
-                .with("active_devices", int(a.active_devices)?)
-                .with("total_dc_burned", amount(a.total_dc_burned))
                 .with("total_issued", amount(a.total_issued))
                 .with("total_claimed", amount(a.total_claimed))
-                .with("last_activity_epoch", opt_int(a.last_activity_epoch)?)
         }
         "epochs" => {
             let a: emissions::state::EpochInfo = load(data)?;
@@ -103,9 +125,6 @@ fn row(table: &'static str, address: &Pubkey, data: &[u8]) -> Result<Row> {
             let a: emissions::state::SubNetworkEpochInfo = load(data)?;
             r.with("sub_network", pubkey(&a.sub_network))
                 .with("epoch", int(a.epoch)?)
-                .with("has_activity", flag(a.has_activity))
-                .with("prev_activity_epoch", opt_int(a.prev_activity_epoch)?)
-                .with("active_devices_at_start", int(a.active_devices_at_start)?)
                 .with("active_devices", int(a.active_devices)?)
                 .with("dc_burned", amount(a.dc_burned))
                 .with("utility_score", amount(a.utility_score))
@@ -149,6 +168,26 @@ fn row(table: &'static str, address: &Pubkey, data: &[u8]) -> Result<Row> {
                 .with("total_delegated", amount(a.total_delegated))
                 .with("total_burned", amount(a.total_burned))
         }
+        "sub_network_burns" => {
+            let a: data_credits::state::SubNetworkBurns = load_zero_copy(data)?;
+            let (epochs, burned) = ring_json(a.entries_written, &a.epochs, &a.burned);
+            r.with("sub_network", pubkey(&a.sub_network))
+                .with("total_burned", amount(a.total_burned))
+                .with("entries_written", int(a.entries_written)?)
+                .with("epochs", text(epochs))
+                .with("burned", text(burned))
+        }
+        "sub_network_devices" => {
+            let a: device_registry::state::SubNetworkDevices = load_zero_copy(data)?;
+            let (epochs, active_at_end) = ring_json(a.entries_written, &a.epochs, &a.active_at_end);
+            r.with("sub_network", pubkey(&a.sub_network))
+                .with("active_devices", int(a.active_devices)?)
+                .with("entries_written", int(a.entries_written)?)
+                .with("epochs", text(epochs))
+                .with("active_at_end", text(active_at_end))
+                .with("fees_dc_burned", amount(a.fees_dc_burned))
+                .with("devices_onboarded", int(a.devices_onboarded)?)
+        }
         "makers" => {
             let a: device_registry::state::Maker = load(data)?;
             r.with("network", pubkey(&a.network))
@@ -182,5 +221,65 @@ pub fn price_oracle_json(oracle: &data_credits::state::PriceOracle) -> serde_jso
     match oracle {
         data_credits::state::PriceOracle::Pyth { feed_id, max_age_secs } => json!({"pyth": {"feed_id": hex::encode(feed_id), "max_age_secs": max_age_secs}}),
         data_credits::state::PriceOracle::Fixed { usd_per_token_e8 } => json!({"fixed": {"usd_per_token_e8": usd_per_token_e8}}),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ring_lists_its_live_entries_oldest_first() {
+        let mut epochs = [0u64; 4];
+        let mut values = [0u64; 4];
+        assert_eq!(ring_json(0, &epochs, &values), (json!([]), json!([])));
+        epochs[..2].copy_from_slice(&[7, 9]);
+        values[..2].copy_from_slice(&[70, 90]);
+        assert_eq!(ring_json(2, &epochs, &values), (json!([7, 9]), json!([70, 90])));
+        // Six entries written into four slots: the two oldest were overwritten.
+        let (epochs, values) = ([13, 14, 11, 12], [130, 140, 110, 120]);
+        assert_eq!(ring_json(6, &epochs, &values), (json!([11, 12, 13, 14]), json!([110, 120, 130, 140])));
+    }
+
+    /// A `SubNetworkDevices` account written byte by byte in the layout
+    /// `civnet_common::history` documents, then decoded as the indexer does.
+    #[test]
+    fn a_zero_copy_record_decodes_from_its_bytes() {
+        let sub = Pubkey::new_unique();
+        let mut data = device_registry::state::SubNetworkDevices::DISCRIMINATOR.to_vec();
+        data.extend(sub.to_bytes());
+        data.extend(3u64.to_le_bytes()); // active_devices
+        data.extend(2u64.to_le_bytes()); // entries_written
+        let mut epochs = [0u64; 64];
+        epochs[..2].copy_from_slice(&[5, 8]);
+        let mut active = [0u64; 64];
+        active[..2].copy_from_slice(&[1, 3]);
+        data.extend(epochs.iter().chain(&active).flat_map(|v| v.to_le_bytes()));
+        data.extend(1_500u64.to_le_bytes()); // fees_dc_burned
+        data.extend(4u64.to_le_bytes()); // devices_onboarded
+        data.push(254); // bump
+        data.extend([0u8; 7]);
+        let address = Pubkey::new_unique();
+        let row = decode(&address, &device_registry::ID, &data).unwrap().expect("a civnet account");
+        assert_eq!(row.table, "sub_network_devices");
+        let expect = [
+            ("address", pubkey(&address)),
+            ("sub_network", pubkey(&sub)),
+            ("active_devices", Val::Int(Some(3))),
+            ("entries_written", Val::Int(Some(2))),
+            ("epochs", text("[5,8]")),
+            ("active_at_end", text("[1,3]")),
+            ("fees_dc_burned", text("1500")),
+            ("devices_onboarded", Val::Int(Some(4))),
+        ];
+        assert_eq!(row.cols, expect.to_vec());
+        // A longer account (grown later) decodes; a short one is an error, not a panic.
+        let mut longer = data.clone();
+        longer.extend([9u8; 16]);
+        assert!(decode(&address, &device_registry::ID, &longer).unwrap().is_some());
+        let error = decode(&address, &device_registry::ID, &data[..data.len() - 1]).unwrap_err();
+        assert!(format!("{error:#}").contains("decoding sub_network_devices account"), "{error:#}");
+        // Another program's account with the same bytes is not ours.
+        assert!(decode(&address, &data_credits::ID, &data).unwrap().is_none());
     }
 }

@@ -7,9 +7,11 @@
 //! | `/status` | row counts and the per-program cursors |
 //! | `/devices`, `/devices/{device key, asset id or device address}` | devices with sub-network and maker names |
 //! | `/makers` | makers |
-//! | `/sub-networks`, `/sub-networks/{name or address}/epochs` | sub-networks; one sub-network's epochs (`?network=` when names repeat across networks) |
+//! | `/sub-networks`, `/sub-networks/{name or address}/epochs` | sub-networks, with their activity records' totals (active devices, DC burned for usage, fees); one sub-network's epochs (`?network=` when names repeat across networks) |
+//! | `/sub-networks/{name or address}/activity` | its `SubNetworkBurns` and `SubNetworkDevices` records, recent epochs included |
 //! | `/epochs/{n}` | epoch `n`: network totals and every sub-network's record |
-//! | `/burns?sub_network=&epoch=&kind=` | DC burns (`kind`: usage, delegated, fee) |
+//! | `/burns?sub_network=&epoch=&kind=` | usage burns of DC (`kind`: usage, delegated) |
+//! | `/device-changes?sub_network=&epoch=&kind=&device=` | onboardings, activity changes, updates and retirements, with fees and active-device counts |
 //! | `/mints`, `/claims`, `/issuance` | DC mints, reward claims, issuance |
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -34,8 +36,10 @@ pub fn router(store: Store) -> Router {
         .route("/makers", get(makers))
         .route("/sub-networks", get(sub_networks))
         .route("/sub-networks/{name}/epochs", get(sub_network_epochs))
+        .route("/sub-networks/{name}/activity", get(sub_network_activity))
         .route("/epochs/{n}", get(epoch))
         .route("/burns", get(burns))
+        .route("/device-changes", get(device_changes))
         .route("/mints", get(mints))
         .route("/claims", get(claims))
         .route("/issuance", get(issuance))
@@ -67,6 +71,7 @@ pub struct Params {
     network: Option<String>,
     epoch: Option<i64>,
     kind: Option<String>,
+    device: Option<String>,
 }
 
 /// A SELECT assembled from parts, its binds numbered `$1..` for both backends.
@@ -153,12 +158,40 @@ async fn makers(State(store): State<Store>, Query(params): Query<Params>) -> Ans
     select.page(&store, "network, name", &params).await
 }
 
+/// A sub-network with the totals of its activity records (NULL until a record is opened).
+const SUB_NETWORK_COLUMNS: &str = "s.*, d.active_devices AS active_devices, b.total_burned AS total_dc_burned, d.fees_dc_burned AS fees_dc_burned, d.devices_onboarded AS devices_onboarded";
+const SUB_NETWORK_FROM: &str = "sub_networks s LEFT JOIN sub_network_burns b ON b.sub_network = s.address LEFT JOIN sub_network_devices d ON d.sub_network = s.address";
+
 async fn sub_networks(State(store): State<Store>, Query(params): Query<Params>) -> Answer {
-    let mut select = Select::new("*", "sub_networks");
+    let mut select = Select::new(SUB_NETWORK_COLUMNS, SUB_NETWORK_FROM);
     if let Some(network) = &params.network {
-        select.filter("network = ?", text(network));
+        select.filter("s.network = ?", text(network));
     }
-    select.page(&store, "network, idx", &params).await
+    select.page(&store, "s.network, s.idx", &params).await
+}
+
+/// One sub-network's activity records (`null` for one not opened yet).
+async fn sub_network_activity(State(store): State<Store>, Path(name): Path<String>, Query(params): Query<Params>) -> Answer {
+    let mut select = Select::new("s.address, s.name, s.network", "sub_networks s");
+    select.filter("(s.name = ? OR s.address = ?)", text(&name));
+    if let Some(network) = &params.network {
+        select.filter("s.network = ?", text(network));
+    }
+    let found = select.all(&store, "s.network, s.idx").await?;
+    let sub = match found.as_slice() {
+        [sub] => sub,
+        [] => return Err(ApiError(StatusCode::NOT_FOUND, format!("unknown sub-network {name}"))),
+        _ => return Err(ApiError(StatusCode::BAD_REQUEST, format!("{name} names a sub-network in several networks: add ?network="))),
+    };
+    let address = sub["address"].as_str().unwrap_or_default();
+    let record = |table: &'static str| {
+        let mut select = Select::new("*", table);
+        select.filter("sub_network = ?", text(address));
+        select
+    };
+    let burns = record("sub_network_burns").all(&store, "address").await?.into_iter().next();
+    let devices = record("sub_network_devices").all(&store, "address").await?.into_iter().next();
+    Ok(Json(json!({"sub_network": address, "name": sub["name"], "network": sub["network"], "burns": burns, "devices": devices})))
 }
 
 async fn sub_network_epochs(State(store): State<Store>, Path(name): Path<String>, Query(params): Query<Params>) -> Answer {
@@ -204,6 +237,26 @@ async fn burns(State(store): State<Store>, Query(params): Query<Params>) -> Answ
         select.filter("b.kind = ?", text(kind));
     }
     select.page(&store, "b.slot DESC, b.signature, b.ix, b.inner_ix", &params).await
+}
+
+async fn device_changes(State(store): State<Store>, Query(params): Query<Params>) -> Answer {
+    let mut select = Select::new("c.*, s.name AS sub_network_name", "device_changes c LEFT JOIN sub_networks s ON s.address = c.sub_network");
+    if let Some(sub) = &params.sub_network {
+        select.filter("(s.name = ? OR c.sub_network = ?)", text(sub));
+    }
+    if let Some(network) = &params.network {
+        select.filter("s.network = ?", text(network));
+    }
+    if let Some(epoch) = params.epoch {
+        select.filter("c.epoch = ?", Val::Int(Some(epoch)));
+    }
+    if let Some(kind) = &params.kind {
+        select.filter("c.kind = ?", text(kind));
+    }
+    if let Some(device) = &params.device {
+        select.filter("c.device = ?", text(device));
+    }
+    select.page(&store, "c.slot DESC, c.signature, c.ix, c.inner_ix", &params).await
 }
 
 async fn mints(State(store): State<Store>, Query(params): Query<Params>) -> Answer {

@@ -1,5 +1,5 @@
 //! What each event writes: its row in `events`, a row in the event table that holds its kind
-//! (mints, burns, issuance, root updates, claims), and facts about devices the Device account
+//! (mints, usage burns, device changes, issuance, root updates, claims), and facts about devices the Device account
 //! does not hold (device key, maker, tree and leaf from `DeviceIssued`; the owner from the
 //! latest event naming one).
 use anyhow::Result;
@@ -62,6 +62,7 @@ pub fn writes(signature: &str, slot: u64, block_time: Option<i64>, located: &Loc
                 .with("escrow", no_text())
                 .with("amount", amount(e.amount))
                 .with("epoch", int(e.epoch)?)
+                .with("epoch_dc_burned", amount(e.epoch_dc_burned))
                 .with("sequence", no_text()),
         ),
         Event::DelegatedDataCreditsBurned(e) => rows.push(
@@ -73,18 +74,35 @@ pub fn writes(signature: &str, slot: u64, block_time: Option<i64>, located: &Loc
                 .with("escrow", pubkey(&e.escrow))
                 .with("amount", amount(e.amount))
                 .with("epoch", int(e.epoch)?)
+                .with("epoch_dc_burned", amount(e.epoch_dc_burned))
                 .with("sequence", amount(e.sequence)),
         ),
-        Event::DataCreditsFeeBurned(e) => rows.push(
-            base("dc_burns")?
-                .with("kind", text("fee"))
-                .with("network", pubkey(&e.network))
+        Event::DeviceActivityChanged(e) => rows.push(
+            base("device_changes")?
+                .with("kind", text(if e.active { "activated" } else { "deactivated" }))
+                .with("device", pubkey(&e.device))
+                .with("sub_network", pubkey(&e.sub_network))
+                .with("epoch", int(e.epoch)?)
+                .with("active_devices", int(e.active_devices)?)
+                .with("fee_dc", amount(0u64)),
+        ),
+        Event::DeviceUpdated(e) => rows.push(
+            base("device_changes")?
+                .with("kind", text("updated"))
+                .with("device", pubkey(&e.device))
                 .with("sub_network", no_text())
-                .with("owner", pubkey(&e.owner))
-                .with("escrow", no_text())
-                .with("amount", amount(e.amount))
                 .with("epoch", Val::Int(None))
-                .with("sequence", no_text()),
+                .with("active_devices", Val::Int(None))
+                .with("fee_dc", amount(e.fee_dc)),
+        ),
+        Event::DeviceRetired(e) => rows.push(
+            base("device_changes")?
+                .with("kind", text("retired"))
+                .with("device", pubkey(&e.device))
+                .with("sub_network", Val::Text(e.left_sub_network.map(|s| s.to_string())))
+                .with("epoch", int(e.epoch)?)
+                .with("active_devices", opt_int(e.active_devices)?)
+                .with("fee_dc", amount(0u64)),
         ),
         Event::RewardsIssued(e) => rows.push(
             base("issuance")?
@@ -126,7 +144,18 @@ pub fn writes(signature: &str, slot: u64, block_time: Option<i64>, located: &Loc
                     .with("leaf_index", int(e.leaf_index)?),
             ))
         }
-        Event::DeviceOnboarded(e) => device = Some(DeviceFact::OwnerByAddress { address: e.device.to_string(), owner: e.owner.to_string() }),
+        Event::DeviceOnboarded(e) => {
+            rows.push(
+                base("device_changes")?
+                    .with("kind", text("onboarded"))
+                    .with("device", pubkey(&e.device))
+                    .with("sub_network", pubkey(&e.sub_network))
+                    .with("epoch", int(e.epoch)?)
+                    .with("active_devices", int(e.active_devices)?)
+                    .with("fee_dc", amount(e.fee_dc)),
+            );
+            device = Some(DeviceFact::OwnerByAddress { address: e.device.to_string(), owner: e.owner.to_string() });
+        }
         _ => {}
     }
     Ok(EventWrites { rows, device })

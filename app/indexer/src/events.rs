@@ -39,6 +39,11 @@ impl ToJson for [u8; 32] {
         Value::String(hex::encode(self))
     }
 }
+impl<T: ToJson> ToJson for Option<T> {
+    fn to_json(&self) -> Value {
+        self.as_ref().map_or(Value::Null, ToJson::to_json)
+    }
+}
 impl ToJson for data_credits::state::PriceOracle {
     fn to_json(&self) -> Value {
         crate::accounts::price_oracle_json(self)
@@ -56,6 +61,9 @@ macro_rules! civnet_events {
 
         /// `(program id, event name)` of every event decoded.
         pub const EVENT_NAMES: &[(Pubkey, &str)] = &[$(($program::ID, stringify!($name)),)*];
+
+        /// `(program id, event name, fields in the JSON form)` of every event decoded.
+        pub const EVENT_FIELDS: &[(Pubkey, &str, &[&str])] = &[$(($program::ID, stringify!($name), &[$(stringify!($field)),*]),)*];
 
         impl Event {
             /// The event `program` emitted with `data` (after the event-ix tag), if it is one.
@@ -99,27 +107,26 @@ civnet_events! {
     emissions::AuthorityAccepted { network, previous_authority, authority },
     emissions::SubNetworkCreated { network, sub_network, name, rewards_escrow, created_epoch },
     emissions::SubNetworkUpdated { sub_network, dc_burn_authority, active_device_authority, rewards_oracle, onboarding_fee_dc, location_fee_dc },
-    emissions::DcBurnTracked { sub_network, epoch, amount, epoch_dc_burned },
-    emissions::DeviceChangeTracked { sub_network, epoch, delta, active_devices },
     emissions::UtilityScoreCalculated { sub_network, epoch, dc_burned, active_devices, utility_score },
     emissions::RewardsIssued { sub_network, epoch, amount, utility_score, total_utility_score, emission },
     emissions::RewardsRootSet { sub_network, root, total_cumulative, version },
     emissions::RewardsClaimed { sub_network, asset_id, owner, amount, total_claimed },
     data_credits::DataCreditsInitialized { network, config, dc_mint, authority },
     data_credits::DataCreditsMinted { network, payer, recipient, tokens_burned, dc_minted, price_mantissa, price_exponent, confidence },
-    data_credits::DataCreditsBurned { network, sub_network, owner, amount, epoch },
-    data_credits::DataCreditsFeeBurned { network, owner, amount },
+    data_credits::DataCreditsBurned { network, sub_network, owner, amount, epoch, epoch_dc_burned },
+    data_credits::SubNetworkBurnsInitialized { sub_network, sub_network_burns },
     data_credits::DataCreditsConfigUpdated { config, price_oracle, max_dc_minted_per_epoch, authority },
     data_credits::DataCreditsDelegated { sub_network, escrow, router_key, owner, amount },
-    data_credits::DelegatedDataCreditsBurned { sub_network, escrow, amount, sequence, epoch },
+    data_credits::DelegatedDataCreditsBurned { sub_network, escrow, amount, sequence, epoch, epoch_dc_burned },
     device_registry::MakerCreated { network, maker, authority, name },
     device_registry::MakerApprovalChanged { maker, approved },
     device_registry::MakerTreeSet { maker, merkle_tree, max_depth, max_buffer_size },
     device_registry::DeviceIssued { network, maker, device, device_key, owner, asset_id, merkle_tree, leaf_index },
-    device_registry::DeviceOnboarded { device, asset_id, owner, sub_network, location, elevation, gain, fee_dc },
-    device_registry::DeviceActivityChanged { device, sub_network, active },
+    device_registry::DeviceOnboarded { device, asset_id, owner, sub_network, location, elevation, gain, fee_dc, epoch, active_devices },
+    device_registry::DeviceActivityChanged { device, sub_network, active, epoch, active_devices },
     device_registry::DeviceUpdated { device, location, elevation, gain, fee_dc },
-    device_registry::DeviceRetired { device, asset_id, owner },
+    device_registry::DeviceRetired { device, asset_id, owner, epoch, left_sub_network, active_devices },
+    device_registry::SubNetworkDevicesInitialized { sub_network, sub_network_devices },
 }
 
 /// An event where it happened: `ix` is the top-level instruction, `inner_ix` the position of
@@ -275,6 +282,18 @@ mod tests {
         let json = located.event.to_json();
         assert_eq!(json["device_key"], event.device_key.to_string());
         assert_eq!(json["leaf_index"], 7);
+    }
+
+    #[test]
+    fn optional_fields_are_null_or_their_value() {
+        let (device, sub) = (Pubkey::new_unique(), Pubkey::new_unique());
+        let retired = |left_sub_network, active_devices| {
+            Event::DeviceRetired(device_registry::events::DeviceRetired { device, asset_id: device, owner: device, epoch: 4, left_sub_network, active_devices })
+        };
+        let json = retired(None, None).to_json();
+        assert_eq!((&json["left_sub_network"], &json["active_devices"], &json["epoch"]), (&Value::Null, &Value::Null, &json!(4)));
+        let json = retired(Some(sub), Some(2)).to_json();
+        assert_eq!((&json["left_sub_network"], &json["active_devices"]), (&json!(sub.to_string()), &json!(2)));
     }
 
     #[test]

@@ -20,12 +20,24 @@ pub fn migrator() -> Migrator {
 }
 
 /// Every table, for counts and checks.
-pub const ACCOUNT_TABLES: &[&str] =
-    &["networks", "sub_networks", "makers", "devices", "epochs", "sub_network_epochs", "reward_roots", "recipients", "dc_configs", "dc_escrows"];
-pub const EVENT_TABLES: &[&str] = &["dc_mints", "dc_burns", "issuance", "reward_root_updates", "claims", "events"];
+pub const ACCOUNT_TABLES: &[&str] = &[
+    "networks",
+    "sub_networks",
+    "makers",
+    "devices",
+    "epochs",
+    "sub_network_epochs",
+    "reward_roots",
+    "recipients",
+    "dc_configs",
+    "dc_escrows",
+    "sub_network_burns",
+    "sub_network_devices",
+];
+pub const EVENT_TABLES: &[&str] = &["dc_mints", "dc_burns", "device_changes", "issuance", "reward_root_updates", "claims", "events"];
 
 /// Stored as 0/1, served as JSON booleans.
-const BOOL_COLUMNS: &[&str] = &["active", "approved", "has_activity", "score_done", "rewards_issued"];
+const BOOL_COLUMNS: &[&str] = &["active", "approved", "score_done", "rewards_issued"];
 /// u64 amounts stored as decimal TEXT, served as JSON numbers (serde_json keeps u64 exact).
 const AMOUNT_COLUMNS: &[&str] = &[
     "max_issuance_per_epoch",
@@ -33,6 +45,7 @@ const AMOUNT_COLUMNS: &[&str] = &[
     "onboarding_fee_dc",
     "location_fee_dc",
     "total_dc_burned",
+    "fees_dc_burned",
     "total_claimed",
     "dc_burned",
     "emission",
@@ -50,10 +63,12 @@ const AMOUNT_COLUMNS: &[&str] = &[
     "price_mantissa",
     "confidence",
     "amount",
+    "epoch_dc_burned",
+    "fee_dc",
     "sequence",
 ];
 /// JSON stored as TEXT.
-const JSON_COLUMNS: &[&str] = &["emission_schedule", "sub_network_created_epochs", "price_oracle", "data"];
+const JSON_COLUMNS: &[&str] = &["emission_schedule", "sub_network_created_epochs", "price_oracle", "epochs", "burned", "active_at_end", "data"];
 
 /// A stored value as the API serves it (u128 scores stay decimal strings: JSON numbers lose
 /// precision above 2^53 in most readers).
@@ -93,8 +108,9 @@ mod tests {
         tables
     }
 
-    /// Guards against the programs growing an account type, an account field or an event the
-    /// index does not hold, by comparing with the IDLs `cargo xtask build-sbf` writes.
+    /// Guards against the programs growing an account type, an account field, an event or an
+    /// event field the index does not hold, by comparing with the IDLs `cargo xtask build-sbf`
+    /// writes (and against indexing what the programs no longer have).
     #[test]
     fn every_account_field_and_event_in_the_idls_is_indexed() {
         let dir = std::env::var_os("CIVNET_IDL_DIR")
@@ -117,15 +133,30 @@ mod tests {
                     .find(|k| k.program == program && k.discriminator == discriminator.as_slice())
                     .unwrap_or_else(|| panic!("{name}::{account_name} is not backfilled"));
                 assert_eq!(kind.name, account_name);
+                let mut expected = BTreeSet::from(["address".to_string()]);
                 for field in types[account_name]["type"]["fields"].as_array().unwrap() {
                     let field = field["name"].as_str().unwrap();
+                    if field.ends_with("bump") || field == "padding" {
+                        continue;
+                    }
                     let column = if field == "index" { "idx" } else { field };
-                    assert!(field.ends_with("bump") || tables[kind.table].contains(column), "{name}::{account_name}.{field} has no column in {}", kind.table);
+                    assert!(tables[kind.table].contains(column), "{name}::{account_name}.{field} has no column in {}", kind.table);
+                    expected.insert(column.to_string());
+                }
+                if kind.table != "devices" {
+                    // devices also holds what DeviceIssued and later events say.
+                    assert_eq!(tables[kind.table], expected, "{}: columns for fields {name}::{account_name} no longer has", kind.table);
                 }
             }
-            for event in idl["events"].as_array().unwrap() {
-                let event = event["name"].as_str().unwrap();
-                assert!(crate::events::EVENT_NAMES.contains(&(program, event)), "{name}::{event} is not decoded");
+            let idl_events: BTreeSet<&str> = idl["events"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+            for event in &idl_events {
+                assert!(crate::events::EVENT_NAMES.contains(&(program, *event)), "{name}::{event} is not decoded");
+                let (_, _, fields) = crate::events::EVENT_FIELDS.iter().find(|(p, e, _)| *p == program && e == event).unwrap();
+                let idl_fields: Vec<&str> = types[event]["type"]["fields"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+                assert_eq!(fields.to_vec(), idl_fields, "{name}::{event}: the fields of its JSON form");
+            }
+            for (_, event) in crate::events::EVENT_NAMES.iter().filter(|(p, _)| *p == program) {
+                assert!(idl_events.contains(event), "{name}::{event} is decoded but not in the IDL");
             }
         }
     }

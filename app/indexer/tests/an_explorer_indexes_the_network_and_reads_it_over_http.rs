@@ -1,8 +1,9 @@
 //! An explorer indexes a running network: `civnet index --once` into SQLite after a story with
 //! every kind of civnet activity leaves each table equal to the chain (accounts field by
 //! field, events adding up to the accounts' totals); indexing again changes nothing; then
-//! `civnet index --serve` answers devices by key and by asset id, makers, a sub-network's
-//! epochs, an epoch and burns, paginated, and follows new transactions while it serves.
+//! `civnet index --serve` answers devices by key and by asset id, makers, sub-networks with
+//! their activity records, a sub-network's epochs, an epoch, burns and device changes,
+//! paginated, and follows new transactions while it serves.
 mod common;
 
 use civnet_client::Signer;
@@ -36,7 +37,9 @@ fn an_explorer_indexes_the_network_and_reads_it_over_http() {
     let t = w.tally;
     assert_eq!(first["devices"], 3, "four issued, one retired");
     assert_eq!((first["makers"].as_u64(), first["sub_networks"].as_u64(), first["epochs"].as_u64()), (Some(2), Some(2), Some(1)));
-    assert_eq!(first["burns"], t.usage_burns + t.delegated_burns + t.fee_burns);
+    assert_eq!(first["burns"], t.usage_burns + t.delegated_burns);
+    assert_eq!(first["device_changes"], t.onboardings + t.updates + t.activity_changes + t.devices_retired);
+    assert_eq!((first["sub_network_burns"].as_u64(), first["sub_network_devices"].as_u64()), (Some(2), Some(2)));
     assert!(first["run"]["failed_transactions"].as_u64().unwrap() >= 1, "the replayed router report was passed over");
     println!(
         "throughput (scenario): backfill {} accounts/s ({} accounts), follow {} transactions/s ({} transactions)",
@@ -109,11 +112,42 @@ fn an_explorer_indexes_the_network_and_reads_it_over_http() {
         offset += 2;
     }
     assert_eq!(seen.len() as u64, total);
-    let iot: emissions::state::SubNetwork = w.validator.anchor_account(&w.iot.address);
+    let iot_burns: data_credits::state::SubNetworkBurns = w.validator.anchor_account(&civnet_client::pda::sub_network_burns(&w.iot.address));
     let (_, all) = get(&addr, &format!("/burns?sub_network={}&limit=1000", w.iot.address));
     let burned: u64 = all["items"].as_array().unwrap().iter().map(|b| b["amount"].as_u64().unwrap()).sum();
-    assert_eq!((all["total"].as_u64(), burned), (Some(total), iot.total_dc_burned), "by address as by name; usage + delegated = tracked");
+    assert_eq!((all["total"].as_u64(), burned), (Some(total), iot_burns.total_burned), "by address as by name; usage + delegated = recorded");
     assert_eq!(get(&addr, "/burns?limit=0").0, 400);
+
+    // Sub-networks with their records' totals, and the records themselves.
+    let iot_devices: device_registry::state::SubNetworkDevices =
+        w.validator.anchor_account(&civnet_client::registry::sub_network_devices_address(&w.iot.address));
+    let (_, subs) = get(&addr, "/sub-networks");
+    let iot = subs["items"].as_array().unwrap().iter().find(|s| s["name"] == "IOT").expect("IOT");
+    assert_eq!(
+        (&iot["total_dc_burned"], &iot["active_devices"], &iot["fees_dc_burned"], &iot["devices_onboarded"]),
+        (&Value::from(iot_burns.total_burned), &Value::from(iot_devices.active_devices), &Value::from(iot_devices.fees_dc_burned), &Value::from(iot_devices.devices_onboarded))
+    );
+    let (code, activity) = get(&addr, "/sub-networks/IOT/activity");
+    assert_eq!(code, 200, "{activity}");
+    assert_eq!(activity["sub_network"], w.iot.address.to_string());
+    assert_eq!(activity["burns"]["total_burned"], iot_burns.total_burned);
+    assert_eq!(activity["devices"]["active_devices"], iot_devices.active_devices);
+    let epochs = activity["burns"]["epochs"].as_array().unwrap();
+    assert_eq!((epochs.len(), activity["burns"]["burned"].as_array().unwrap().len()), (iot_burns.entries_written.min(64) as usize, epochs.len()));
+    assert_eq!(get(&addr, "/sub-networks/NOPE/activity").0, 404);
+
+    // Device changes: device 0's history, newest first; the retired device left MOBILE.
+    let d0_address = civnet_client::registry::device_address(&w.net.network, &d0.device_key).to_string();
+    let (_, history) = get(&addr, &format!("/device-changes?device={d0_address}"));
+    let kinds: Vec<&str> = history["items"].as_array().unwrap().iter().map(|c| c["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["activated", "deactivated", "updated", "onboarded"], "{history}");
+    let iot_account: emissions::state::SubNetwork = w.validator.anchor_account(&w.iot.address);
+    assert_eq!(history["items"][3]["fee_dc"], iot_account.onboarding_fee_dc + iot_account.location_fee_dc, "onboarding with a location: both fees");
+    assert_eq!(history["items"][2]["fee_dc"], iot_account.location_fee_dc, "moved: the location fee");
+    assert_eq!(history["items"][3]["sub_network_name"], "IOT");
+    let (_, retired) = get(&addr, "/device-changes?kind=retired&sub_network=MOBILE");
+    assert_eq!(retired["total"], 1, "{retired}");
+    assert_eq!(retired["items"][0]["active_devices"], 1, "d1 stays active in MOBILE");
     assert_eq!(get(&addr, "/nowhere").0, 404);
 
     // The served index follows the chain: a new burn shows up.

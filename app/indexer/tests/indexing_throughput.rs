@@ -20,7 +20,7 @@ fn indexing_throughput_is_measured() {
     let mut validator = TestValidator::start();
     let customer = Keypair::new();
     validator.airdrop(&customer.pubkey(), 5_000_000_000);
-    // Day-long epochs: every burn lands in the epoch it was built for.
+    // Day-long epochs: the whole load lands in one epoch.
     let network = scenario::initialize_network_with_genesis(&mut validator, net::short_epoch_network_args(86_400), &[(customer.pubkey(), 10_000_000_000)]);
     scenario::initialize_data_credits(&mut validator, &network, &network.authority, dc::fixed_price_args(150_000_000)).unwrap();
     let iot = net::create_sub_network(&mut validator, &network, "IOT");
@@ -31,7 +31,6 @@ fn indexing_throughput_is_measured() {
     // Sent without waiting for each; confirmed at the end.
     let rpc = validator.cluster.rpc.clone();
     let payer = validator.cluster.payer.insecure_clone();
-    let epoch = net::current_epoch(&validator, 86_400);
     let started = Instant::now();
     let mut signatures = Vec::new();
     let mut blockhash = rpc.latest_blockhash().unwrap();
@@ -45,7 +44,7 @@ fn indexing_throughput_is_measured() {
             let signers: [&Keypair; 3] = [&payer, &maker.authority, &device];
             solana_transaction::Transaction::new_signed_with_payer(&[civnet_client::bubblegum::compute_budget(400_000), ix], Some(&payer.pubkey()), &signers, blockhash)
         } else {
-            let ix = dc::burn_data_credits_ix(&network, customer.pubkey(), &iot.address, epoch, 1_000 + i as u64);
+            let ix = dc::burn_data_credits_ix(&network, customer.pubkey(), &iot.address, 1_000 + i as u64);
             solana_transaction::Transaction::new_signed_with_payer(&[ix], Some(&payer.pubkey()), &[&payer, &customer], blockhash)
         };
         signatures.push(rpc.send_transaction(&tx).unwrap_or_else(|e| panic!("transaction {i}: {e}")));
