@@ -115,19 +115,22 @@ fn usage_burns_count_only_in_their_own_sub_networks_record() {
     let iot = net::create_sub_network(&mut chain, &net, "IOT");
     let mobile = net::create_sub_network(&mut chain, &net, "MOBILE");
     // Opening a record twice (a replay) is refused by name.
-    let [burns, _] = net::initialize_activity_records_ixs(chain.payer.pubkey(), &iot.address);
+    let [burns, _] = net::initialize_activity_records_ixs(chain.payer.pubkey(), &net.network, &iot.address);
     chain.send_err(&[burns], &[]).assert_anchor_error(DataCreditsError::BurnRecordExists);
-    // A burn for IOT counted in MOBILE's record.
-    let mut ix = dc::burn_data_credits_ix(&net, customer.pubkey(), &iot.address, 1_000);
+    // A router burn of IOT's escrow counted in MOBILE's record.
+    chain.send_ok(&[dc::delegate_ix(&net, customer.pubkey(), &iot.address, "router", 50_000)], &[&customer]);
+    let router = iot.dc_burn_authority.insecure_clone();
+    let mut ix = dc::burn_delegated_ix(&net, router.pubkey(), &iot.address, "router", 1_000, 1);
     let (iot_burns, mobile_burns) = (dc::sub_network_burns_address(&iot.address), dc::sub_network_burns_address(&mobile.address));
     ix.accounts.iter_mut().filter(|m| m.pubkey == iot_burns).for_each(|m| m.pubkey = mobile_burns);
-    chain.send_err(&[ix], &[&customer]).assert_anchor_error(DataCreditsError::WrongBurnRecord);
+    chain.send_err(&[ix], &[&router]).assert_anchor_error(DataCreditsError::WrongBurnRecord);
     // A look-alike owned by another program (device_registry's record of IOT).
     let mut ix = dc::burn_data_credits_ix(&net, customer.pubkey(), &iot.address, 1_000);
     let look_alike = civnet_harness::registry::sub_network_devices_address(&iot.address);
     ix.accounts.iter_mut().filter(|m| m.pubkey == iot_burns).for_each(|m| m.pubkey = look_alike);
     chain.send_err(&[ix], &[&customer]).assert_anchor_error(anchor_lang::error::ErrorCode::AccountOwnedByWrongProgram);
-    assert_eq!(balances(&chain, &net, &customer.pubkey()).1, 150_000);
+    assert_eq!(balances(&chain, &net, &customer.pubkey()).1, 100_000);
+    assert_eq!(tokens::balance(&chain, &tokens::ata(&dc::escrow_address(&iot.address, "router"), &dc_mint_address(&net.network))), 50_000);
     assert_eq!((dc::sub_network_burns(&chain, &iot.address).total_burned, dc::sub_network_burns(&chain, &mobile.address).total_burned), (0, 0));
 }
 
@@ -138,7 +141,7 @@ fn burning_for_another_networks_sub_network_is_refused() {
     let (other, _) = scenario::initialize_network(&mut chain, net::short_epoch_network_args(EPOCH));
     let foreign = net::create_sub_network(&mut chain, &other, "IOT");
     let ix = dc::burn_data_credits_ix(&net, customer.pubkey(), &foreign.address, 1_000);
-    chain.send_err(&[ix], &[&customer]).assert_anchor_error(DataCreditsError::WrongNetwork);
+    chain.send_err(&[ix], &[&customer]).assert_anchor_error(DataCreditsError::WrongDcMint);
     let ix = dc::delegate_ix(&net, customer.pubkey(), &foreign.address, "router", 1_000);
     chain.send_err(&[ix], &[&customer]).assert_anchor_error(DataCreditsError::WrongNetwork);
     // Burning more DC than held fails in Token-2022 and changes nothing.

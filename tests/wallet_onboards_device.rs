@@ -107,7 +107,7 @@ fn a_wallet_onboards_a_device_end_to_end() {
     ix.accounts.iter_mut().filter(|m| m.pubkey == iot_record).for_each(|m| m.pubkey = mobile_record);
     w.chain.send_err(&[ix], &[&authority]).assert_anchor_error(DeviceRegistryError::WrongDeviceRecord);
     // Opening a record twice (a replay) is refused by name.
-    let [_, devices_ix] = net::initialize_activity_records_ixs(w.chain.payer.pubkey(), &w.iot.address);
+    let [_, devices_ix] = net::initialize_activity_records_ixs(w.chain.payer.pubkey(), &w.net.network, &w.iot.address);
     w.chain.send_err(&[devices_ix], &[]).assert_anchor_error(DeviceRegistryError::DeviceRecordExists);
     assert_eq!(registry::sub_network_devices(&w.chain, &w.iot.address).active_devices, 1);
 }

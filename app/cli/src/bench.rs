@@ -243,7 +243,7 @@ fn coverage(transactions: &mut Vec<TxSuccess>) -> Result<Value> {
     keep(chain.send_ok(&[dc::update_config_ix(&keys, authority.pubkey(), config)], &[&authority]));
     let sub = SubNetworkKeys::new(&keys.network, "IOT");
     keep(chain.send_ok(&[net::create_sub_network_ix(&keys, payer, authority.pubkey(), &sub, sub.create_args())], &[&authority]));
-    for ix in net::initialize_activity_records_ixs(payer, &sub.address) {
+    for ix in net::initialize_activity_records_ixs(payer, &keys.network, &sub.address) {
         keep(chain.send_ok(&[ix], &[]));
     }
     let fees = emissions::instructions::UpdateSubNetworkArgs {

@@ -122,7 +122,7 @@ pub fn network(ctx: &Context, cmd: NetworkCmd) -> Result<Value> {
                 "emission_schedule": network.emission_schedule.iter().map(|s| json!({"start_epoch": s.start_epoch, "tokens_per_epoch": s.tokens_per_epoch})).collect::<Vec<_>>(),
                 "dc_mint": config.as_ref().map(|c| c.dc_mint.to_string()),
                 "dc_minted": config.as_ref().map(|c| c.total_dc_minted),
-                "dc_burned": config.as_ref().map(|c| c.total_dc_burned),
+                "dc_supply": config.as_ref().map(|c| tokens::supply(&cluster, &c.dc_mint)),
                 "sub_networks": subs.iter().map(|(address, s)| sub_network_json(&cluster, address, s)).collect::<Result<Vec<_>>>()?,
             }))
         }
@@ -198,7 +198,7 @@ pub fn sub_network(ctx: &Context, cmd: SubNetworkCmd) -> Result<Value> {
                 onboarding_fee_dc: a.onboarding_fee_dc,
                 location_fee_dc: a.location_fee_dc,
             };
-            let [burns, devices] = net::initialize_activity_records_ixs(me, &sub.address);
+            let [burns, devices] = net::initialize_activity_records_ixs(me, &keys.network, &sub.address);
             let outcome = send(&cluster, &[net::create_sub_network_ix(&keys, me, me, &sub, args), burns, devices], &[])?;
             Ok(json!({"sub_network": sub.address.to_string(), "name": a.name, "rewards_escrow": sub.rewards_escrow.to_string(), "signature": outcome.signature}))
         }

@@ -198,7 +198,7 @@ pub fn run(ctx: &Context, args: MigrateArgs) -> Result<Value> {
                     onboarding_fee_dc: s.onboarding_fee_dc,
                     location_fee_dc: s.location_fee_dc,
                 };
-                let [burns, devices] = net::initialize_activity_records_ixs(me, &sub.address);
+                let [burns, devices] = net::initialize_activity_records_ixs(me, &keys.network, &sub.address);
                 send(&cluster, &[net::create_sub_network_ix(&keys, me, me, &sub, args), burns, devices], &[])?;
                 steps.push(format!("sub-network {}", s.name), "created");
             }
@@ -219,7 +219,7 @@ pub fn run(ctx: &Context, args: MigrateArgs) -> Result<Value> {
                     steps.push(format!("sub-network {}", s.name), "unchanged");
                 }
                 // Activity records of a sub-network created before they existed.
-                let [burns, devices] = net::initialize_activity_records_ixs(me, &sub.address);
+                let [burns, devices] = net::initialize_activity_records_ixs(me, &keys.network, &sub.address);
                 let missing: Vec<_> = [(dc::sub_network_burns_address(&sub.address), burns), (registry::sub_network_devices_address(&sub.address), devices)]
                     .into_iter()
                     .filter(|(address, _)| cluster.rpc.account_data(address).is_none())

@@ -42,8 +42,6 @@ pub fn burn_data_credits_ix(net: &NetworkKeys, owner: Pubkey, sub_network: &Pubk
         data_credits::instruction::BurnDataCredits { amount },
         data_credits::accounts::BurnDataCredits {
             owner,
-            config: dc_config_address(&net.network),
-            sub_network: *sub_network,
             sub_network_burns: crate::pda::sub_network_burns(sub_network),
             dc_mint,
             owner_dc: tokens::ata(&owner, &dc_mint),
@@ -115,15 +113,12 @@ pub fn burn_delegated_ix(net: &NetworkKeys, authority: Pubkey, sub_network: &Pub
         data_credits::instruction::BurnDelegatedDataCredits { amount, sequence },
         data_credits::accounts::BurnDelegatedDataCredits {
             dc_burn_authority: authority,
-            config: dc_config_address(&net.network),
             sub_network: *sub_network,
             escrow,
+            sub_network_burns: crate::pda::sub_network_burns(sub_network),
             escrow_dc: tokens::ata(&escrow, &dc_mint),
             dc_mint,
-            sub_network_burns: crate::pda::sub_network_burns(sub_network),
             token_program: tokens::TOKEN_2022_ID,
-            event_authority: event_authority(&data_credits::ID),
-            program: data_credits::ID,
         },
     )
 }

@@ -89,16 +89,19 @@ pub fn create_sub_network_ix(net: &NetworkKeys, payer: Pubkey, authority: Pubkey
 
 /// Opens a sub-network's two activity records (permissionless, once each):
 /// data_credits' `SubNetworkBurns` and device_registry's `SubNetworkDevices`.
-pub fn initialize_activity_records_ixs(payer: Pubkey, sub: &Pubkey) -> [Instruction; 2] {
+pub fn initialize_activity_records_ixs(payer: Pubkey, network: &Pubkey, sub: &Pubkey) -> [Instruction; 2] {
     [
         anchor_ix(
             data_credits::ID,
             data_credits::instruction::InitializeSubNetworkBurns {},
             data_credits::accounts::InitializeSubNetworkBurns {
                 payer,
+                network: *network,
                 sub_network: *sub,
                 sub_network_burns: crate::pda::sub_network_burns(sub),
                 system_program: anchor_lang::system_program::ID,
+                event_authority: event_authority(&data_credits::ID),
+                program: data_credits::ID,
             },
         ),
         anchor_ix(
@@ -109,6 +112,8 @@ pub fn initialize_activity_records_ixs(payer: Pubkey, sub: &Pubkey) -> [Instruct
                 sub_network: *sub,
                 sub_network_devices: crate::pda::sub_network_devices(sub),
                 system_program: anchor_lang::system_program::ID,
+                event_authority: event_authority(&device_registry::ID),
+                program: device_registry::ID,
             },
         ),
     ]
@@ -119,7 +124,7 @@ pub fn create_sub_network(cluster: &mut impl Cluster, net: &NetworkKeys, name: &
     let sub = SubNetworkKeys::new(&net.network, name);
     let payer = cluster.payer();
     let create = create_sub_network_ix(net, payer, net.authority.pubkey(), &sub, sub.create_args());
-    let [burns, devices] = initialize_activity_records_ixs(payer, &sub.address);
+    let [burns, devices] = initialize_activity_records_ixs(payer, &net.network, &sub.address);
     cluster.send_ok(&[create, burns, devices], &[&net.authority]);
     sub
 }

@@ -97,8 +97,6 @@ pub fn issue_device_ix(network: &Pubkey, maker: &Pubkey, maker_authority: Pubkey
             compression_program: SPL_ACCOUNT_COMPRESSION_ID,
             bubblegum_program: crate::programs::BUBBLEGUM_ID,
             system_program: anchor_lang::system_program::ID,
-            event_authority: event_authority(&device_registry::ID),
-            program: device_registry::ID,
         },
     );
     ix.accounts.iter_mut().filter(|m| m.pubkey == device_key).for_each(|m| m.is_signer = true);

@@ -119,7 +119,10 @@ CREATE TABLE sub_network_burns (
     total_burned TEXT NOT NULL,
     entries_written BIGINT NOT NULL,
     epochs TEXT NOT NULL,
-    burned TEXT NOT NULL
+    burned TEXT NOT NULL,
+    network TEXT NOT NULL,
+    dc_mint TEXT NOT NULL,
+    epoch_length_secs BIGINT NOT NULL
 );
 CREATE INDEX sub_network_burns_by_sub ON sub_network_burns (sub_network);
 
@@ -168,7 +171,6 @@ CREATE TABLE dc_configs (
     mint_window_epoch BIGINT NOT NULL,
     minted_this_epoch TEXT NOT NULL,
     total_dc_minted TEXT NOT NULL,
-    total_dc_burned TEXT NOT NULL,
     total_tokens_burned TEXT NOT NULL,
     epoch_length_secs BIGINT NOT NULL,
     network_mint_decimals BIGINT NOT NULL

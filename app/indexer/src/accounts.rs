@@ -155,7 +155,6 @@ fn row(table: &'static str, address: &Pubkey, data: &[u8]) -> Result<Row> {
                 .with("mint_window_epoch", int(a.mint_window_epoch)?)
                 .with("minted_this_epoch", amount(a.minted_this_epoch))
                 .with("total_dc_minted", amount(a.total_dc_minted))
-                .with("total_dc_burned", amount(a.total_dc_burned))
                 .with("total_tokens_burned", amount(a.total_tokens_burned))
                 .with("epoch_length_secs", int(a.epoch_length_secs)?)
                 .with("network_mint_decimals", int(a.network_mint_decimals)?)
@@ -176,6 +175,9 @@ fn row(table: &'static str, address: &Pubkey, data: &[u8]) -> Result<Row> {
                 .with("entries_written", int(a.entries_written)?)
                 .with("epochs", text(epochs))
                 .with("burned", text(burned))
+                .with("network", pubkey(&a.network))
+                .with("dc_mint", pubkey(&a.dc_mint))
+                .with("epoch_length_secs", int(a.epoch_length_secs)?)
         }
         "sub_network_devices" => {
             let a: device_registry::state::SubNetworkDevices = load_zero_copy(data)?;

@@ -1,11 +1,19 @@
-//! civnet's `emit_cpi!` events, read from a transaction's inner instructions and decoded with
-//! the programs' own event types.
+//! civnet's events, decoded with the programs' own event types from a transaction's inner
+//! instructions (`emit_cpi!`) and logs (`emit!`).
 //!
 //! `emit_cpi!` makes the program call itself with `EVENT_IX_TAG_LE || discriminator || borsh`,
 //! signed by its `event_authority` PDA; the data survives log truncation. An inner
 //! instruction counts as an event of program P only when P is the callee, the first account
 //! is P's event authority, and (where the RPC reports stack heights) P itself is the caller:
 //! nobody else can sign for that PDA, so the event cannot be forged by another program.
+//!
+//! The two hottest instructions (`issue_device`, `burn_delegated_data_credits`) use `emit!`
+//! instead, to save the self-CPI's compute: a `Program data: <base64>` log line of
+//! `discriminator || borsh`. It counts as P's event only when P is the program running at
+//! that point of the log (the runtime attributes log lines to the running program; another
+//! program's lines sit inside its own invoke frame). Logs can be truncated by the runtime's
+//! 10 KB log limit; these two transactions log far less, and the accounts they change (the
+//! device, the escrow, the burn record) are indexed from state as well.
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::{AnchorDeserialize, Discriminator};
 use anyhow::{anyhow, bail, Context, Result};
@@ -130,7 +138,8 @@ civnet_events! {
 }
 
 /// An event where it happened: `ix` is the top-level instruction, `inner_ix` the position of
-/// the emitting inner instruction in that instruction's inner list.
+/// the emitting inner instruction in that instruction's inner list, or
+/// `LOG_EVENT_BASE + n` for the n-th log event (`emit!`) of that instruction.
 pub struct Located {
     pub ix: u32,
     pub inner_ix: u32,
@@ -145,6 +154,48 @@ pub struct DecodedTx {
     pub events: Vec<Located>,
     /// Writable accounts: the ones whose state the transaction may have changed.
     pub writable: Vec<Pubkey>,
+}
+
+/// Where log events (`emit!`) are numbered in `Located::inner_ix`, past any inner instruction.
+pub const LOG_EVENT_BASE: u32 = 1_000_000;
+
+/// The `emit!` events in a transaction's logs: `Program data:` lines written while one of our
+/// programs was the running one, numbered per top-level instruction.
+fn log_events(signature: &str, meta: &Value) -> Result<Vec<Located>> {
+    let mut events = Vec::new();
+    // The invoke stack and the index of the current top-level instruction.
+    let mut stack: Vec<Option<Pubkey>> = Vec::new();
+    let (mut ix, mut in_ix) = (-1i64, 0u32);
+    for line in meta["logMessages"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+        let mut words = line.split(' ');
+        match (words.next(), words.next(), words.next(), words.next()) {
+            (Some("Program"), Some(program), Some("invoke"), Some(depth)) => {
+                if depth == "[1]" {
+                    ix += 1;
+                    in_ix = 0;
+                    stack.clear();
+                }
+                stack.push(program.parse().ok());
+            }
+            (Some("Program"), Some(_), Some("success" | "failed:"), _) => {
+                stack.pop();
+            }
+            (Some("Program"), Some("data:"), Some(data), None) => {
+                let Some(Some(program)) = stack.last().copied() else { continue };
+                if !PROGRAMS.contains(&program) || ix < 0 {
+                    continue;
+                }
+                use base64::Engine;
+                let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(data) else { continue };
+                if let Some(event) = Event::decode(&program, &bytes).with_context(|| format!("{signature}: log event of instruction {ix}"))? {
+                    events.push(Located { ix: ix as u32, inner_ix: LOG_EVENT_BASE + in_ix, event });
+                    in_ix += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(events)
 }
 
 /// Decodes a `getTransaction` result (json encoding). Failed transactions have no events and
@@ -210,6 +261,7 @@ pub fn decode_transaction(signature: &str, tx: &Value) -> Result<Option<DecodedT
             }
         }
     }
+    events.extend(log_events(signature, meta)?);
     Ok(Some(DecodedTx {
         signature: signature.to_string(),
         slot: tx["slot"].as_u64().ok_or_else(|| anyhow!("{signature}: no slot"))?,
@@ -313,5 +365,41 @@ mod tests {
         // A failed transaction changed nothing.
         let tx = transaction(device_registry::ID, device_registry::ID, authority, &data, json!({"InstructionError": [0, "Custom"]}));
         assert!(decode_transaction("sig", &tx).unwrap().is_none());
+    }
+
+    /// A transaction whose only meta is `logs`.
+    fn logged(logs: &[String]) -> Value {
+        let mut tx = transaction(device_registry::ID, device_registry::ID, Pubkey::new_unique(), &[], Value::Null);
+        tx["meta"]["innerInstructions"] = json!([]);
+        tx["meta"]["logMessages"] = json!(logs);
+        tx
+    }
+
+    #[test]
+    fn a_programs_own_log_event_is_decoded_and_numbered_per_instruction() {
+        use base64::Engine;
+        let event = issued();
+        let line = format!("Program data: {}", base64::engine::general_purpose::STANDARD.encode(anchor_lang::Event::data(&event)));
+        let (registry, other) = (device_registry::ID.to_string(), Pubkey::new_unique().to_string());
+        let logs = [
+            "Program ComputeBudget111111111111111111111111111111 invoke [1]".to_string(),
+            "Program ComputeBudget111111111111111111111111111111 success".to_string(),
+            format!("Program {registry} invoke [1]"),
+            format!("Program {other} invoke [2]"),
+            // Another program's line inside its own frame: not ours.
+            line.clone(),
+            format!("Program {other} success"),
+            line.clone(),
+            format!("Program {registry} success"),
+            // A top-level program that is not ours logs the same bytes.
+            format!("Program {other} invoke [1]"),
+            line.clone(),
+            format!("Program {other} success"),
+        ];
+        let decoded = decode_transaction("sig", &logged(&logs)).unwrap().unwrap();
+        assert_eq!(decoded.events.len(), 1);
+        let located = &decoded.events[0];
+        assert_eq!((located.ix, located.inner_ix, located.event.name()), (1, LOG_EVENT_BASE, "DeviceIssued"));
+        assert_eq!(located.event.to_json()["asset_id"], event.asset_id.to_string());
     }
 }

@@ -48,4 +48,6 @@ pub enum DataCreditsError {
     WrongEscrowAccount,
     #[msg("The sub-network's usage-burn record already exists")]
     BurnRecordExists,
+    #[msg("The mint is not the network's DC mint")]
+    WrongDcMint,
 }

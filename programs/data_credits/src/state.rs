@@ -39,7 +39,6 @@ pub struct DataCreditsConfig {
     pub mint_window_epoch: u64,
     pub minted_this_epoch: u64,
     pub total_dc_minted: u64,
-    pub total_dc_burned: u64,
     /// Network tokens burned to buy DC.
     pub total_tokens_burned: u64,
     pub bump: u8,
@@ -77,6 +76,9 @@ pub struct DelegatedEscrow {
 /// sum (ring of `civnet_common::history::HISTORY_LEN` epochs; layout described there, shared
 /// with device_registry's `SubNetworkDevices`). emissions reads it when scoring an epoch.
 /// PDA `[SUB_NETWORK_BURNS_SEED, sub_network]`; zero-copy so a burn touches a few words.
+///
+/// It also carries what a burn needs from the DC config (copied at initialization; none of it
+/// can change), so the hot path loads neither the config nor the network.
 #[account(zero_copy)]
 pub struct SubNetworkBurns {
     pub sub_network: Pubkey,
@@ -86,13 +88,22 @@ pub struct SubNetworkBurns {
     /// Ring: epoch of each slot, and the DC burned in it.
     pub epochs: [u64; 64],
     pub burned: [u64; 64],
+    /// The sub-network's network, its DC mint and epoch length.
+    pub network: Pubkey,
+    pub dc_mint: Pubkey,
+    pub epoch_length_secs: u32,
     pub bump: u8,
-    pub padding: [u8; 7],
+    pub padding: [u8; 3],
 }
 
 const _: () = assert!(civnet_common::history::HISTORY_LEN == 64);
 
 impl SubNetworkBurns {
+    /// The network epoch now (`civnet_common::schedule::epoch_at`, as emissions counts it).
+    pub fn current_epoch(&self) -> Result<u64> {
+        Ok(civnet_common::schedule::epoch_at(Clock::get()?.unix_timestamp, self.epoch_length_secs))
+    }
+
     /// Adds a usage burn to `epoch`; returns the epoch's sum so far.
     pub fn record(&mut self, epoch: u64, amount: u64) -> Result<u64> {
         self.total_burned = self.total_burned.checked_add(amount).ok_or(crate::errors::DataCreditsError::ArithmeticOverflow)?;

@@ -360,7 +360,7 @@ pub fn assert_accounts_match_chain(w: &World, store: &Store) {
         "network": c.network.to_string(), "authority": c.authority.to_string(), "network_mint": c.network_mint.to_string(), "dc_mint": c.dc_mint.to_string(),
         "price_oracle": match c.price_oracle { PriceOracle::Fixed { usd_per_token_e8 } => json!({"fixed": {"usd_per_token_e8": usd_per_token_e8}}), PriceOracle::Pyth { .. } => unreachable!() },
         "max_dc_minted_per_epoch": c.max_dc_minted_per_epoch, "mint_window_epoch": c.mint_window_epoch, "minted_this_epoch": c.minted_this_epoch,
-        "total_dc_minted": c.total_dc_minted, "total_dc_burned": c.total_dc_burned, "total_tokens_burned": c.total_tokens_burned,
+        "total_dc_minted": c.total_dc_minted, "total_tokens_burned": c.total_tokens_burned,
         "epoch_length_secs": c.epoch_length_secs, "network_mint_decimals": c.network_mint_decimals,
     }))).collect()));
     tables.push(("dc_escrows", onchain::<DelegatedEscrow>(w, &data_credits::ID).into_iter().map(|(a, e)| (a, json!({
@@ -371,7 +371,8 @@ pub fn assert_accounts_match_chain(w: &World, store: &Store) {
         let (epochs, burned) = live_entries(b.entries_written, &b.epochs, &b.burned);
         (a, json!({
             "sub_network": b.sub_network.to_string(), "total_burned": b.total_burned, "entries_written": b.entries_written,
-            "epochs": epochs, "burned": burned,
+            "epochs": epochs, "burned": burned, "network": b.network.to_string(), "dc_mint": b.dc_mint.to_string(),
+            "epoch_length_secs": b.epoch_length_secs,
         }))
     }).collect()));
     tables.push(("sub_network_devices", onchain::<SubNetworkDevices>(w, &device_registry::ID).into_iter().map(|(a, d)| {
@@ -464,7 +465,8 @@ pub fn assert_events_match_chain(w: &World, store: &Store) {
     // the active devices at its end and issuance.
     let config: data_credits::state::DataCreditsConfig = w.validator.anchor_account(&scenario::dc_config_address(&w.net.network));
     assert_eq!(sum(&mints, "dc_minted"), config.total_dc_minted);
-    assert_eq!(sum(&burns, "amount"), config.total_dc_burned);
+    let usage: u64 = [&w.iot, &w.mobile].iter().map(|sub| dc::sub_network_burns(&w.validator, &sub.address).total_burned).sum();
+    assert_eq!(sum(&burns, "amount"), usage);
     // The sub-network's active devices after its latest change up to `epoch` (0 before any).
     let active_at_end = |sub: &Value, epoch: Option<u64>| -> u64 {
         changes

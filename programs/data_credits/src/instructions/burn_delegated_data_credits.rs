@@ -6,20 +6,17 @@ use crate::errors::DataCreditsError;
 use crate::events::DelegatedDataCreditsBurned;
 use crate::state::*;
 
-#[event_cpi]
 #[derive(Accounts)]
 pub struct BurnDelegatedDataCredits<'info> {
     /// The sub-network's DC burn authority (its router/oracle of carried traffic).
     pub dc_burn_authority: Signer<'info>,
-    #[account(mut, has_one = dc_mint)]
-    pub config: Box<Account<'info, DataCreditsConfig>>,
-    #[account(
-        has_one = dc_burn_authority,
-        constraint = sub_network.network == config.network @ DataCreditsError::WrongNetwork,
-    )]
+    #[account(has_one = dc_burn_authority)]
     pub sub_network: Box<Account<'info, SubNetwork>>,
     #[account(mut, has_one = sub_network)]
     pub escrow: Box<Account<'info, DelegatedEscrow>>,
+    /// The sub-network's burn record; it also names the network's DC mint.
+    #[account(mut, constraint = sub_network_burns.load()?.sub_network == sub_network.key() @ DataCreditsError::WrongBurnRecord)]
+    pub sub_network_burns: AccountLoader<'info, SubNetworkBurns>,
     /// The escrow's DC account (its associated account, as delegation creates it; any DC
     /// account the escrow owns burns the same, so the address is not re-derived).
     #[account(
@@ -29,11 +26,10 @@ pub struct BurnDelegatedDataCredits<'info> {
         constraint = escrow_dc.owner == escrow.key() @ DataCreditsError::WrongEscrowAccount,
     )]
     pub escrow_dc: Box<InterfaceAccount<'info, TokenAccount>>,
-    /// CHECK: the config's DC mint (has_one); Token-2022's burn checks it against `escrow_dc`.
-    #[account(mut)]
+    /// CHECK: the network's DC mint (address from the burn record); Token-2022's burn checks
+    /// it against `escrow_dc`.
+    #[account(mut, address = sub_network_burns.load()?.dc_mint @ DataCreditsError::WrongDcMint)]
     pub dc_mint: UncheckedAccount<'info>,
-    #[account(mut, constraint = sub_network_burns.load()?.sub_network == sub_network.key() @ DataCreditsError::WrongBurnRecord)]
-    pub sub_network_burns: AccountLoader<'info, SubNetworkBurns>,
     pub token_program: Interface<'info, TokenInterface>,
 }
 
@@ -56,14 +52,18 @@ pub fn handler(ctx: Context<BurnDelegatedDataCredits>, amount: u64, sequence: u6
         escrow_seeds,
         amount,
     )?;
-    let epoch = ctx.accounts.config.current_epoch()?;
-    let epoch_dc_burned = ctx.accounts.sub_network_burns.load_mut()?.record(epoch, amount)?;
+    let (epoch, epoch_dc_burned) = {
+        let mut burns = ctx.accounts.sub_network_burns.load_mut()?;
+        let epoch = burns.current_epoch()?;
+        (epoch, burns.record(epoch, amount)?)
+    };
     let escrow = &mut ctx.accounts.escrow;
     escrow.last_sequence = sequence;
     escrow.total_burned = escrow.total_burned.checked_add(amount).ok_or(DataCreditsError::ArithmeticOverflow)?;
-    let config = &mut ctx.accounts.config;
-    config.total_dc_burned = config.total_dc_burned.checked_add(amount).ok_or(DataCreditsError::ArithmeticOverflow)?;
-    emit_cpi!(DelegatedDataCreditsBurned {
+    // A log event (`emit!`), not a self-CPI: routers burn constantly and the self-CPI would be
+    // a fifth of this instruction's compute. Indexers read it from the transaction's logs;
+    // the escrow and the burn record carry the same totals should a log be truncated.
+    emit!(DelegatedDataCreditsBurned {
         sub_network: sub_network_key,
         escrow: escrow.key(),
         amount,

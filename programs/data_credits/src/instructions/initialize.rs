@@ -58,7 +58,6 @@ pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
         mint_window_epoch: 0,
         minted_this_epoch: 0,
         total_dc_minted: 0,
-        total_dc_burned: 0,
         total_tokens_burned: 0,
         bump: ctx.bumps.config,
         epoch_length_secs: ctx.accounts.network.epoch_length_secs,

@@ -1,15 +1,18 @@
 use anchor_lang::prelude::*;
-use emissions::state::SubNetwork;
+use emissions::state::{Network, SubNetwork};
 
 use crate::errors::DataCreditsError;
 use crate::events::SubNetworkBurnsInitialized;
 use crate::state::*;
 
+#[event_cpi]
 #[derive(Accounts)]
 pub struct InitializeSubNetworkBurns<'info> {
     #[account(mut)]
     pub payer: Signer<'info>,
-    /// Any emissions sub-network (Anchor checks owner and type).
+    pub network: Box<Account<'info, Network>>,
+    /// Any sub-network of the network (Anchor checks owner and type).
+    #[account(has_one = network @ DataCreditsError::WrongNetwork)]
     pub sub_network: Box<Account<'info, SubNetwork>>,
     #[account(
         init_if_needed,
@@ -28,11 +31,18 @@ pub struct InitializeSubNetworkBurns<'info> {
 pub fn handler(ctx: Context<InitializeSubNetworkBurns>) -> Result<()> {
     // init_if_needed + this check: a second call gets a named error, not the system
     // program's "already in use".
-    let mut burns = ctx.accounts.sub_network_burns.load_init().map_err(|_| DataCreditsError::BurnRecordExists)?;
-    burns.sub_network = ctx.accounts.sub_network.key();
-    burns.bump = ctx.bumps.sub_network_burns;
-    emit!(SubNetworkBurnsInitialized {
-        sub_network: burns.sub_network,
+    {
+        let mut burns = ctx.accounts.sub_network_burns.load_init().map_err(|_| DataCreditsError::BurnRecordExists)?;
+        burns.sub_network = ctx.accounts.sub_network.key();
+        let network = ctx.accounts.network.key();
+        burns.network = network;
+        // The network's DC mint is this PDA whether or not DC is initialized yet.
+        burns.dc_mint = Pubkey::find_program_address(&[DC_MINT_SEED, network.as_ref()], &crate::ID).0;
+        burns.epoch_length_secs = ctx.accounts.network.epoch_length_secs;
+        burns.bump = ctx.bumps.sub_network_burns;
+    }
+    emit_cpi!(SubNetworkBurnsInitialized {
+        sub_network: ctx.accounts.sub_network.key(),
         sub_network_burns: ctx.accounts.sub_network_burns.key(),
     });
     Ok(())

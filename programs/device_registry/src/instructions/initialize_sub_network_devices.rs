@@ -5,6 +5,7 @@ use crate::errors::DeviceRegistryError;
 use crate::events::SubNetworkDevicesInitialized;
 use crate::state::*;
 
+#[event_cpi]
 #[derive(Accounts)]
 pub struct InitializeSubNetworkDevices<'info> {
     #[account(mut)]
@@ -28,11 +29,13 @@ pub struct InitializeSubNetworkDevices<'info> {
 pub fn handler(ctx: Context<InitializeSubNetworkDevices>) -> Result<()> {
     // init_if_needed + this check: a second call gets a named error, not the system
     // program's "already in use".
-    let mut devices = ctx.accounts.sub_network_devices.load_init().map_err(|_| DeviceRegistryError::DeviceRecordExists)?;
-    devices.sub_network = ctx.accounts.sub_network.key();
-    devices.bump = ctx.bumps.sub_network_devices;
-    emit!(SubNetworkDevicesInitialized {
-        sub_network: devices.sub_network,
+    {
+        let mut devices = ctx.accounts.sub_network_devices.load_init().map_err(|_| DeviceRegistryError::DeviceRecordExists)?;
+        devices.sub_network = ctx.accounts.sub_network.key();
+        devices.bump = ctx.bumps.sub_network_devices;
+    }
+    emit_cpi!(SubNetworkDevicesInitialized {
+        sub_network: ctx.accounts.sub_network.key(),
         sub_network_devices: ctx.accounts.sub_network_devices.key(),
     });
     Ok(())
