@@ -552,7 +552,10 @@ pub fn dc(ctx: &Context, cmd: DcCmd) -> Result<Value> {
             let sub = net::sub_network_address(&keys.network, &sub_network);
             account::<SubNetwork>(&cluster, &sub).with_context(|| format!("sub-network {sub_network}"))?;
             let outcome = send(&cluster, &[dc::burn_data_credits_ix(&keys, me, &sub, amount)], &[])?;
-            Ok(json!({"burned": amount, "sub_network": sub_network, "dc_balance": tokens::balance(&cluster, &tokens::ata(&me, &dc_mint)), "signature": outcome.signature}))
+            // The epoch the burn counted in: the record's newest entry.
+            let record: SubNetworkBurns = account(&cluster, &dc::sub_network_burns_address(&sub))?;
+            let newest = (record.entries_written.saturating_sub(1) % record.epochs.len() as u64) as usize;
+            Ok(json!({"burned": amount, "sub_network": sub_network, "epoch": record.epochs[newest], "epoch_dc_burned": record.burned[newest], "dc_balance": tokens::balance(&cluster, &tokens::ata(&me, &dc_mint)), "signature": outcome.signature}))
         }
         DcCmd::Balance { owner } => {
             let owner = key_or(&owner, me)?;
