@@ -310,6 +310,33 @@ fn forged_reward_proofs_and_amounts_are_rejected() {
 }
 
 #[test]
+fn a_proof_from_an_older_root_still_proves_an_unchanged_leaf_but_not_a_sold_one() {
+    let mut c = issued_and_minted();
+    let tree = c.publish(&[100, 200, 300], 600);
+    let (owner0, seller) = (c.owners[0].insecure_clone(), c.owners[1].insecure_clone());
+    // Both wallets read their proofs now...
+    let stale_claim = c.claim_ix(0, &owner0.pubkey(), 100, &tree);
+    let stale_sold = c.claim_ix(1, &seller.pubkey(), 200, &tree);
+    // ...then the tree moves on: two more cNFTs minted and device 1 sold.
+    for _ in 0..2 {
+        c.devices.mint(&mut c.s.chain, &Pubkey::new_unique());
+    }
+    let buyer = c.s.chain.funded_keypair(1);
+    tokens::create_ata(&mut c.s.chain, &buyer.pubkey(), &c.s.net.token_mint);
+    c.devices.transfer(&mut c.s.chain, 1, &seller, &buyer.pubkey());
+    // The unchanged leaf's proof is fast-forwarded through the tree's change log.
+    c.s.chain.send_ok(&[stale_claim], &[&owner0]);
+    assert_eq!(tokens::balance(&c.s.chain, &tokens::ata(&owner0.pubkey(), &c.s.net.token_mint)), 100);
+    // The seller's leaf changed after its root: refused by name, nothing paid.
+    c.s.chain.send_err(&[stale_sold], &[&seller]).assert_anchor_error(EmissionsError::CnftLeafModified);
+    assert_eq!(tokens::balance(&c.s.chain, &tokens::ata(&seller.pubkey(), &c.s.net.token_mint)), 0);
+    // The buyer now owns the device and its rewards.
+    let ix = c.claim_ix(1, &buyer.pubkey(), 200, &tree);
+    c.s.chain.send_ok(&[ix], &[&buyer]);
+    assert_eq!(tokens::balance(&c.s.chain, &tokens::ata(&buyer.pubkey(), &c.s.net.token_mint)), 200);
+}
+
+#[test]
 fn a_lying_oracle_cannot_pay_out_more_than_was_issued() {
     let mut c = issued_and_minted();
     // The root's total is within issuance, but one leaf promises more than was issued.

@@ -5,7 +5,7 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use mpl_bubblegum::accounts::TreeConfig;
 use mpl_bubblegum::hash::{hash_creators, hash_metadata};
-use mpl_bubblegum::instructions::{CreateTreeConfigBuilder, MintV1Builder};
+use mpl_bubblegum::instructions::{CreateTreeConfigBuilder, MintV1Builder, TransferBuilder};
 use mpl_bubblegum::types::{Creator, LeafSchema, MetadataArgs, TokenProgramVersion, TokenStandard};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -217,6 +217,33 @@ impl CnftCollection {
         let cnft = MintedCnft { asset_id, owner: *owner, nonce, metadata };
         self.minted.push(cnft.clone());
         cnft
+    }
+
+    /// The owner of cNFT `i` (who signs) gives it to `new_owner` through Bubblegum `transfer`
+    /// (a wallet selling a device): its leaf changes, and so does the tree's root.
+    pub fn transfer(&mut self, chain: &mut Chain, i: usize, owner: &Keypair, new_owner: &Pubkey) -> TxSuccess {
+        let (leaf, proof) = self.ownership_proof(&self.minted[i]);
+        let ix = TransferBuilder::new()
+            .tree_config(self.tree.tree_config)
+            .leaf_owner(owner.pubkey(), true)
+            .leaf_delegate(leaf.delegate, false)
+            .new_leaf_owner(*new_owner)
+            .merkle_tree(self.tree.merkle_tree)
+            .log_wrapper(SPL_NOOP_ID)
+            .compression_program(SPL_ACCOUNT_COMPRESSION_ID)
+            .root(leaf.root)
+            .data_hash(leaf.data_hash)
+            .creator_hash(leaf.creator_hash)
+            .nonce(leaf.nonce)
+            .index(leaf.index)
+            .add_remaining_accounts(&proof.iter().map(|node| anchor_lang::solana_program::instruction::AccountMeta::new_readonly(Pubkey::new_from_array(*node), false)).collect::<Vec<_>>())
+            .instruction();
+        let outcome = chain.send_ok(&[compute_budget(400_000), ix], &[owner]);
+        // Bubblegum's transfer clears the delegate: the new leaf names the new owner twice.
+        let cnft = &mut self.minted[i];
+        cnft.owner = *new_owner;
+        self.leaves[i] = leaf_v1(&self.tree, cnft.nonce, new_owner, &cnft.metadata).1;
+        outcome
     }
 
     /// The leaf fields `emissions::cnft::verify_owner` needs and the proof nodes below the

@@ -245,8 +245,6 @@ pub fn claim_rewards_ix(
             token_mint: net.token_mint,
             token_program: tokens::TOKEN_2022_ID,
             system_program: anchor_lang::system_program::ID,
-            event_authority: event_authority(&emissions::ID),
-            program: emissions::ID,
         },
     );
     ix.accounts.extend(cnft_proof.iter().map(|node| AccountMeta::new_readonly(Pubkey::new_from_array(*node), false)));

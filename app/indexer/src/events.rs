@@ -7,13 +7,13 @@
 //! is P's event authority, and (where the RPC reports stack heights) P itself is the caller:
 //! nobody else can sign for that PDA, so the event cannot be forged by another program.
 //!
-//! The two hottest instructions (`issue_device`, `burn_delegated_data_credits`) use `emit!`
-//! instead, to save the self-CPI's compute: a `Program data: <base64>` log line of
+//! The bulk instructions (`issue_device`, `burn_delegated_data_credits`, `claim_rewards`) use
+//! `emit!` instead, to save the self-CPI's compute: a `Program data: <base64>` log line of
 //! `discriminator || borsh`. It counts as P's event only when P is the program running at
 //! that point of the log (the runtime attributes log lines to the running program; another
 //! program's lines sit inside its own invoke frame). Logs can be truncated by the runtime's
-//! 10 KB log limit; these two transactions log far less, and the accounts they change (the
-//! device, the escrow, the burn record) are indexed from state as well.
+//! 10 KB log limit; these transactions log far less, and the accounts they change (the
+//! device, the escrow, the burn record, the recipient) are indexed from state as well.
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::{AnchorDeserialize, Discriminator};
 use anyhow::{anyhow, bail, Context, Result};
