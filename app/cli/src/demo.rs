@@ -28,8 +28,9 @@ const TOKEN: u64 = 1_000_000;
 /// Onboarding and location fees of the demo's sub-networks, in DC ($0.40 and $0.10).
 const ONBOARDING_FEE_DC: u64 = 40_000;
 const LOCATION_FEE_DC: u64 = 10_000;
-/// A claim of a sub-network with 1,024 devices carries a 10-node reward proof: 1,206 bytes.
-const MAX_DEVICES_PER_SUB_NETWORK: usize = 1_024;
+/// A claim of a sub-network with 4,096 devices carries a 12-node reward proof: 1,206 bytes
+/// (measured 1,142 at 1,024 devices; each doubling adds a 32-byte node).
+const MAX_DEVICES_PER_SUB_NETWORK: usize = 4_096;
 /// Devices per maker (and per Bubblegum tree) before the demo adds another maker.
 const DEVICES_PER_MAKER: usize = 5_000;
 
@@ -196,7 +197,10 @@ impl<'a, E: Engine> Demo<'a, E> {
         // Bootstrap: token with genesis for customers and owners, network, DC, sub-networks, makers.
         let bar = spinner(format!("bootstrapping the network on {}", self.engine_name));
         let customers: Vec<Keypair> = (0..s).map(|_| self.keypair(1_000_000_000)).collect();
-        let owners: Vec<Keypair> = (0..owners_count).map(|_| self.keypair(100_000_000)).collect();
+        // Each owner pays, per device, two transaction fees and its claim record's rent
+        // (~1.45M lamports): 3M per device with room to spare.
+        let owner_lamports = 100_000_000 + 3_000_000 * n.div_ceil(owners_count) as u64;
+        let owners: Vec<Keypair> = (0..owners_count).map(|_| self.keypair(owner_lamports)).collect();
         let mut genesis: Vec<(Pubkey, u64)> = customers.iter().map(|c| (c.pubkey(), 1_000_000 * TOKEN)).collect();
         genesis.extend(owners.iter().map(|o| (o.pubkey(), 1_000 * TOKEN)));
         // 100,000 tokens per epoch from the launch epoch, halving every 4 epochs.
