@@ -434,7 +434,7 @@ mod tests {
             "Program TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb consumed 3000 of 190000 compute units".to_string(),
             "Program TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb success".to_string(),
             format!("Program {e} invoke [2]"),
-            "Program log: Instruction: TrackDcBurn".to_string(),
+            "Program log: Instruction: CalculateUtilityScore".to_string(),
             format!("Program {e} invoke [3]"),
             format!("Program {e} consumed 1000 of 150000 compute units"),
             format!("Program {e} success"),
@@ -447,7 +447,7 @@ mod tests {
         let units = instruction_units(&logs);
         assert_eq!(
             units,
-            vec![("emissions".to_string(), "track_dc_burn".to_string(), 20_000), ("data_credits".to_string(), "burn_data_credits".to_string(), 55_000)]
+            vec![("emissions".to_string(), "calculate_utility_score".to_string(), 20_000), ("data_credits".to_string(), "burn_data_credits".to_string(), 55_000)]
         );
     }
 }
