@@ -58,13 +58,12 @@ pub enum DeviceRegistryError {
 
 impl From<emissions::cnft::CnftError> for DeviceRegistryError {
     fn from(e: emissions::cnft::CnftError) -> Self {
-        use civnet_common::cmt::ProofError;
-        use emissions::cnft::CnftError;
-        match e {
-            CnftError::NotATree | CnftError::Proof(ProofError::NotATree) => Self::InvalidMerkleTree,
-            CnftError::AssetIdMismatch => Self::AssetIdMismatch,
-            CnftError::Proof(ProofError::LeafContentsModified) => Self::CnftLeafModified,
-            CnftError::Proof(_) => Self::InvalidCnftProof,
+        use emissions::cnft::CnftErrorKind;
+        match e.kind() {
+            CnftErrorKind::InvalidMerkleTree => Self::InvalidMerkleTree,
+            CnftErrorKind::AssetIdMismatch => Self::AssetIdMismatch,
+            CnftErrorKind::CnftLeafModified => Self::CnftLeafModified,
+            CnftErrorKind::InvalidCnftProof => Self::InvalidCnftProof,
         }
     }
 }

@@ -33,13 +33,33 @@ pub enum CnftError {
     Proof(ProofError),
 }
 
+/// The program-level error a failure maps to: each program names these four in its own
+/// error enum (so its error codes are its own).
+pub enum CnftErrorKind {
+    InvalidMerkleTree,
+    AssetIdMismatch,
+    CnftLeafModified,
+    InvalidCnftProof,
+}
+
+impl CnftError {
+    pub fn kind(self) -> CnftErrorKind {
+        match self {
+            CnftError::NotATree | CnftError::Proof(ProofError::NotATree) => CnftErrorKind::InvalidMerkleTree,
+            CnftError::AssetIdMismatch => CnftErrorKind::AssetIdMismatch,
+            CnftError::Proof(ProofError::LeafContentsModified) => CnftErrorKind::CnftLeafModified,
+            CnftError::Proof(_) => CnftErrorKind::InvalidCnftProof,
+        }
+    }
+}
+
 impl From<CnftError> for EmissionsError {
     fn from(e: CnftError) -> Self {
-        match e {
-            CnftError::NotATree | CnftError::Proof(ProofError::NotATree) => Self::InvalidMerkleTree,
-            CnftError::AssetIdMismatch => Self::AssetIdMismatch,
-            CnftError::Proof(ProofError::LeafContentsModified) => Self::CnftLeafModified,
-            CnftError::Proof(_) => Self::InvalidCnftProof,
+        match e.kind() {
+            CnftErrorKind::InvalidMerkleTree => Self::InvalidMerkleTree,
+            CnftErrorKind::AssetIdMismatch => Self::AssetIdMismatch,
+            CnftErrorKind::CnftLeafModified => Self::CnftLeafModified,
+            CnftErrorKind::InvalidCnftProof => Self::InvalidCnftProof,
         }
     }
 }
