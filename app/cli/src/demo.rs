@@ -59,9 +59,9 @@ pub struct DemoArgs {
 trait Engine: Cluster {
     /// Lets the clock run into the next epoch.
     fn pass_epoch(&mut self, epoch_length_secs: u32);
-    /// Before an instruction whose accounts name the current epoch: on a real cluster, waits
-    /// out the end of an epoch that has less than a few seconds left, so the transaction
-    /// lands in the epoch it was built for.
+    /// Before a round of usage that must count in one epoch: on a real cluster, waits out the
+    /// end of an epoch that has less than a few seconds left, so the round lands in the epoch
+    /// the report attributes it to.
     fn settle_epoch(&mut self, _epoch_length_secs: u32) {}
     /// Moves `lamports` from the payer to `to` (airdrops are not for every cluster).
     fn fund(&mut self, to: &Pubkey, lamports: u64) {

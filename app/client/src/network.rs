@@ -280,9 +280,9 @@ pub fn current_epoch(cluster: &impl Cluster, epoch_length_secs: u32) -> u64 {
     civnet_common::schedule::epoch_at(cluster.unix_timestamp(), epoch_length_secs)
 }
 
-/// The epoch a transaction built now should name: the current one, unless it ends within
-/// the next few seconds (less than 3, or half an epoch for very short ones), in which case
-/// this waits for the next, so the transaction does not land after its epoch closed.
+/// The epoch work started now will land in: the current one, unless it ends within the next
+/// few seconds (less than 3, or half an epoch for very short ones), in which case this waits
+/// for the next, so transactions sent right away do not spill over the epoch's end.
 pub fn epoch_for_new_transaction(cluster: &impl Cluster, epoch_length_secs: u32) -> u64 {
     let length = i64::from(epoch_length_secs.max(1));
     let margin = 3.min(length / 2);

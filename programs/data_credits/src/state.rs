@@ -50,9 +50,9 @@ pub struct DataCreditsConfig {
 }
 
 impl DataCreditsConfig {
-    /// The network epoch now (`civnet_common::schedule::epoch_at`, as emissions counts it).
+    /// The network epoch now (`emissions::state::epoch_now`).
     pub fn current_epoch(&self) -> Result<u64> {
-        Ok(civnet_common::schedule::epoch_at(Clock::get()?.unix_timestamp, self.epoch_length_secs))
+        emissions::state::epoch_now(self.epoch_length_secs)
     }
 }
 
@@ -99,16 +99,14 @@ pub struct SubNetworkBurns {
 const _: () = assert!(civnet_common::history::HISTORY_LEN == 64);
 
 impl SubNetworkBurns {
-    /// The network epoch now (`civnet_common::schedule::epoch_at`, as emissions counts it).
-    pub fn current_epoch(&self) -> Result<u64> {
-        Ok(civnet_common::schedule::epoch_at(Clock::get()?.unix_timestamp, self.epoch_length_secs))
-    }
-
-    /// Adds a usage burn to `epoch`; returns the epoch's sum so far.
-    pub fn record(&mut self, epoch: u64, amount: u64) -> Result<u64> {
+    /// Adds a usage burn to the current epoch (`emissions::state::epoch_now`); returns the
+    /// epoch and its sum so far.
+    pub fn record_now(&mut self, amount: u64) -> Result<(u64, u64)> {
+        let epoch = emissions::state::epoch_now(self.epoch_length_secs)?;
         self.total_burned = self.total_burned.checked_add(amount).ok_or(crate::errors::DataCreditsError::ArithmeticOverflow)?;
-        civnet_common::history::HistoryMut { entries_written: &mut self.entries_written, epochs: &mut self.epochs, values: &mut self.burned }
+        let epoch_sum = civnet_common::history::HistoryMut { entries_written: &mut self.entries_written, epochs: &mut self.epochs, values: &mut self.burned }
             .add(epoch, amount)
-            .map_err(|_| crate::errors::DataCreditsError::ArithmeticOverflow.into())
+            .map_err(|_| crate::errors::DataCreditsError::ArithmeticOverflow)?;
+        Ok((epoch, epoch_sum))
     }
 }

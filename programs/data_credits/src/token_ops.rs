@@ -1,6 +1,6 @@
 //! The two token moves data_credits makes, each one Token-2022 CPI: burning from an account
-//! (network tokens bought into DC, DC used, delegated or paid as a fee) and minting DC
-//! (signed by the config PDA, the DC mint authority).
+//! (network tokens bought into DC, DC used or delegated; device_registry burns its fees with
+//! it too) and minting DC (signed by the config PDA, the DC mint authority).
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Burn, MintTo};
 

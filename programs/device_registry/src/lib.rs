@@ -10,7 +10,7 @@ pub mod errors;
 pub mod events;
 pub mod instructions;
 pub mod state;
-pub mod tracking;
+pub mod fees;
 
 use instructions::*;
 

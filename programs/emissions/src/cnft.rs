@@ -80,7 +80,8 @@ pub fn verify_owner(
     if *merkle_tree.owner != SPL_ACCOUNT_COMPRESSION_ID {
         return Err(CnftError::NotATree);
     }
-    // The tree binds the asset id: only Bubblegum appends to its trees, always with this id.
+    // The asset id is Bubblegum's PDA of (tree, nonce), so it names this one tree: a leaf
+    // proven in any other account-compression tree would belong to another asset id.
     if asset_id(merkle_tree.key, leaf.nonce) != *asset {
         return Err(CnftError::AssetIdMismatch);
     }

@@ -73,6 +73,13 @@ pub struct Network {
     pub sub_network_created_epochs: Vec<u64>,
 }
 
+/// The network epoch now, by the clock: `civnet_common::schedule::epoch_at`. emissions,
+/// data_credits and device_registry all count epochs with it, so a burn or device change
+/// can never land in an epoch that scoring already considers ended.
+pub fn epoch_now(epoch_length_secs: u32) -> Result<u64> {
+    Ok(civnet_common::schedule::epoch_at(Clock::get()?.unix_timestamp, epoch_length_secs))
+}
+
 impl Network {
     /// Epoch number of a unix timestamp: `floor(unix_timestamp / epoch_length_secs)`.
     /// Timestamps before 1970 count as epoch 0.
@@ -81,7 +88,7 @@ impl Network {
     }
 
     pub fn current_epoch(&self) -> Result<u64> {
-        Ok(self.epoch_at(Clock::get()?.unix_timestamp))
+        epoch_now(self.epoch_length_secs)
     }
 
     pub fn schedule_pairs(&self) -> Vec<(u64, u64)> {

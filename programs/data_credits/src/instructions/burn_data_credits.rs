@@ -37,10 +37,9 @@ pub fn handler(ctx: Context<BurnDataCredits>, amount: u64) -> Result<()> {
         &[],
         amount,
     )?;
-    let (network, sub_network, epoch, epoch_dc_burned) = {
+    let (network, sub_network, (epoch, epoch_dc_burned)) = {
         let mut burns = accounts.sub_network_burns.load_mut()?;
-        let epoch = burns.current_epoch()?;
-        (burns.network, burns.sub_network, epoch, burns.record(epoch, amount)?)
+        (burns.network, burns.sub_network, burns.record_now(amount)?)
     };
     emit_cpi!(DataCreditsBurned {
         network,

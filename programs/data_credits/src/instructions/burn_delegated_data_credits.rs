@@ -52,11 +52,7 @@ pub fn handler(ctx: Context<BurnDelegatedDataCredits>, amount: u64, sequence: u6
         escrow_seeds,
         amount,
     )?;
-    let (epoch, epoch_dc_burned) = {
-        let mut burns = ctx.accounts.sub_network_burns.load_mut()?;
-        let epoch = burns.current_epoch()?;
-        (epoch, burns.record(epoch, amount)?)
-    };
+    let (epoch, epoch_dc_burned) = ctx.accounts.sub_network_burns.load_mut()?.record_now(amount)?;
     let escrow = &mut ctx.accounts.escrow;
     escrow.last_sequence = sequence;
     escrow.total_burned = escrow.total_burned.checked_add(amount).ok_or(DataCreditsError::ArithmeticOverflow)?;

@@ -7,7 +7,7 @@ use emissions::state::SubNetwork;
 use crate::errors::DeviceRegistryError;
 use crate::events::DeviceOnboarded;
 use crate::state::*;
-use crate::tracking;
+use crate::fees;
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
 pub struct OnboardDeviceArgs {
@@ -66,7 +66,7 @@ pub fn handler<'info>(ctx: Context<'info, OnboardDevice<'info>>, args: OnboardDe
     let location_fee = if args.location == 0 { 0 } else { sub.location_fee_dc };
     let fee = sub.onboarding_fee_dc.checked_add(location_fee).ok_or(DeviceRegistryError::ArithmeticOverflow)?;
     require!(ctx.accounts.owner_dc.amount >= fee, DeviceRegistryError::InsufficientDataCredits);
-    tracking::burn_fee(
+    fees::burn_fee(
         &ctx.accounts.token_program.to_account_info(),
         &ctx.accounts.dc_mint.to_account_info(),
         &ctx.accounts.owner_dc.to_account_info(),

@@ -7,7 +7,7 @@ use emissions::state::{Network, SubNetwork};
 use crate::errors::DeviceRegistryError;
 use crate::events::DeviceUpdated;
 use crate::state::*;
-use crate::tracking;
+use crate::fees;
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
 pub struct UpdateDeviceArgs {
@@ -60,7 +60,7 @@ pub fn handler<'info>(ctx: Context<'info, UpdateDevice<'info>>, args: UpdateDevi
     let moved = args.location.is_some_and(|location| location != device.location);
     let fee = if moved { ctx.accounts.sub_network.location_fee_dc } else { 0 };
     require!(ctx.accounts.owner_dc.amount >= fee, DeviceRegistryError::InsufficientDataCredits);
-    tracking::burn_fee(
+    fees::burn_fee(
         &ctx.accounts.token_program.to_account_info(),
         &ctx.accounts.dc_mint.to_account_info(),
         &ctx.accounts.owner_dc.to_account_info(),
