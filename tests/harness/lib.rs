@@ -7,6 +7,6 @@
 pub mod stories;
 
 pub use civnet_client::{
-    anchor_ix, bubblegum, cluster, dc, errors, event_authority, network, pda, programs, registry, rpc, scenario, svm, tokens, validator,
+    anchor_ix, bubblegum, cluster, dc, deploy, errors, event_authority, features, network, pda, programs, registry, rpc, scenario, svm, tokens, validator,
 };
 pub use civnet_client::{Chain, Cluster, Keypair, Pubkey, Signer, TestValidator, TxFailure, TxSuccess};

@@ -225,10 +225,12 @@ fn coverage(transactions: &mut Vec<TxSuccess>) -> Result<Value> {
     };
 
     // emissions administration
-    let (token_mint, network, mint_authority) = scenario::create_network_mint_with_genesis(&mut chain, &[(owner.pubkey(), 100_000 * TOKEN)]);
-    let mut keys = NetworkKeys { authority: civnet_client::keys::new_keypair(), token_mint, network, mint_authority };
+    let launcher = civnet_client::keys::new_keypair();
+    let (token_mint, _, _) = scenario::create_network_mint_with_genesis(&mut chain, &launcher, &[(owner.pubkey(), 100_000 * TOKEN)]);
+    let mut keys = NetworkKeys::for_mint(token_mint, civnet_client::keys::new_keypair());
     let payer = chain.payer.pubkey();
-    keep(chain.send_ok(&[scenario::initialize_network_ix(&keys, payer, net::short_epoch_network_args(epoch_secs))], &[&keys.authority]));
+    let init = scenario::initialize_network_ix(&keys, payer, launcher.pubkey(), net::short_epoch_network_args(epoch_secs));
+    keep(chain.send_ok(&[init], &[&keys.authority, &launcher]));
     let update = emissions::instructions::UpdateNetworkArgs { max_issuance_per_epoch: Some(1_000_000_000), emission_schedule: None };
     keep(chain.send_ok(&[net::update_network_ix(&keys, keys.authority.pubkey(), update)], &[&keys.authority]));
     let successor = chain.funded_keypair(1);
@@ -239,7 +241,7 @@ fn coverage(transactions: &mut Vec<TxSuccess>) -> Result<Value> {
 
     // data credits
     keep(scenario::initialize_data_credits(&mut chain, &keys, &authority, dc::fixed_price_args(150_000_000)).map_err(|f| anyhow::anyhow!("{f}"))?);
-    let config = data_credits::instructions::UpdateConfigArgs { price_oracle: None, max_dc_minted_per_epoch: Some(10_000_000_000_000), authority: None };
+    let config = data_credits::instructions::UpdateConfigArgs { price_oracle: None, max_dc_minted_per_epoch: Some(10_000_000_000_000) };
     keep(chain.send_ok(&[dc::update_config_ix(&keys, authority.pubkey(), config)], &[&authority]));
     let sub = SubNetworkKeys::new(&keys.network, "IOT");
     keep(chain.send_ok(&[net::create_sub_network_ix(&keys, payer, authority.pubkey(), &sub, sub.create_args())], &[&authority]));
@@ -262,8 +264,9 @@ fn coverage(transactions: &mut Vec<TxSuccess>) -> Result<Value> {
     // makers
     keep(scenario::create_maker(&mut chain, &keys.network, "revoked-maker", civnet_client::keys::new_keypair().pubkey()).map_err(|f| anyhow::anyhow!("{f}"))?);
     let revoked = scenario::maker_address(&keys.network, "revoked-maker");
-    keep(chain.send_ok(&[registry::set_maker_approval_ix(&keys, authority.pubkey(), &revoked, true)], &[&authority]));
-    keep(chain.send_ok(&[registry::set_maker_approval_ix(&keys, authority.pubkey(), &revoked, false)], &[&authority]));
+    let revoked_authority = chain.anchor_account::<device_registry::state::Maker>(&revoked).authority;
+    keep(chain.send_ok(&[registry::approve_maker_ix(&keys, authority.pubkey(), &revoked, revoked_authority)], &[&authority]));
+    keep(chain.send_ok(&[registry::revoke_maker_ix(&keys, authority.pubkey(), &revoked)], &[&authority]));
 
     // devices at each tree shape
     let epoch = net::current_epoch(&chain, epoch_secs);

@@ -120,13 +120,13 @@ pub fn run(ctx: &Context, args: MigrateArgs) -> Result<Value> {
     let keys = NetworkKeys::for_mint(mint.pubkey(), cluster.payer.insecure_clone());
     let network = keys.network;
     if cluster.rpc.account(&keys.token_mint)?.is_none() {
-        // The signer mints the genesis allocations, then hands minting to the network's PDA.
+        // The signer mints the genesis allocations and keeps minting until initialize_network
+        // (below, signed by it) hands it to the network's PDA in the same instruction.
         let launcher = cluster.payer.insecure_clone();
         tokens::create_mint_at(&mut cluster, &mint, &launcher.pubkey(), 6);
         for allocation in &config.network.genesis {
             tokens::mint_to_owner(&mut cluster, &keys.token_mint, &launcher, &pubkey(&allocation.owner)?, allocation.amount);
         }
-        tokens::set_mint_authority(&mut cluster, &keys.token_mint, &launcher, &keys.mint_authority);
         steps.push(format!("token mint {} ({} genesis allocations)", keys.token_mint, config.network.genesis.len()), "created");
     } else {
         steps.push(format!("token mint {}", keys.token_mint), "unchanged");
@@ -142,7 +142,7 @@ pub fn run(ctx: &Context, args: MigrateArgs) -> Result<Value> {
                 max_issuance_per_epoch: n.max_issuance_per_epoch,
                 emission_schedule: scenario::halving_schedule_from(start, n.tokens_per_epoch, n.halving_every_epochs, n.halvings),
             };
-            send(&cluster, &[scenario::initialize_network_ix(&keys, me, args)], &[])?;
+            send(&cluster, &[scenario::initialize_network_ix(&keys, me, me, args)], &[])?;
             steps.push(format!("network {network}"), "created");
         }
         Some(existing) => {
@@ -178,7 +178,7 @@ pub fn run(ctx: &Context, args: MigrateArgs) -> Result<Value> {
         }
         Some(existing) if existing.price_oracle == oracle && existing.max_dc_minted_per_epoch == d.max_dc_minted_per_epoch => steps.push("data credits".into(), "unchanged"),
         Some(_) => {
-            let args = data_credits::instructions::UpdateConfigArgs { price_oracle: Some(oracle), max_dc_minted_per_epoch: Some(d.max_dc_minted_per_epoch), authority: None };
+            let args = data_credits::instructions::UpdateConfigArgs { price_oracle: Some(oracle), max_dc_minted_per_epoch: Some(d.max_dc_minted_per_epoch) };
             send(&cluster, &[civnet_client::dc::update_config_ix(&keys, me, args)], &[])?;
             steps.push("data credits".into(), "updated");
         }
@@ -247,7 +247,8 @@ pub fn run(ctx: &Context, args: MigrateArgs) -> Result<Value> {
         }
         let approved = existing.is_some_and(|e| e.approved);
         if approved != m.approved {
-            send(&cluster, &[registry::set_maker_approval_ix(&keys, me, &address, m.approved)], &[])?;
+            let ix = if m.approved { registry::approve_maker_ix(&keys, me, &address, authority) } else { registry::revoke_maker_ix(&keys, me, &address) };
+            send(&cluster, &[ix], &[])?;
             if status == "unchanged" {
                 status = "updated";
             }

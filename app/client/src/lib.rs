@@ -8,7 +8,9 @@
 pub mod bubblegum;
 pub mod cluster;
 pub mod dc;
+pub mod deploy;
 pub mod errors;
+pub mod features;
 pub mod keys;
 pub mod network;
 pub mod pda;

@@ -1,5 +1,6 @@
 //! `TestValidator`: a `solana-test-validator` process (agave 4.2.2, built by
-//! `cargo xtask validator`) with every civnet program and fixture preloaded. Tests start it
+//! `cargo xtask validator`) with every civnet program and fixture preloaded, running
+//! mainnet-beta's feature set (`crate::features`). Tests start it
 //! on a temporary ledger and free ports ([`TestValidator::start`]); `civnet localnet` runs it
 //! in the foreground on a chosen ledger and port ([`LocalnetOptions`]). Stopped on drop.
 use anchor_lang::prelude::Pubkey;
@@ -93,6 +94,10 @@ impl TestValidator {
                     Ok(())
                 });
             }
+        }
+        // Mainnet-beta's feature set, as litesvm runs (crate::features).
+        for feature in crate::features::inactive_on_mainnet() {
+            cmd.arg("--deactivate-feature").arg(feature.to_string());
         }
         for program in programs::all() {
             if !program.path.exists() {

@@ -9,7 +9,10 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use std::borrow::Cow;
 
 /// `(version, description, sql)`; append only, never edit a released one.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "civnet index", include_str!("../migrations/0001_civnet_index.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "civnet index", include_str!("../migrations/0001_civnet_index.sql")),
+    (2, "dc config follows the network authority", include_str!("../migrations/0002_dc_config_follows_network_authority.sql")),
+];
 
 pub fn migrator() -> Migrator {
     let migrations = MIGRATIONS

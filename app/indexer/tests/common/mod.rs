@@ -87,7 +87,7 @@ impl World {
         let mut acme = MakerKeys::create_approved(&mut validator, &net, "acme");
         acme.set_tree(&mut validator, &net, TREE).expect("set_maker_tree");
         let bolt = MakerKeys::create_approved(&mut validator, &net, "bolt");
-        validator.send_ok(&[registry::set_maker_approval_ix(&net, net.authority.pubkey(), &bolt.address, false)], &[&net.authority]);
+        validator.send_ok(&[registry::revoke_maker_ix(&net, net.authority.pubkey(), &bolt.address)], &[&net.authority]);
         let mut tally = Tally::default();
         dc::buy_dc(&mut validator, &net, &customer, 50_000_000);
         for owner in &owners {
