@@ -181,9 +181,10 @@ fn a_sold_devices_old_proof_is_refused_by_name_and_the_buyer_takes_over() {
     w.chain.send_err(&[ix], &[&seller]).assert_anchor_error(DeviceRegistryError::CnftLeafModified);
     let ix = registry::retire_device_ix(&w.net, seller.pubkey(), &device, Some(w.iot.address), stale, &stale_proof);
     let failure = w.chain.send_err(&[bubblegum::compute_budget(400_000), ix], &[&seller]);
-    // Bubblegum's own refusal: the leaf with the seller as owner is not in the tree (account
-    // compression's LeafContentsModified, 6009... reported through Bubblegum's CPI).
-    assert!(failure.logs.iter().any(|l| l.contains("Leaf contents modified") || l.contains("LeafContentsModified")), "{:#?}", failure.logs);
+    // Bubblegum's own refusal, from account compression: the leaf with the seller as owner
+    // was replaced (its ConcurrentMerkleTreeError, 6001, naming the leaf-contents check).
+    assert_eq!(failure.custom_code(), Some(6001), "{:#?}", failure.logs);
+    assert!(failure.logs.iter().any(|l| l.contains("current leaf value does not match the supplied proof's leaf value")), "{:#?}", failure.logs);
     assert!(w.device(&device).active);
 
     // The buyer updates (and would claim) with a fresh proof.

@@ -1,7 +1,7 @@
 //! Property: over random burns on random sub-networks across epochs, each epoch's issuance
 //! never exceeds the schedule and every sub-network's share is exactly the documented formula
 //! (recomputed by the harness, independently of the program's code; a sub-network without
-//! active devices scores 0); DC supply stays minted - burned.
+//! active devices scores 0); DC supply stays minted - usage - fees.
 use civnet_harness::network::{self as net, SubNetworkKeys};
 use civnet_harness::scenario::{self, dc_mint_address};
 use civnet_harness::stories::{self, Launched};
@@ -61,7 +61,8 @@ proptest! {
 
         let config: DataCreditsConfig = chain.anchor_account(&scenario::dc_config_address(&keys.network));
         let usage: u64 = subs.iter().map(|sub| dc::sub_network_burns(&chain, &sub.address).total_burned).sum();
-        prop_assert_eq!(tokens::supply(&chain, &dc_mint_address(&keys.network)), config.total_dc_minted - usage);
+        let fees: u64 = subs.iter().map(|sub| civnet_harness::registry::sub_network_devices(&chain, &sub.address).fees_dc_burned).sum();
+        prop_assert_eq!(tokens::supply(&chain, &dc_mint_address(&keys.network)), config.total_dc_minted - usage - fees);
         let burned: u64 = burns.iter().flat_map(|e| e.iter().take(sub_networks)).map(|&(a, _)| a).sum();
         prop_assert_eq!(usage, burned);
     }

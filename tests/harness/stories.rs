@@ -74,8 +74,8 @@ pub fn onboard_device_counts(
 }
 
 /// The sub-network's rewards oracle publishes a root granting `device` a cumulative `amount`
-/// (the only leaf), and its owner claims it into their token account. Returns the owner's
-/// token balance after the claim.
+/// (the only leaf), and its owner claims it into their token account. Returns what the claim
+/// paid (the owner's balance after minus before).
 pub fn publish_and_claim(
     chain: &mut Chain,
     net: &NetworkKeys,
@@ -92,7 +92,8 @@ pub fn publish_and_claim(
     let (cnft, proof) = maker.ownership_proof(chain, net, device);
     let args = emissions::instructions::ClaimRewardsArgs { asset_id: device.asset_id, cumulative_amount: amount, reward_proof: tree.proof(0), cnft };
     let destination = tokens::create_ata(chain, &owner.pubkey(), &net.token_mint);
+    let before = tokens::balance(chain, &destination);
     let ix = crate::network::claim_rewards_ix(net, &sub.address, owner.pubkey(), device.merkle_tree, destination, args, &proof);
     chain.send_ok(&[crate::bubblegum::compute_budget(400_000), ix], &[owner]);
-    tokens::balance(chain, &destination)
+    tokens::balance(chain, &destination) - before
 }
