@@ -184,7 +184,9 @@ authority = "{maker}"
     assert_one_line_error(&civnet.run(Path::new("/nonexistent/id.json"), &["network", "show"]), "cannot read keypair");
     assert_one_line_error(&civnet.run(&operator, &["device", "show", &Pubkey::new_unique().to_string()]), "unknown device");
     assert_one_line_error(&civnet.run(&owner_file, &["device", "onboard", "--device-key", &Pubkey::new_unique().to_string(), "--sub-network", "IOT"]), "unknown device");
-    assert_one_line_error(&civnet.run(&maker_file, &["maker", "approve", "acme"]), "transaction failed");
+    // Only the network authority approves; and it names the maker authority it expects.
+    assert_one_line_error(&civnet.run(&maker_file, &["maker", "approve", "acme", "--authority", &maker.pubkey().to_string()]), "transaction failed: ConstraintHasOne");
+    assert_one_line_error(&civnet.run(&operator, &["maker", "approve", "acme", "--authority", &Pubkey::new_unique().to_string()]), "is registered with authority");
     let offline = Civnet { url: "http://127.0.0.1:9".into(), dir: tempfile::tempdir().unwrap(), network: civnet.network.clone() };
     assert_one_line_error(&offline.run(&operator, &["network", "show"]), "cannot reach the cluster");
 }
