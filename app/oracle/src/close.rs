@@ -43,6 +43,9 @@ pub struct Closed {
     pub leaves: u64,
     pub activity_changes: u64,
     pub root_posted: bool,
+    /// Wall time of step 1 (rewards, tree, database) and of posting the root (this run).
+    pub compute_secs: f64,
+    pub post_secs: f64,
 }
 
 /// A closed epoch's row, as stored.
@@ -85,9 +88,13 @@ impl Oracle {
                 if now < ends + self.close_grace_secs {
                     break;
                 }
+                let started = std::time::Instant::now();
                 let state = self.compute(&sub, next.epoch, next.issued, last, now).await?;
+                let compute_secs = started.elapsed().as_secs_f64();
                 eprintln!("civnet oracle: {} epoch {}: rewards computed", sub.name, next.epoch);
-                closed.push(self.finish(chain, oracle, &sub, state).await?);
+                let mut done = self.finish(chain, oracle, &sub, state).await?;
+                done.compute_secs = compute_secs;
+                closed.push(done);
             }
         }
         Ok(closed)
@@ -294,6 +301,7 @@ impl Oracle {
     async fn finish(&self, chain: &mut impl ChainAccess, oracle: &Keypair, sub: &SubNetworkFacts, mut state: EpochState) -> Result<Closed> {
         let address: Pubkey = sub.address.parse()?;
         let mut root_posted = false;
+        let posting = std::time::Instant::now();
         if state.state == "computed" {
             let on_chain = chain::rewards_root(chain, &address)?;
             let signature = match on_chain {
@@ -317,6 +325,7 @@ impl Oracle {
             eprintln!("civnet oracle: {} epoch {}: root on chain", sub.name, state.epoch);
             state.state = "posted".into();
         }
+        let post_secs = posting.elapsed().as_secs_f64();
         let mut activity_changes = 0;
         if state.state == "posted" {
             let planned = sqlx::query("SELECT device_key, active FROM oracle_activity WHERE sub_network = $1 AND epoch = $2 AND done = 0 ORDER BY device_key")
@@ -362,6 +371,8 @@ impl Oracle {
             leaves: state.leaves,
             activity_changes,
             root_posted,
+            compute_secs: 0.0,
+            post_secs,
         })
     }
 

@@ -16,6 +16,7 @@
 //! which the oracle keeps current itself by running the indexer's follower in-process on the
 //! same database ([`run`]).
 pub mod api;
+pub mod bench;
 pub mod chain;
 pub mod close;
 pub mod ingest;
