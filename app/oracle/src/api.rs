@@ -11,7 +11,6 @@ use anchor_lang::prelude::Pubkey;
 use anyhow::{anyhow, Result};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use civnet_common::rewards::RewardTree;
@@ -21,6 +20,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::store::{amount, int, wide};
+/// The index's JSON error (`{"error": ...}` with a status), shared by both services' APIs.
+pub use civnet_indexer::api::ApiError;
 use crate::Oracle;
 
 pub fn router(oracle: Arc<Oracle>) -> Router {
@@ -35,20 +36,6 @@ pub fn router(oracle: Arc<Oracle>) -> Router {
         // Twice the batch limit reaches the handler, which refuses (and records) what is over it.
         .layer(DefaultBodyLimit::max(2 * crate::report::MAX_BATCH_BYTES))
         .with_state(oracle)
-}
-
-pub struct ApiError(pub StatusCode, pub String);
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (self.0, Json(json!({"error": self.1}))).into_response()
-    }
-}
-
-impl From<anyhow::Error> for ApiError {
-    fn from(e: anyhow::Error) -> Self {
-        ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}"))
-    }
 }
 
 type Answer = Result<Json<Value>, ApiError>;

@@ -141,8 +141,19 @@ impl Oracle {
         let escrows = queries::escrows(&mut conn, &escrow_addresses).await?;
         drop(conn);
 
-        // Everything before the signatures, cheapest first.
-        let mut key_cache: HashMap<[u8; 32], Result<ed25519_dalek::VerifyingKey, Rejection>> = HashMap::new();
+        // Everything before the signatures, cheapest first (the keys are decoded up front, in
+        // parallel: decoding a point is most of a key check's cost).
+        let distinct_keys: Vec<[u8; 32]> = decoded
+            .iter()
+            .flat_map(|(_, r)| match r {
+                SignedReport::Heartbeat { body, .. } => [Some(body.device_key), None],
+                SignedReport::Usage { body, .. } => [Some(body.device_key), Some(body.router_key)],
+            })
+            .flatten()
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let mut key_cache = verify::strict_keys(&distinct_keys);
         let mut candidates = Vec::with_capacity(decoded.len());
         for (position, report) in decoded {
             let sub = match &subs[&report.sub_network()] {

@@ -161,9 +161,24 @@ pub struct SignatureCheck<'a> {
 /// `verify_strict` semantics at batch speed: R must be a canonical encoding of a point of
 /// large order (checked here, as `verify_strict` does), keys were checked by [`strict_key`],
 /// then `verify_batch` in batches of [`SIGNATURE_BATCH`]; a batch that fails is verified one
-/// by one (`verify_strict`) to find the bad ones. Returns one verdict per check.
+/// by one (`verify_strict`) to find the bad ones. Batches are spread over the machine's cores.
+/// Returns one verdict per check.
 pub fn verify_signatures(checks: &[SignatureCheck]) -> Vec<bool> {
-    let mut verdicts: Vec<bool> = checks.iter().map(|c| strict_r(&c.signature)).collect();
+    let mut verdicts = vec![false; checks.len()];
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_thread = checks.len().div_ceil(threads).max(SIGNATURE_BATCH);
+    std::thread::scope(|scope| {
+        for (checks, verdicts) in checks.chunks(per_thread).zip(verdicts.chunks_mut(per_thread)) {
+            scope.spawn(move || verify_chunk(checks, verdicts));
+        }
+    });
+    verdicts
+}
+
+fn verify_chunk(checks: &[SignatureCheck], verdicts: &mut [bool]) {
+    for (i, check) in checks.iter().enumerate() {
+        verdicts[i] = strict_r(&check.signature);
+    }
     let candidates: Vec<usize> = (0..checks.len()).filter(|&i| verdicts[i]).collect();
     for batch in candidates.chunks(SIGNATURE_BATCH) {
         let messages: Vec<&[u8]> = batch.iter().map(|&i| checks[i].message).collect();
@@ -176,7 +191,16 @@ pub fn verify_signatures(checks: &[SignatureCheck]) -> Vec<bool> {
             verdicts[i] = checks[i].key.verify_strict(checks[i].message, signature).is_ok();
         }
     }
-    verdicts
+}
+
+/// [`strict_key`] of every key, spread over the machine's cores.
+pub fn strict_keys(keys: &[[u8; 32]]) -> std::collections::HashMap<[u8; 32], Result<VerifyingKey, Rejection>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_thread = keys.len().div_ceil(threads).max(256);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = keys.chunks(per_thread).map(|chunk| scope.spawn(move || chunk.iter().map(|k| (*k, strict_key(k))).collect::<Vec<_>>())).collect();
+        handles.into_iter().flat_map(|h| h.join().expect("key parsing thread")).collect()
+    })
 }
 
 /// R (the signature's first half) decodes canonically to a point that is not of small order.

@@ -5,9 +5,7 @@
 //! chain is the last manifest's, each epoch's shares and unallocated rest add up to what the
 //! chain issued, cumulative amounts grow by exactly each epoch's reward, device activity
 //! follows the heartbeats, and the owner's claims pay exactly the final amounts.
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 

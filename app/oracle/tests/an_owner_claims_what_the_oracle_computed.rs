@@ -4,9 +4,7 @@
 //! its escrow; the epoch closes on chain, the oracle posts the root, and the owner claims
 //! with the proof from `GET /v1/rewards/{device key}`, receiving exactly what the formula
 //! (recomputed here) gives. The silent device is set inactive on chain.
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::time::{Duration, Instant};
 
 #[test]

@@ -4,11 +4,9 @@
 //! report or vouch for what a device did not sign, receipts above the DC burned on chain,
 //! reports outside their epoch, stale entropy, malformed and oversized batches. Runs on the
 //! embedded engine with the real programs; the oracle reads them through its index.
-mod common;
-
 use civnet_client::{Keypair, Signer};
 use civnet_oracle::report::{self, SignedReport, MAX_BATCH_REPORTS, MAX_REPORT_BYTES};
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 #[test]

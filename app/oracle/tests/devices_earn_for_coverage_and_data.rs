@@ -5,10 +5,8 @@
 //! manifest, checks the root on chain, watches silent devices set inactive and returning ones
 //! active, and has the owner claim exactly each device's cumulative amount with the oracle's
 //! proof. The same story runs on PostgreSQL when its server binaries are installed.
-mod common;
-
 use civnet_common::rewards::RewardTree;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn story(database: Option<&str>) -> Value {
@@ -92,10 +90,11 @@ fn story(database: Option<&str>) -> Value {
     assert_eq!(manifest_2["unallocated"].as_u64(), Some(rest_2));
 
     // Owners claim exactly the oracle's cumulative amounts.
+    let iot = w.iot.address;
     for device in &devices {
         let expected_total = entry(&manifest_2, device).map_or(0, |e| e["cumulative"].as_u64().unwrap());
         if expected_total > 0 {
-            assert_eq!(w.claim(device, &w.iot.address), expected_total);
+            assert_eq!(w.claim(device, &iot), expected_total);
         }
     }
     let proof = block_on(w.oracle.reward_proof(&devices[1].issued.asset_id.to_string(), None)).unwrap().unwrap();
