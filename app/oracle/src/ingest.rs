@@ -61,6 +61,8 @@ struct Candidate {
     epoch: u64,
     slice: u64,
     device_key: ed25519_dalek::VerifyingKey,
+    /// The device key in base58, as stored.
+    device_key_text: String,
     router_key: Option<ed25519_dalek::VerifyingKey>,
 }
 
@@ -170,13 +172,13 @@ impl Oracle {
                     sub_network: sub.0.address.clone(),
                     epoch: sub.1,
                     slice,
+                    device_key_text: Pubkey::new_from_array(report.device_key()).to_string(),
                     device_key,
                     router_key,
                 }),
                 Err(rejection) => outcomes[position] = Some(Err(rejection)),
             }
         }
-
         // Signatures, in batches: the device's, and a receipt's router countersignature.
         let messages: Vec<(Vec<u8>, Option<Vec<u8>>)> = candidates
             .iter()
@@ -210,7 +212,6 @@ impl Oracle {
                 accepted.push(candidate);
             }
         }
-
         // Uniqueness and storage, in one database transaction.
         let mut db = self.store.pool().begin().await?;
         for (position, outcome) in store_accepted(&mut db, &accepted, received_at).await? {
@@ -328,7 +329,7 @@ async fn store_accepted(db: &mut sqlx::AnyConnection, accepted: &[Candidate], re
     let mut receipts = Vec::new();
     for c in accepted {
         let (key, signature, reason) = match &c.report {
-            SignedReport::Heartbeat { signature, .. } => ((c.sub_network.clone(), c.device_key_text(), c.epoch, c.slice), fingerprint(signature), Reason::DuplicateSlice),
+            SignedReport::Heartbeat { signature, .. } => ((c.sub_network.clone(), c.device_key_text.clone(), c.epoch, c.slice), fingerprint(signature), Reason::DuplicateSlice),
             SignedReport::Usage { body, router_signature, .. } => ((c.sub_network.clone(), hex::encode(body.session_id), u64::MAX, 0), fingerprint(router_signature), Reason::DuplicateSession),
         };
         if let Some(earlier) = first.get(&key) {
@@ -342,73 +343,123 @@ async fn store_accepted(db: &mut sqlx::AnyConnection, accepted: &[Candidate], re
         }
     }
 
+    // Per chunk, one multi-row INSERT ... ON CONFLICT DO NOTHING inside a savepoint. When it
+    // stores every row (the usual case) all are accepted; otherwise (a report already stored
+    // by an earlier batch) the savepoint is rolled back and the rows go in one by one, each
+    // conflict looked up to tell a replay from a duplicate.
     for chunk in heartbeats.chunks(ROWS_PER_STATEMENT) {
-        let columns = 7;
-        let sql = format!(
-            "INSERT INTO oracle_heartbeats (sub_network, epoch, device_key, slice, device_time, received_at, signature) VALUES {} ON CONFLICT DO NOTHING RETURNING device_key, slice",
-            values_marks(chunk.len(), columns)
-        );
-        let mut query = sqlx::query(&sql);
-        for (c, device_time, signature) in chunk {
-            query = query.bind(&c.sub_network).bind(i64::try_from(c.epoch)?).bind(c.device_key_text()).bind(i64::try_from(c.slice)?).bind(*device_time).bind(received_at).bind(signature);
-        }
-        let inserted: HashSet<(String, i64)> = query.fetch_all(&mut *db).await?.iter().map(|r| Ok((r.try_get("device_key")?, r.try_get("slice")?))).collect::<Result<_>>()?;
-        for (c, _, signature) in chunk {
-            if inserted.contains(&(c.device_key_text(), c.slice as i64)) {
-                outcomes.push((c.position, Ok("heartbeat")));
-                continue;
-            }
-            let stored: Option<String> = sqlx::query_scalar("SELECT signature FROM oracle_heartbeats WHERE sub_network = $1 AND epoch = $2 AND device_key = $3 AND slice = $4")
-                .bind(&c.sub_network)
-                .bind(c.epoch as i64)
-                .bind(c.device_key_text())
-                .bind(c.slice as i64)
-                .fetch_optional(&mut *db)
-                .await?;
-            outcomes.push((c.position, Err(duplicate(stored.as_ref() == Some(signature), Reason::DuplicateSlice))));
+        let rows: Vec<Vec<Bind>> = chunk
+            .iter()
+            .map(|(c, device_time, signature)| {
+                Ok(vec![
+                    Bind::Text(c.sub_network.clone()),
+                    Bind::Int(i64::try_from(c.epoch)?),
+                    Bind::Text(c.device_key_text.clone()),
+                    Bind::Int(i64::try_from(c.slice)?),
+                    Bind::Int(*device_time),
+                    Bind::Int(received_at),
+                    Bind::Text(signature.clone()),
+                ])
+            })
+            .collect::<Result<_>>()?;
+        const INSERT: &str = "INSERT INTO oracle_heartbeats (sub_network, epoch, device_key, slice, device_time, received_at, signature) VALUES";
+        let stored = insert_all_or_each(db, INSERT, &rows).await?;
+        for ((c, _, signature), stored) in chunk.iter().zip(stored) {
+            let outcome = if stored {
+                Ok("heartbeat")
+            } else {
+                let existing: Option<String> = sqlx::query_scalar("SELECT signature FROM oracle_heartbeats WHERE sub_network = $1 AND epoch = $2 AND device_key = $3 AND slice = $4")
+                    .bind(&c.sub_network)
+                    .bind(c.epoch as i64)
+                    .bind(&c.device_key_text)
+                    .bind(c.slice as i64)
+                    .fetch_optional(&mut *db)
+                    .await?;
+                Err(duplicate(existing.as_ref() == Some(signature), Reason::DuplicateSlice))
+            };
+            outcomes.push((c.position, outcome));
         }
     }
 
     for chunk in receipts.chunks(ROWS_PER_STATEMENT) {
-        let columns = 12;
-        let sql = format!(
-            "INSERT INTO oracle_usage (sub_network, session_id, epoch, device_key, router_key, payer, bytes, dc, started_at, ended_at, received_at, signature) VALUES {} ON CONFLICT DO NOTHING RETURNING session_id",
-            values_marks(chunk.len(), columns)
-        );
-        let mut query = sqlx::query(&sql);
-        for (c, body, signature) in chunk {
-            query = query
-                .bind(&c.sub_network)
-                .bind(hex::encode(body.session_id))
-                .bind(i64::try_from(c.epoch)?)
-                .bind(c.device_key_text())
-                .bind(Pubkey::new_from_array(body.router_key).to_string())
-                .bind(Pubkey::new_from_array(body.payer).to_string())
-                .bind(body.bytes.to_string())
-                .bind(body.dc.to_string())
-                .bind(body.started_at)
-                .bind(body.ended_at)
-                .bind(received_at)
-                .bind(signature);
-        }
-        let inserted: HashSet<String> = query.fetch_all(&mut *db).await?.iter().map(|r| Ok(r.try_get("session_id")?)).collect::<Result<_>>()?;
-        for (c, body, signature) in chunk {
-            let session = hex::encode(body.session_id);
-            if inserted.contains(&session) {
-                outcomes.push((c.position, Ok("usage")));
-                continue;
-            }
-            let stored: Option<String> = sqlx::query_scalar("SELECT signature FROM oracle_usage WHERE sub_network = $1 AND session_id = $2").bind(&c.sub_network).bind(&session).fetch_optional(&mut *db).await?;
-            outcomes.push((c.position, Err(duplicate(stored.as_ref() == Some(signature), Reason::DuplicateSession))));
+        let rows: Vec<Vec<Bind>> = chunk
+            .iter()
+            .map(|(c, body, signature)| {
+                Ok(vec![
+                    Bind::Text(c.sub_network.clone()),
+                    Bind::Text(hex::encode(body.session_id)),
+                    Bind::Int(i64::try_from(c.epoch)?),
+                    Bind::Text(c.device_key_text.clone()),
+                    Bind::Text(Pubkey::new_from_array(body.router_key).to_string()),
+                    Bind::Text(Pubkey::new_from_array(body.payer).to_string()),
+                    Bind::Text(body.bytes.to_string()),
+                    Bind::Text(body.dc.to_string()),
+                    Bind::Int(body.started_at),
+                    Bind::Int(body.ended_at),
+                    Bind::Int(received_at),
+                    Bind::Text(signature.clone()),
+                ])
+            })
+            .collect::<Result<_>>()?;
+        const INSERT: &str = "INSERT INTO oracle_usage (sub_network, session_id, epoch, device_key, router_key, payer, bytes, dc, started_at, ended_at, received_at, signature) VALUES";
+        let stored = insert_all_or_each(db, INSERT, &rows).await?;
+        for ((c, body, signature), stored) in chunk.iter().zip(stored) {
+            let outcome = if stored {
+                Ok("usage")
+            } else {
+                let existing: Option<String> = sqlx::query_scalar("SELECT signature FROM oracle_usage WHERE sub_network = $1 AND session_id = $2")
+                    .bind(&c.sub_network)
+                    .bind(hex::encode(body.session_id))
+                    .fetch_optional(&mut *db)
+                    .await?;
+                Err(duplicate(existing.as_ref() == Some(signature), Reason::DuplicateSession))
+            };
+            outcomes.push((c.position, outcome));
         }
     }
     Ok(outcomes)
 }
 
-impl Candidate {
-    fn device_key_text(&self) -> String {
-        Pubkey::new_from_array(self.device_key.to_bytes()).to_string()
+/// A value bound into an INSERT.
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+/// `insert` (`INSERT INTO t (...) VALUES`) of `rows` with `ON CONFLICT DO NOTHING`: all in
+/// one statement inside a savepoint; if a row conflicted, the savepoint is undone and the
+/// rows go in one by one. Returns per row whether it was stored.
+async fn insert_all_or_each(db: &mut sqlx::AnyConnection, insert: &str, rows: &[Vec<Bind>]) -> Result<Vec<bool>> {
+    use sqlx::Connection;
+    let Some(first) = rows.first() else { return Ok(Vec::new()) };
+    let bind_all = |sql: &str, rows: &[Vec<Bind>]| -> String { format!("{sql} {} ON CONFLICT DO NOTHING", values_marks(rows.len(), first.len())) };
+    let statement = bind_all(insert, rows);
+    let mut savepoint = db.begin().await?;
+    let mut query = sqlx::query(&statement);
+    for value in rows.iter().flatten() {
+        query = match value {
+            Bind::Text(t) => query.bind(t.as_str()),
+            Bind::Int(i) => query.bind(*i),
+        };
     }
+    if query.execute(&mut *savepoint).await?.rows_affected() == rows.len() as u64 {
+        savepoint.commit().await?;
+        return Ok(vec![true; rows.len()]);
+    }
+    savepoint.rollback().await?;
+    let single = bind_all(insert, &rows[..1]);
+    let mut stored = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut query = sqlx::query(&single);
+        for value in row {
+            query = match value {
+                Bind::Text(t) => query.bind(t.as_str()),
+                Bind::Int(i) => query.bind(*i),
+            };
+        }
+        stored.push(query.execute(&mut *db).await?.rows_affected() == 1);
+    }
+    Ok(stored)
 }
 
 fn duplicate(same_report: bool, otherwise: Reason) -> Rejection {
