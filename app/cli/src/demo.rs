@@ -464,6 +464,7 @@ impl<'a, E: Engine> Demo<'a, E> {
             // Heartbeats, slice by slice to the epoch's end, with fresh entropy each slice.
             let epoch_start = epoch as i64 * i64::from(self.epoch_secs);
             let first_slice = slices.slice_at(self.engine.unix_timestamp(), self.epoch_secs);
+            let mut last_slice = None;
             for slice in first_slice..slices.per_epoch {
                 let slice_start = epoch_start + (slice * slices.secs) as i64;
                 self.engine.advance_to(slice_start);
@@ -471,6 +472,13 @@ impl<'a, E: Engine> Demo<'a, E> {
                 if net::current_epoch(self.engine, self.epoch_secs) != epoch {
                     break;
                 }
+                // On a cluster the clock may have run into a later slice meanwhile: heartbeats
+                // count in the slice of their own time, once per device.
+                let slice = slices.slice_at(now, self.epoch_secs);
+                if last_slice.is_some_and(|last| slice <= last) {
+                    continue;
+                }
+                last_slice = Some(slice);
                 clock_reader.set(now);
                 let entropy = oracle.runtime.block_on(oracle.oracle.issue_entropy(self.engine.recent_blockhash()?, now))?;
                 let heartbeats: Vec<Vec<u8>> = devices

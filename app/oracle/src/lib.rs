@@ -116,13 +116,15 @@ async fn run_async(url: &str, network: Pubkey, keypair: Keypair, args: OracleArg
     let mut last_entropy = i64::MIN;
     loop {
         let round = async {
-            civnet_indexer::follow::catch_up(&rpc, &oracle.store.index).await?;
+            // Entropy first: devices need it even while a long catch-up runs.
             let now = oracle.now();
             if now - last_entropy >= verify::ENTROPY_ROTATION_SECS {
                 let blockhash = chain::ChainAccess::recent_blockhash(&cluster)?;
                 oracle.issue_entropy(blockhash, now).await?;
                 last_entropy = now;
             }
+            civnet_indexer::follow::catch_up(&rpc, &oracle.store.index).await?;
+            let now = oracle.now();
             for closed in oracle.close_ready_epochs(&mut cluster, &keypair, now).await? {
                 eprintln!("civnet oracle: closed {} epoch {}: root {} total {}", closed.sub_network, closed.epoch, closed.root, closed.total_cumulative);
             }
