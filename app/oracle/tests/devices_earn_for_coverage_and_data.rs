@@ -109,7 +109,7 @@ fn devices_earn_for_coverage_and_data() {
 
 #[test]
 fn the_same_story_on_postgresql_gives_the_same_manifest() {
-    let Some(server) = PgServer::start() else { return };
+    let Some(server) = Postgres::start() else { return };
     let on_postgres = story(Some(&server.url));
     let on_sqlite = story(None);
     // The same seeded keys make the same network: every share, root and cumulative matches.

@@ -326,63 +326,8 @@ pub fn tampered(report: &[u8], edit: impl FnOnce(&mut SignedReport)) -> Vec<u8> 
     decoded.encode()
 }
 
-/// A throwaway PostgreSQL server from the Debian package's binaries (initdb, pg_ctl), on a
-/// free port with a temporary data directory; `None` (test skipped with a message) where
-/// the binaries are missing. Under root it runs as the `postgres` user the package creates.
-pub struct PgServer {
-    bin: std::path::PathBuf,
-    dir: tempfile::TempDir,
-    as_postgres: bool,
-    pub url: String,
-}
-
-impl PgServer {
-    pub fn start() -> Option<Self> {
-        let bin = std::fs::read_dir("/usr/lib/postgresql").ok()?.filter_map(|e| e.ok()).map(|e| e.path().join("bin")).filter(|b| b.join("initdb").exists()).max();
-        let Some(bin) = bin else {
-            println!("SKIPPED: no PostgreSQL server binaries (/usr/lib/postgresql/*/bin/initdb); install the Debian package `postgresql` to run this test");
-            return None;
-        };
-        let dir = tempfile::tempdir().unwrap();
-        let as_postgres = String::from_utf8(Command::new("id").arg("-u").output().unwrap().stdout).unwrap().trim() == "0";
-        if as_postgres {
-            assert!(Command::new("chown").args(["-R", "postgres:postgres"]).arg(dir.path()).status().unwrap().success());
-        }
-        let mut server = Self { bin, dir, as_postgres, url: String::new() };
-        let data = server.dir.path().join("data");
-        server.run("initdb", &["-D", data.to_str().unwrap(), "-U", "civnet", "-A", "trust", "-E", "UTF8", "--no-sync"]);
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let options = format!("-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off", server.dir.path().display());
-        let log = server.dir.path().join("postgres.log");
-        server.run("pg_ctl", &["-D", data.to_str().unwrap(), "-l", log.to_str().unwrap(), "-o", &options, "-w", "-t", "60", "start"]);
-        server.url = format!("postgres://civnet@127.0.0.1:{port}/postgres");
-        Some(server)
-    }
-
-    fn command(&self, program: &str) -> Command {
-        let path = self.bin.join(program);
-        if self.as_postgres {
-            let mut cmd = Command::new("runuser");
-            cmd.args(["-u", "postgres", "--"]).arg(path);
-            cmd
-        } else {
-            Command::new(path)
-        }
-    }
-
-    fn run(&self, program: &str, args: &[&str]) {
-        let out = self.command(program).args(args).output().unwrap();
-        let log = std::fs::read_to_string(self.dir.path().join("postgres.log")).unwrap_or_default();
-        assert!(out.status.success(), "{program} failed: {}{}\n{log}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    }
-}
-
-impl Drop for PgServer {
-    fn drop(&mut self) {
-        let data = self.dir.path().join("data");
-        let _ = self.command("pg_ctl").args(["-D", data.to_str().unwrap(), "-m", "immediate", "-w", "stop"]).output();
-    }
-}
+/// A throwaway PostgreSQL server (the harness's).
+pub use civnet_harness::postgres::Postgres;
 
 /// Epochs on the validator: 20 one-second slices, 3 of them to qualify for coverage.
 pub const LIVE_EPOCH_SECS: u32 = 20;
