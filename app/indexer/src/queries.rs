@@ -119,6 +119,20 @@ pub async fn devices_of_sub_network(conn: &mut AnyConnection, network: &str, ind
     rows.iter().map(device_row).collect()
 }
 
+/// The epoch each device of the sub-network with `index` (in `network`) was last onboarded
+/// in, by device address (from `DeviceOnboarded` events).
+pub async fn onboarding_epochs(conn: &mut AnyConnection, network: &str, index: u8) -> Result<HashMap<String, u64>> {
+    let rows = sqlx::query(
+        "SELECT c.device AS device, MAX(c.epoch) AS epoch FROM device_changes c JOIN devices d ON d.address = c.device \
+         WHERE d.network = $1 AND d.sub_network_index = $2 AND c.kind = 'onboarded' GROUP BY c.device",
+    )
+    .bind(network)
+    .bind(i64::from(index))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(|row| Ok((row.try_get("device")?, u64::try_from(row.try_get::<i64, _>("epoch")?)?))).collect()
+}
+
 /// Which of these device addresses were retired (their account is gone; the event stays).
 pub async fn retired_devices(conn: &mut AnyConnection, addresses: &[String]) -> Result<HashSet<String>> {
     let mut found = HashSet::new();

@@ -231,7 +231,9 @@ impl Oracle {
         // Activity to set, when this oracle is the sub-network's active-device authority.
         let mut activity_rows = Vec::new();
         if sub.active_device_authority == self.key.to_string() {
-            for device in &devices {
+            // A device onboarded after the epoch is not judged by it.
+            let onboarded = queries::onboarding_epochs(&mut db, &sub.network, sub.index).await?;
+            for device in devices.iter().filter(|d| onboarded.get(&d.address).is_none_or(|e| *e <= epoch)) {
                 let was_heard = heard.contains_key(&device.device_key);
                 if device.active != was_heard && !device.device_key.is_empty() {
                     activity_rows.push(

@@ -121,3 +121,17 @@ fn the_same_story_on_postgresql_gives_the_same_manifest() {
     };
     assert_eq!(strip(&on_postgres), strip(&on_sqlite));
 }
+
+#[test]
+fn a_device_onboarded_after_the_epoch_is_not_judged_by_it() {
+    let mut w = Net::launch();
+    let silent = w.device_in(w.iot.address);
+    let epoch = w.epoch();
+    // The epoch ends; a device is onboarded in the next one before the oracle closes it.
+    w.warp_to((epoch as i64 + 1) * i64::from(DAY) + 60);
+    let newcomer = w.device_in(w.iot.address);
+    w.close(epoch);
+    assert_eq!(w.manifest(epoch, &w.iot.address)["state"], "done");
+    assert!(!w.device_active(&silent), "silent for the whole epoch: inactive");
+    assert!(w.device_active(&newcomer), "not onboarded yet in that epoch: left active");
+}
