@@ -29,7 +29,7 @@ use crate::{report, Oracle, OracleStore};
 
 pub const INGEST_BATCH: usize = 5_000;
 const EPOCH_SECS: u32 = 86_400;
-const ROWS_PER_STATEMENT: usize = 400;
+const ROWS_PER_STATEMENT: usize = 100;
 
 /// Runs the three measurements: `ingest_reports` heartbeats; an epoch of `devices` x `slices`.
 pub fn run(ingest_reports: usize, devices: usize, slices: u64) -> Result<Value> {

@@ -30,7 +30,7 @@ use crate::chain::{self, ChainAccess};
 use crate::rewards::{self, DeviceWork, Price, Slices};
 use crate::Oracle;
 
-const ROWS_PER_STATEMENT: usize = 400;
+const ROWS_PER_STATEMENT: usize = 100;
 
 /// What closing one epoch did.
 #[derive(Debug, Clone, serde::Serialize)]

@@ -25,8 +25,8 @@ use crate::store::fingerprint;
 use crate::verify::{self, check_entropy, check_time, strict_key, Reason, Rejection, SignatureCheck, MAX_CLOCK_SKEW_SECS, MAX_RECEIPT_AGE_SECS};
 use crate::Oracle;
 
-/// Rows per multi-row INSERT.
-const ROWS_PER_STATEMENT: usize = 400;
+/// Rows per multi-row INSERT (measured: 100 beats 400 and 1,000 through sqlx's Any driver).
+const ROWS_PER_STATEMENT: usize = 100;
 
 /// What happened to one report: its kind when accepted, or why not.
 pub type Outcome = Result<&'static str, Rejection>;
