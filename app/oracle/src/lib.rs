@@ -113,15 +113,15 @@ async fn run_async(url: &str, network: Pubkey, keypair: Keypair, args: OracleArg
             }
         });
     }
-    let mut last_entropy = i64::MIN;
+    let mut last_entropy: Option<i64> = None;
     loop {
         let round = async {
             // Entropy first: devices need it even while a long catch-up runs.
             let now = oracle.now();
-            if now - last_entropy >= verify::ENTROPY_ROTATION_SECS {
+            if last_entropy.is_none_or(|last| now.saturating_sub(last) >= verify::ENTROPY_ROTATION_SECS) {
                 let blockhash = chain::ChainAccess::recent_blockhash(&cluster)?;
                 oracle.issue_entropy(blockhash, now).await?;
-                last_entropy = now;
+                last_entropy = Some(now);
             }
             civnet_indexer::follow::catch_up(&rpc, &oracle.store.index).await?;
             let now = oracle.now();
