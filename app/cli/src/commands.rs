@@ -788,9 +788,13 @@ fn heartbeat(ctx: &Context, a: DeviceHeartbeatArgs) -> Result<Value> {
     let network = ctx.network_address()?;
     let sub = net::sub_network_address(&network, &a.sub_network);
     let oracle = a.oracle.trim_end_matches('/');
-    let entropy = http_json(&format!("{oracle}/v1/entropy"), None)?;
-    let entropy: [u8; 32] = entropy["entropy"].as_str().and_then(|h| hex::decode(h).ok()).and_then(|b| b.try_into().ok()).ok_or_else(|| anyhow!("the oracle's entropy is not 32 bytes of hex"))?;
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() as i64;
+    let entropy_answer = http_json(&format!("{oracle}/v1/entropy"), None)?;
+    let entropy: [u8; 32] = entropy_answer["entropy"].as_str().and_then(|h| hex::decode(h).ok()).and_then(|b| b.try_into().ok()).ok_or_else(|| anyhow!("the oracle's entropy is not 32 bytes of hex"))?;
+    // The oracle's clock decides the epoch; a device stamps with it (as NTP would give it).
+    let now = match answer_now(&entropy_answer) {
+        Some(now) => now,
+        None => std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() as i64,
+    };
     let report = civnet_oracle::report::signed_heartbeat(&device, sub.to_bytes(), now, entropy);
     let body = json!({"reports": [base64::engine::general_purpose::STANDARD.encode(report.encode())]});
     let answer = http_json(&format!("{oracle}/v1/reports"), Some(body))?;
@@ -799,6 +803,10 @@ fn heartbeat(ctx: &Context, a: DeviceHeartbeatArgs) -> Result<Value> {
         bail!("the oracle rejected the heartbeat: {} ({})", result["reason"].as_str().unwrap_or("?"), result["detail"].as_str().unwrap_or(""));
     }
     Ok(json!({"device_key": device.pubkey().to_string(), "sub_network": a.sub_network, "timestamp": now, "status": "accepted"}))
+}
+
+fn answer_now(answer: &Value) -> Option<i64> {
+    answer["now"].as_i64()
 }
 
 /// `civnet oracle`: runs until stopped.

@@ -537,12 +537,15 @@ pub async fn post_reports(State(oracle): State<Arc<Oracle>>, body: Bytes) -> Res
     }
 }
 
-/// `GET /v1/entropy`: the newest entropy and until when it is good.
+/// `GET /v1/entropy`: the newest entropy, until when it is good, and the oracle's clock
+/// (`now`: devices without a clock of their own stamp reports with it).
 pub async fn get_entropy(State(oracle): State<Arc<Oracle>>) -> Response {
     match oracle.store.latest_entropy().await {
-        Ok(Some((entropy, issued_at))) => {
-            Json(json!({"entropy": entropy, "issued_at": issued_at, "expires_at": issued_at + verify::ENTROPY_LIFETIME_SECS, "lifetime_secs": verify::ENTROPY_LIFETIME_SECS})).into_response()
-        }
+        Ok(Some((entropy, issued_at))) => Json(json!({
+            "entropy": entropy, "issued_at": issued_at, "expires_at": issued_at + verify::ENTROPY_LIFETIME_SECS,
+            "lifetime_secs": verify::ENTROPY_LIFETIME_SECS, "now": oracle.now(),
+        }))
+        .into_response(),
         Ok(None) => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"error": "no entropy issued yet"}))).into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({"error": format!("{e:#}")}))).into_response(),
     }

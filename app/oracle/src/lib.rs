@@ -98,7 +98,21 @@ async fn run_async(url: &str, network: Pubkey, keypair: Keypair, args: OracleArg
     let probe = rpc.clone();
     civnet_indexer::chain::blocking(move || probe.get_slot().map_err(|e| anyhow::anyhow!("cannot reach the cluster at {}: {}", probe.url, e.message))).await?;
     let store = OracleStore::open(&args.database).await?;
-    let mut oracle = Oracle::new(store, network, keypair.pubkey(), system_clock());
+    // The oracle keeps the chain's time (the Clock sysvar, re-read every round, the wall clock
+    // in between): epochs of reports, DC burns and issuance then agree even where a cluster's
+    // clock runs behind the machine's (a loaded test validator can lag by seconds).
+    let offset = Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let chain_offset = |rpc: civnet_client::rpc::Rpc| async move {
+        let clock = civnet_indexer::chain::blocking(move || rpc.account(&anchor_lang::pubkey!("SysvarC1ock11111111111111111111111111111111")).map_err(|e| anyhow::anyhow!("reading the clock: {e}"))).await?;
+        let data = clock.ok_or_else(|| anyhow::anyhow!("the cluster has no clock sysvar"))?.0;
+        let chain = i64::from_le_bytes(data.get(32..40).and_then(|b| b.try_into().ok()).ok_or_else(|| anyhow::anyhow!("clock sysvar too short"))?);
+        anyhow::Ok(chain - (system_clock())())
+    };
+    offset.store(chain_offset(rpc.clone()).await?, std::sync::atomic::Ordering::Relaxed);
+    let reader = offset.clone();
+    let wall = system_clock();
+    let clock: Clock = Arc::new(move || wall() + reader.load(std::sync::atomic::Ordering::Relaxed));
+    let mut oracle = Oracle::new(store, network, keypair.pubkey(), clock);
     oracle.close_grace_secs = args.close_grace_secs;
     let oracle = Arc::new(oracle);
     let filled = civnet_indexer::backfill::backfill(&rpc, &oracle.store.index).await?;
@@ -116,6 +130,7 @@ async fn run_async(url: &str, network: Pubkey, keypair: Keypair, args: OracleArg
     let mut last_entropy: Option<i64> = None;
     loop {
         let round = async {
+            offset.store(chain_offset(rpc.clone()).await?, std::sync::atomic::Ordering::Relaxed);
             // Entropy first: devices need it even while a long catch-up runs.
             let now = oracle.now();
             if last_entropy.is_none_or(|last| now.saturating_sub(last) >= verify::ENTROPY_ROTATION_SECS) {

@@ -21,15 +21,14 @@ fn a_killed_oracle_pays_each_epoch_once() {
     let mut manifests: Vec<(u64, Value)> = Vec::new();
     for (round, kill_after) in ["rewards computed", "posting root", "root on chain"].into_iter().enumerate() {
         let epoch = live.next_epoch();
-        // The validator's clock can run a little ahead of the wall clock devices stamp with.
-        std::thread::sleep(Duration::from_secs(2));
         let started = Instant::now();
         // Devices 0 and 1 always heartbeat; device 2 only in the middle round.
         let speaking: Vec<usize> = if round == 1 { vec![0, 1, 2] } else { vec![0, 1] };
         while started.elapsed() < Duration::from_secs(8) {
             for &i in &speaking {
                 let verdict = heartbeat_over_http(&url, &live.devices[i], live.iot.address);
-                assert!(verdict == "accepted" || verdict == "duplicate_slice", "{verdict}");
+                // Once a second by the oracle's clock: the same second twice is the same report.
+                assert!(["accepted", "duplicate_slice", "replayed"].contains(&verdict.as_str()), "{verdict}");
             }
             std::thread::sleep(Duration::from_millis(1_000));
         }

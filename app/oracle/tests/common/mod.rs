@@ -551,11 +551,16 @@ pub fn post_reports(oracle: &str, reports: &[Vec<u8>]) -> Vec<String> {
     answer["results"].as_array().unwrap().iter().map(|r| r["reason"].as_str().unwrap_or("accepted").to_string()).collect()
 }
 
-/// A heartbeat by `device` now, with the oracle's current entropy, over HTTP.
+/// The oracle's clock (`now` of `GET /v1/entropy`), which devices stamp reports with.
+pub fn oracle_now(oracle: &str) -> i64 {
+    get(&format!("{oracle}/v1/entropy")).expect("entropy")["now"].as_i64().unwrap()
+}
+
+/// A heartbeat by `device` now (the oracle's clock), with the oracle's current entropy, over HTTP.
 pub fn heartbeat_over_http(oracle: &str, device: &Device, sub: Pubkey) -> String {
-    let entropy = get(&format!("{oracle}/v1/entropy")).expect("entropy");
-    let entropy: [u8; 32] = hex::decode(entropy["entropy"].as_str().unwrap()).unwrap().try_into().unwrap();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let answer = get(&format!("{oracle}/v1/entropy")).expect("entropy");
+    let entropy: [u8; 32] = hex::decode(answer["entropy"].as_str().unwrap()).unwrap().try_into().unwrap();
+    let now = answer["now"].as_i64().unwrap();
     let beat = report::signed_heartbeat(&device.key, sub.to_bytes(), now, entropy).encode();
     post_reports(oracle, &[beat]).remove(0)
 }
