@@ -4,6 +4,7 @@
 //! openings tests share. Tests never copy setup code: what two tests need lives here or in
 //! the client crate.
 
+pub mod postgres;
 pub mod stories;
 
 pub use civnet_client::{

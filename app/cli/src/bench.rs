@@ -69,6 +69,13 @@ pub struct BenchArgs {
     /// units repeat exactly only with the same keys).
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
+    /// Devices of the oracle's epoch-close measurement (24 heartbeats each); 0 skips the
+    /// oracle's measurements.
+    #[arg(long, default_value_t = 100_000)]
+    pub oracle_devices: usize,
+    /// Signed reports of the oracle's ingest measurement.
+    #[arg(long, default_value_t = 20_000)]
+    pub oracle_reports: usize,
     /// Print (to stderr) the logs of one transaction running this instruction, with each
     /// program frame's compute units: where an instruction's units go.
     #[arg(long)]
@@ -116,7 +123,9 @@ pub fn run(args: BenchArgs) -> Result<Value> {
             json!({"name": "lamports per onboarded device (depth 20)", "goal": COST_GOAL_DEPTH_20, "measured": measured, "ratio": ratio(measured, COST_GOAL_DEPTH_20), "met": measured <= COST_GOAL_DEPTH_20})
         }))
         .collect();
+    let oracle = if args.oracle_devices > 0 { civnet_oracle::bench::run(args.oracle_reports.max(1), args.oracle_devices, 24)? } else { Value::Null };
     let report = json!({
+        "oracle": oracle,
         "instructions": instructions_json,
         "tx_bytes": coverage["tx_bytes"],
         "cost_per_device_lamports": coverage["cost_per_device_lamports"],
@@ -403,6 +412,15 @@ fn render(report: &Value) -> String {
         "\n## Demo\n\n`civnet demo --devices {} --epochs {} --sub-networks {}` on the embedded engine: {} s wall time, {} transactions, reconciled: {}.",
         demo["devices"], demo["epochs"], demo["sub_networks"], demo["wall_time_secs"], demo["transactions"], demo["reconciled"]
     );
+    let o = &report["oracle"];
+    if o.is_object() {
+        let _ = writeln!(
+            out,
+            "\n## Rewards oracle (SQLite)\n\n| measurement | value |\n|---|---:|\n| reports verified and stored per second ({} heartbeats, batches of {}) | {} |\n| epoch close: {} devices x 24 heartbeats ({} heartbeats) | {} s |\n| of which rewards, leaves and tree | {} s |\n| of which posting the root (`set_rewards_root`) | {} s |\n| loading the heartbeats beforehand (not part of the close) | {} s |\n| proof lookup by device key, median / p99 ({} lookups) | {} / {} ms |",
+            o["ingest_reports"], o["ingest_batch"], thousands(&o["ingest_reports_per_sec"]), thousands(&o["close_devices"]), thousands(&o["close_heartbeats"]), o["close_secs"],
+            o["close_compute_secs"], o["close_root_post_secs"], o["close_heartbeat_load_secs"], o["proof_lookups"], o["proof_lookup_ms_median"], o["proof_lookup_ms_p99"]
+        );
+    }
     out
 }
 

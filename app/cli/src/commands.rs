@@ -318,6 +318,22 @@ pub enum DeviceCmd {
     Update(DeviceUpdateArgs),
     /// A device by device key or asset id.
     Show { key_or_asset: String },
+    /// The device (its own keypair signs) tells the rewards oracle it is up: a heartbeat with
+    /// the oracle's current entropy.
+    Heartbeat(DeviceHeartbeatArgs),
+}
+
+#[derive(Args)]
+pub struct DeviceHeartbeatArgs {
+    /// The device's own keypair (the device key proven at issuance).
+    #[arg(long)]
+    pub device_keypair: String,
+    /// The sub-network the device is onboarded to.
+    #[arg(long)]
+    pub sub_network: String,
+    /// The rewards oracle's URL (e.g. http://127.0.0.1:8090).
+    #[arg(long)]
+    pub oracle: String,
 }
 
 #[derive(Args)]
@@ -416,6 +432,9 @@ fn ownership(cluster: &RpcCluster, network: &Pubkey, device_key: &Pubkey, asset_
 }
 
 pub fn device(ctx: &Context, cmd: DeviceCmd) -> Result<Value> {
+    if let DeviceCmd::Heartbeat(a) = cmd {
+        return heartbeat(ctx, a);
+    }
     let cluster = ctx.cluster()?;
     let keys = ctx.network(&cluster)?;
     let me = cluster.payer.pubkey();
@@ -473,6 +492,7 @@ pub fn device(ctx: &Context, cmd: DeviceCmd) -> Result<Value> {
             let outcome = send(&cluster, &[compute_budget(400_000), ix], &[])?;
             Ok(json!({"device_key": device_key.to_string(), "signature": outcome.signature}))
         }
+        DeviceCmd::Heartbeat(_) => unreachable!("answered above"),
         DeviceCmd::Show { key_or_asset } => {
             let key = pubkey(&key_or_asset)?;
             let by_key = registry::device_address(&keys.network, &key);
@@ -666,14 +686,20 @@ pub enum RewardsCmd {
         #[arg(long)]
         file: PathBuf,
     },
-    /// Claim a device's rewards (its cNFT's owner signs) with a proof from the rewards file.
+    /// Claim a device's rewards (its cNFT's owner signs) with a proof from the rewards oracle
+    /// (`--oracle URL`) or from a rewards file (`--file`, offline).
     Claim {
+        /// Required with --file; with --oracle it comes from the oracle's answer.
         #[arg(long)]
-        sub_network: String,
+        sub_network: Option<String>,
         #[arg(long)]
         device_key: String,
+        #[arg(long, conflicts_with = "oracle", required_unless_present = "oracle")]
+        file: Option<PathBuf>,
+        /// The rewards oracle's URL: the cumulative amount and its proof come from
+        /// `GET /v1/rewards/{device key}`.
         #[arg(long)]
-        file: PathBuf,
+        oracle: Option<String>,
     },
 }
 
@@ -714,17 +740,39 @@ pub fn rewards(ctx: &Context, cmd: RewardsCmd) -> Result<Value> {
             let outcome = send(&cluster, &[net::set_rewards_root_ix(&sub, me, tree.root(), total)], &[])?;
             Ok(json!({"sub_network": sub_network, "root": hex::encode(tree.root()), "entries": entries.len(), "total_cumulative": total, "signature": outcome.signature}))
         }
-        RewardsCmd::Claim { sub_network, device_key, file } => {
+        RewardsCmd::Claim { sub_network, device_key, file, oracle } => {
             let device_key = pubkey(&device_key)?;
             let record: Device = account(&cluster, &registry::device_address(&keys.network, &device_key)).map_err(|_| anyhow!("unknown device {device_key}"))?;
             let asset_id = record.asset_id;
-            let sub = net::sub_network_address(&keys.network, &sub_network);
-            account::<SubNetwork>(&cluster, &sub).with_context(|| format!("sub-network {sub_network}"))?;
-            let entries = read_rewards(&file)?;
-            let position = entries.iter().position(|(k, _)| *k == asset_id).ok_or_else(|| anyhow!("asset {asset_id} is not in {}", file.display()))?;
-            let tree = RewardTree::new(&entries.iter().map(|(k, a)| (k.to_bytes(), *a)).collect::<Vec<_>>());
+            let (sub, cumulative_amount, reward_proof) = match (file, oracle) {
+                (Some(file), _) => {
+                    let sub_network = sub_network.ok_or_else(|| anyhow!("--file needs --sub-network"))?;
+                    let sub = net::sub_network_address(&keys.network, &sub_network);
+                    account::<SubNetwork>(&cluster, &sub).with_context(|| format!("sub-network {sub_network}"))?;
+                    let entries = read_rewards(&file)?;
+                    let position = entries.iter().position(|(k, _)| *k == asset_id).ok_or_else(|| anyhow!("asset {asset_id} is not in {}", file.display()))?;
+                    let tree = RewardTree::new(&entries.iter().map(|(k, a)| (k.to_bytes(), *a)).collect::<Vec<_>>());
+                    (sub, entries[position].1, tree.proof(position))
+                }
+                (None, Some(oracle)) => {
+                    let answer = http_json(&format!("{}/v1/rewards/{device_key}", oracle.trim_end_matches('/')), None)?;
+                    let proof: civnet_oracle::api::RewardProof = serde_json::from_value(answer).context("the oracle's answer is not a reward proof")?;
+                    let sub = pubkey(&proof.sub_network)?;
+                    if let Some(name) = &sub_network {
+                        if net::sub_network_address(&keys.network, name) != sub {
+                            bail!("the oracle has device {device_key}'s rewards in sub-network {sub}, not {name}");
+                        }
+                    }
+                    if pubkey(&proof.asset_id)? != asset_id {
+                        bail!("the oracle answered for asset {}, the device's asset is {asset_id}", proof.asset_id);
+                    }
+                    let nodes = proof.proof.iter().map(|h| hex::decode(h).ok().and_then(|b| <[u8; 32]>::try_from(b).ok())).collect::<Option<Vec<_>>>().ok_or_else(|| anyhow!("the oracle's proof is not a list of 32-byte hex nodes"))?;
+                    (sub, proof.cumulative_amount, nodes)
+                }
+                (None, None) => bail!("pass --oracle URL or --file FILE"),
+            };
             let (cnft, proof, merkle_tree) = ownership(&cluster, &keys.network, &device_key, &asset_id, &me)?;
-            let args = emissions::instructions::ClaimRewardsArgs { asset_id, cumulative_amount: entries[position].1, reward_proof: tree.proof(position), cnft };
+            let args = emissions::instructions::ClaimRewardsArgs { asset_id, cumulative_amount, reward_proof, cnft };
             let destination = tokens::ata(&me, &keys.token_mint);
             let create = civnet_client::tokens::create_ata_ix(&me, &me, &keys.token_mint);
             let before = tokens::balance(&cluster, &destination);
@@ -733,6 +781,57 @@ pub fn rewards(ctx: &Context, cmd: RewardsCmd) -> Result<Value> {
             Ok(json!({"asset_id": asset_id.to_string(), "claimed": tokens::balance(&cluster, &destination) - before, "destination": destination.to_string(), "signature": outcome.signature}))
         }
     }
+}
+
+/// A GET (or, with a body, POST) to a service; its JSON, or its error message as an error.
+pub fn http_json(url: &str, body: Option<Value>) -> Result<Value> {
+    let response = match body {
+        Some(body) => ureq::post(url).timeout(std::time::Duration::from_secs(30)).send_json(body),
+        None => ureq::get(url).timeout(std::time::Duration::from_secs(30)).call(),
+    };
+    match response {
+        Ok(answer) => answer.into_json().with_context(|| format!("{url}: not JSON")),
+        Err(ureq::Error::Status(code, answer)) => {
+            let text = answer.into_string().unwrap_or_default();
+            let message = serde_json::from_str::<Value>(&text).ok().and_then(|v| v["error"].as_str().map(str::to_string)).unwrap_or(text);
+            bail!("{url}: {message} (HTTP {code})")
+        }
+        Err(e) => bail!("cannot reach {url}: {e}"),
+    }
+}
+
+/// `civnet device heartbeat`: entropy from the oracle, a heartbeat signed by the device key.
+fn heartbeat(ctx: &Context, a: DeviceHeartbeatArgs) -> Result<Value> {
+    let device = read_keypair(&a.device_keypair)?;
+    let network = ctx.network_address()?;
+    let sub = net::sub_network_address(&network, &a.sub_network);
+    let oracle = a.oracle.trim_end_matches('/');
+    let entropy_answer = http_json(&format!("{oracle}/v1/entropy"), None)?;
+    let entropy: [u8; 32] = entropy_answer["entropy"].as_str().and_then(|h| hex::decode(h).ok()).and_then(|b| b.try_into().ok()).ok_or_else(|| anyhow!("the oracle's entropy is not 32 bytes of hex"))?;
+    // The oracle's clock decides the epoch; a device stamps with it (as NTP would give it).
+    let now = match answer_now(&entropy_answer) {
+        Some(now) => now,
+        None => std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() as i64,
+    };
+    let report = civnet_oracle::report::signed_heartbeat(&device, sub.to_bytes(), now, entropy);
+    let body = json!({"reports": [base64::engine::general_purpose::STANDARD.encode(report.encode())]});
+    let answer = http_json(&format!("{oracle}/v1/reports"), Some(body))?;
+    let result = &answer["results"][0];
+    if result["status"] != "accepted" {
+        bail!("the oracle rejected the heartbeat: {} ({})", result["reason"].as_str().unwrap_or("?"), result["detail"].as_str().unwrap_or(""));
+    }
+    Ok(json!({"device_key": device.pubkey().to_string(), "sub_network": a.sub_network, "timestamp": now, "status": "accepted"}))
+}
+
+fn answer_now(answer: &Value) -> Option<i64> {
+    answer["now"].as_i64()
+}
+
+/// `civnet oracle`: runs until stopped.
+pub fn oracle(ctx: &Context, args: civnet_oracle::OracleArgs) -> Result<Value> {
+    let network = ctx.network_address()?;
+    civnet_oracle::run(&ctx.url, network, ctx.signer()?, args)?;
+    Ok(json!({}))
 }
 
 // ---------------------------------------------------------------- transactions

@@ -10,7 +10,10 @@ use civnet_client::registry::{self, IssuedDevice, MakerKeys};
 use civnet_client::rpc::RpcCluster;
 use civnet_client::scenario::{self, NetworkKeys};
 use civnet_client::{dc, programs, tokens, Chain, Cluster, Keypair, Signer, TxSuccess};
-use civnet_common::rewards::RewardTree;
+use civnet_oracle::chain::ChainAccess;
+use civnet_oracle::report::{self as oracle_report, UsageReceipt};
+use civnet_oracle::rewards::Slices;
+use civnet_oracle::{Oracle, OracleStore};
 use clap::Args;
 use data_credits::instructions::MintDataCreditsArgs;
 use emissions::instructions::ClaimRewardsArgs;
@@ -55,10 +58,15 @@ pub struct DemoArgs {
     pub seed: Option<u64>,
 }
 
-/// What the demo runs on: both engines send real transactions; they differ in how time passes.
-trait Engine: Cluster {
+/// What the demo runs on: both engines send real transactions; they differ in how time passes
+/// and in how the oracle's index learns what happened.
+trait Engine: Cluster + ChainAccess {
     /// Lets the clock run into the next epoch.
     fn pass_epoch(&mut self, epoch_length_secs: u32);
+    /// Lets the clock run to `unix_time` (nothing when it is there already).
+    fn advance_to(&mut self, unix_time: i64);
+    /// Brings the oracle's index up to date with the chain (civnet-indexer's code on both).
+    fn sync_index(&mut self, store: &civnet_indexer::Store, runtime: &tokio::runtime::Runtime) -> Result<()>;
     /// Before a round of usage that must count in one epoch: on a real cluster, waits out the
     /// end of an epoch that has less than a few seconds left, so the round lands in the epoch
     /// the report attributes it to.
@@ -74,6 +82,21 @@ impl Engine for Chain {
     fn pass_epoch(&mut self, epoch_length_secs: u32) {
         net::warp_to_next_epoch(self, epoch_length_secs);
     }
+
+    fn advance_to(&mut self, unix_time: i64) {
+        let now = self.clock().unix_timestamp;
+        if unix_time > now {
+            self.warp_seconds(unix_time - now);
+        }
+    }
+
+    /// The transactions the engine recorded, decoded and written as the follower would.
+    fn sync_index(&mut self, store: &civnet_indexer::Store, runtime: &tokio::runtime::Runtime) -> Result<()> {
+        let transactions = self.take_recorded();
+        let chain = &*self;
+        runtime.block_on(civnet_indexer::follow::index_transactions(store, &transactions, |keys| Ok(keys.iter().map(|k| chain.account_owner_and_data(k)).collect())))?;
+        Ok(())
+    }
 }
 
 impl Engine for RpcCluster {
@@ -86,6 +109,18 @@ impl Engine for RpcCluster {
 
     fn settle_epoch(&mut self, epoch_length_secs: u32) {
         net::epoch_for_new_transaction(self, epoch_length_secs);
+    }
+
+    fn advance_to(&mut self, unix_time: i64) {
+        while self.unix_timestamp() < unix_time {
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// The indexer's follower over RPC (from the start of the programs' history on first use).
+    fn sync_index(&mut self, store: &civnet_indexer::Store, runtime: &tokio::runtime::Runtime) -> Result<()> {
+        runtime.block_on(civnet_indexer::follow::catch_up(&self.rpc, store))?;
+        Ok(())
     }
 }
 
@@ -104,7 +139,7 @@ pub fn run(ctx: &Context, args: DemoArgs) -> Result<Value> {
     if ctx.url_given {
         let mut cluster = ctx.cluster()?;
         let epoch_secs = args.epoch_secs.unwrap_or(20);
-        return Ok(Demo::new(&mut cluster, args, epoch_secs, "cluster").run().report);
+        return Ok(Demo::new(&mut cluster, args, epoch_secs, "cluster").run()?.report);
     }
     Ok(run_embedded(args)?.report)
 }
@@ -123,10 +158,12 @@ pub fn run_embedded(args: DemoArgs) -> Result<DemoRun> {
         civnet_client::keys::seed(seed);
     }
     let mut chain = Chain::try_new().map_err(anyhow::Error::msg)?;
+    // The oracle's index reads what the engine ran, as getTransaction would return it.
+    chain.record_transactions();
     // Start a few days after the clock's zero so the network starts at a later epoch.
     chain.warp_seconds(3 * 86_400 + 17);
     let epoch_secs = args.epoch_secs.unwrap_or(86_400);
-    Ok(Demo::new(&mut chain, args, epoch_secs, "embedded (litesvm)").run())
+    Demo::new(&mut chain, args, epoch_secs, "embedded (litesvm)").run()
 }
 
 /// On a fresh checkout the SBF programs do not exist yet: build them through the project's
@@ -164,13 +201,74 @@ struct Demo<'a, E: Engine> {
     measured: BTreeMap<&'static str, Vec<TxSuccess>>,
 }
 
-/// A device in the demo: its cNFT, its owner, the maker that issued it and its sub-network.
+/// A device in the demo: its own key (it signs heartbeats and receipts), its cNFT, its owner,
+/// the maker that issued it and its sub-network.
 struct DemoDevice {
+    key: Keypair,
     issued: IssuedDevice,
     owner: usize,
     maker: usize,
     sub: usize,
-    cumulative: u64,
+}
+
+/// The oracle's clock in the demo: the engine's, as the demo last read it.
+#[derive(Clone)]
+struct EngineClock(std::sync::Arc<std::sync::atomic::AtomicI64>);
+
+impl EngineClock {
+    fn new(now: i64) -> Self {
+        Self(std::sync::Arc::new(std::sync::atomic::AtomicI64::new(now)))
+    }
+
+    fn set(&self, now: i64) {
+        self.0.store(now, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn clock(&self) -> civnet_oracle::Clock {
+        let time = self.0.clone();
+        std::sync::Arc::new(move || time.load(std::sync::atomic::Ordering::Relaxed))
+    }
+}
+
+/// How present device `i` is: every 10th never heartbeats (offline), the next-to-last of
+/// ten only in the first two slices of an epoch (below the minimum presence), the others in
+/// every slice, every second or every third one.
+fn heartbeats_in_slice(i: usize, slice: u64) -> bool {
+    match i % 10 {
+        9 => false,
+        8 => slice < 2,
+        class => slice % (1 + class as u64 % 3) == 0,
+    }
+}
+
+/// The demo's rewards oracle: civnet-oracle in-process on a SQLite file, with the engine as
+/// its clock and its chain.
+struct DemoOracle {
+    oracle: Oracle,
+    key: Keypair,
+    runtime: tokio::runtime::Runtime,
+    _dir: tempfile::TempDir,
+}
+
+impl DemoOracle {
+    fn start(network: Pubkey, key: Keypair, clock: civnet_oracle::Clock) -> Result<Self> {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let dir = tempfile::tempdir()?;
+        let url = format!("sqlite://{}", dir.path().join("oracle.db").display());
+        let store = runtime.block_on(OracleStore::open(&url))?;
+        let mut oracle = Oracle::new(store, network, key.pubkey(), clock);
+        // The demo closes an epoch right after issuance; nothing is in flight.
+        oracle.close_grace_secs = 0;
+        Ok(Self { oracle, key, runtime, _dir: dir })
+    }
+
+    fn ingest(&self, reports: &[Vec<u8>], now: i64) -> Result<usize> {
+        let outcomes = self.runtime.block_on(self.oracle.ingest(reports, now))?;
+        if let Some(Err(rejection)) = outcomes.iter().find(|o| o.is_err()) {
+            bail!("the oracle rejected a demo report: {} ({})", rejection.reason.as_str(), rejection.detail);
+        }
+        Ok(outcomes.len())
+    }
 }
 
 impl<'a, E: Engine> Demo<'a, E> {
@@ -188,7 +286,7 @@ impl<'a, E: Engine> Demo<'a, E> {
         keypair
     }
 
-    fn run(mut self) -> DemoRun {
+    fn run(mut self) -> Result<DemoRun> {
         let started = Instant::now();
         let DemoArgs { devices: n, epochs, sub_networks: s, .. } = self.args.clone();
         let owners_count = n.clamp(1, 50);
@@ -213,11 +311,21 @@ impl<'a, E: Engine> Demo<'a, E> {
         let net = scenario::initialize_network_with_genesis(self.engine, network_args, &genesis);
         scenario::initialize_data_credits(self.engine, &net, &net.authority, dc::fixed_price_args(150_000_000)).expect("data_credits::initialize");
         let dc_mint = scenario::dc_mint_address(&net.network);
-        let subs: Vec<SubNetworkKeys> = SUB_NETWORK_NAMES[..s]
-            .iter()
-            .map(|name| {
-                let sub = SubNetworkKeys::new(&net.network, name);
-                let create_args = emissions::instructions::CreateSubNetworkArgs { onboarding_fee_dc: ONBOARDING_FEE_DC, location_fee_dc: LOCATION_FEE_DC, ..sub.create_args() };
+        // One rewards oracle (also the active-device authority) for every sub-network: the
+        // first sub-network's oracle key (so the seeded key sequence, and with it every
+        // address and compute-unit count, stays that of a demo without the oracle).
+        let mut sub_keys: Vec<SubNetworkKeys> = SUB_NETWORK_NAMES[..s].iter().map(|name| SubNetworkKeys::new(&net.network, name)).collect();
+        let oracle_key = sub_keys[0].rewards_oracle.insecure_clone();
+        let subs: Vec<SubNetworkKeys> = sub_keys
+            .drain(..)
+            .map(|sub| {
+                let create_args = emissions::instructions::CreateSubNetworkArgs {
+                    onboarding_fee_dc: ONBOARDING_FEE_DC,
+                    location_fee_dc: LOCATION_FEE_DC,
+                    rewards_oracle: oracle_key.pubkey(),
+                    active_device_authority: oracle_key.pubkey(),
+                    ..sub.create_args()
+                };
                 let ix = net::create_sub_network_ix(&net, self.engine.payer(), net.authority.pubkey(), &sub, create_args);
                 let [burns, devices] = net::initialize_activity_records_ixs(self.engine.payer(), &net.network, &sub.address);
                 self.engine.send_ok(&[ix, burns, devices], &[&net.authority]);
@@ -242,14 +350,18 @@ impl<'a, E: Engine> Demo<'a, E> {
         }
         bar.finish_and_clear();
 
-        // Makers issue devices as cNFTs to their owners.
+        // Makers issue devices as cNFTs to their owners; each device keeps its own key.
         let bar = progress(n as u64, "issuing devices (Bubblegum mint_v1)");
         let mut devices = Vec::with_capacity(n);
         for i in 0..n {
             let (owner, maker, sub) = (i % owners_count, i % makers_count, i % s);
-            let (issued, outcome) = makers[maker].issue_device(self.engine, &net, &owners[owner].pubkey());
+            let key = civnet_client::keys::new_keypair();
+            let ix = makers[maker].issue_device_ix(&net, self.engine.payer(), key.pubkey(), owners[owner].pubkey());
+            let authority = makers[maker].authority.insecure_clone();
+            let outcome = self.engine.send_ok(&[civnet_client::bubblegum::compute_budget(400_000), ix], &[&authority, &key]);
+            let issued = makers[maker].record_issued(self.engine, &net, key.pubkey(), &owners[owner].pubkey());
             self.record("device_registry::issue_device", outcome);
-            devices.push(DemoDevice { issued, owner, maker, sub, cumulative: 0 });
+            devices.push(DemoDevice { key, issued, owner, maker, sub });
             bar.inc(1);
         }
         bar.finish_and_clear();
@@ -269,13 +381,30 @@ impl<'a, E: Engine> Demo<'a, E> {
         }
         bar.finish_and_clear();
 
-        // Epochs: customers buy and burn DC (sub-network k at (k+1)^2 times the base usage,
-        // sub-network 0 through a router's delegated escrow), the epoch is closed, the rewards
-        // oracle posts each sub-network's cumulative per-device rewards.
+        // The router carrying sub-network 0's customer traffic (its key names its DC escrow;
+        // derived from the customer's key rather than drawn from the seeded sequence, which
+        // the benchmark's later runs continue), and the rewards oracle, in-process, with the
+        // engine's clock.
+        let router = {
+            use sha2::Digest;
+            Keypair::new_from_array(sha2::Sha256::new().chain_update(b"civnet demo router").chain_update(&customers[0].to_bytes()[..32]).finalize().into())
+        };
+        let router_key = router.pubkey().to_string();
+        let clock_reader = EngineClock::new(self.engine.unix_timestamp());
+        let oracle = DemoOracle::start(net.network, oracle_key.insecure_clone(), clock_reader.clock())?;
+        self.engine.sync_index(&oracle.oracle.store.index, &oracle.runtime)?;
+        let slices = Slices::of(self.epoch_secs);
+
+        // Epochs: customers buy and burn DC (sub-network k at (k+1)^2 times the base usage;
+        // sub-network 0 through its router's delegated escrow, the router reporting the
+        // sessions its devices carried), devices heartbeat slice by slice, the epoch is
+        // closed on chain, and the oracle splits each sub-network's issuance, posts the root
+        // and sets device activity.
         let bar = progress(epochs, "running epochs");
         let mut sequences = vec![0u64; s];
-        let mut reward_trees: Vec<Option<RewardTree>> = vec![None; s];
         let mut closed = Vec::new();
+        let mut reports_sent = 0usize;
+        let mut session = 0u64;
         for round in 0..epochs {
             self.engine.settle_epoch(self.epoch_secs);
             let epoch = net::current_epoch(self.engine, self.epoch_secs);
@@ -288,19 +417,77 @@ impl<'a, E: Engine> Demo<'a, E> {
                     panic!("epoch {epoch} ended while its usage was being sent: use a longer --epoch-secs");
                 }
                 if k == 0 {
-                    let ix = dc::delegate_ix(&net, customer.pubkey(), &subs[k].address, "router-1", usage);
+                    let ix = dc::delegate_ix(&net, customer.pubkey(), &subs[k].address, &router_key, usage);
                     let outcome = self.engine.send_ok(&[ix], &[customer]);
                     self.record("data_credits::delegate_data_credits", outcome);
                     sequences[k] += 1;
                     let authority = subs[k].dc_burn_authority.insecure_clone();
-                    let ix = dc::burn_delegated_ix(&net, authority.pubkey(), &subs[k].address, "router-1", usage, sequences[k]);
+                    let ix = dc::burn_delegated_ix(&net, authority.pubkey(), &subs[k].address, &router_key, usage, sequences[k]);
                     let outcome = self.engine.send_ok(&[ix], &[&authority]);
                     self.record("data_credits::burn_delegated_data_credits", outcome);
+                    // The router's receipts: the burned DC over sessions of the devices that are
+                    // up this epoch, unevenly (device i carries a weight of 1 + i % 4).
+                    let now = self.engine.unix_timestamp();
+                    let carriers: Vec<usize> = (0..n).filter(|&i| devices[i].sub == k && i % 10 != 9).collect();
+                    let weights: u64 = carriers.iter().map(|&i| 1 + i as u64 % 4).sum();
+                    let mut left = usage;
+                    let mut receipts = Vec::new();
+                    for (position, &i) in carriers.iter().enumerate() {
+                        let dc = if position + 1 == carriers.len() { left } else { usage * (1 + i as u64 % 4) / weights };
+                        left -= dc;
+                        session += 1;
+                        let mut session_id = [0u8; 16];
+                        session_id[..8].copy_from_slice(&session.to_le_bytes());
+                        let body = UsageReceipt {
+                            version: oracle_report::REPORT_VERSION,
+                            sub_network: subs[k].address.to_bytes(),
+                            device_key: devices[i].key.pubkey().to_bytes(),
+                            router_key: router.pubkey().to_bytes(),
+                            payer: dc::escrow_address(&subs[k].address, &router_key).to_bytes(),
+                            session_id,
+                            bytes: dc * 24,
+                            dc,
+                            started_at: now - 1,
+                            ended_at: now,
+                        };
+                        receipts.push(oracle_report::signed_usage(&devices[i].key, &router, body).encode());
+                    }
+                    self.engine.sync_index(&oracle.oracle.store.index, &oracle.runtime)?;
+                    clock_reader.set(now);
+                    reports_sent += oracle.ingest(&receipts, now)?;
                 } else {
                     let ix = dc::burn_data_credits_ix(&net, customer.pubkey(), &subs[k].address, usage);
                     let outcome = self.engine.send_ok(&[ix], &[customer]);
                     self.record("data_credits::burn_data_credits", outcome);
                 }
+            }
+            // Heartbeats, slice by slice to the epoch's end, with fresh entropy each slice.
+            let epoch_start = epoch as i64 * i64::from(self.epoch_secs);
+            let first_slice = slices.slice_at(self.engine.unix_timestamp(), self.epoch_secs);
+            let mut last_slice = None;
+            for slice in first_slice..slices.per_epoch {
+                let slice_start = epoch_start + (slice * slices.secs) as i64;
+                self.engine.advance_to(slice_start);
+                let now = self.engine.unix_timestamp();
+                if net::current_epoch(self.engine, self.epoch_secs) != epoch {
+                    break;
+                }
+                // On a cluster the clock may have run into a later slice meanwhile: heartbeats
+                // count in the slice of their own time, once per device.
+                let slice = slices.slice_at(now, self.epoch_secs);
+                if last_slice.is_some_and(|last| slice <= last) {
+                    continue;
+                }
+                last_slice = Some(slice);
+                clock_reader.set(now);
+                let entropy = oracle.runtime.block_on(oracle.oracle.issue_entropy(self.engine.recent_blockhash()?, now))?;
+                let heartbeats: Vec<Vec<u8>> = devices
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| heartbeats_in_slice(*i, slice))
+                    .map(|(_, d)| oracle_report::signed_heartbeat(&d.key, subs[d.sub].address.to_bytes(), now, entropy).encode())
+                    .collect();
+                reports_sent += oracle.ingest(&heartbeats, now)?;
             }
             self.engine.pass_epoch(self.epoch_secs);
             let payer = self.engine.payer();
@@ -308,56 +495,102 @@ impl<'a, E: Engine> Demo<'a, E> {
                 let outcome = self.engine.send_ok(&[net::calculate_utility_score_ix(&net.network, &sub.address, payer, epoch)], &[]);
                 self.record("emissions::calculate_utility_score", outcome);
             }
-            for (k, sub) in subs.iter().enumerate() {
+            for sub in &subs {
                 let outcome = self.engine.send_ok(&[net::issue_rewards_ix(&net, &sub.address, epoch)], &[]);
                 self.record("emissions::issue_rewards", outcome);
-                // The oracle splits the sub-network's issuance equally among its devices
-                // (floor; the remainder stays in escrow) and publishes cumulative amounts.
-                let info: SubNetworkEpochInfo = self.engine.anchor_account(&net::sub_network_epoch_info_address(&sub.address, epoch));
-                let members: Vec<&mut DemoDevice> = devices.iter_mut().filter(|d| d.sub == k).collect();
-                let share = info.issued / members.len().max(1) as u64;
-                let mut entries = Vec::new();
-                let mut total = 0u64;
-                for device in members {
-                    device.cumulative += share;
-                    total += device.cumulative;
-                    entries.push((device.issued.asset_id.to_bytes(), device.cumulative));
-                }
-                let tree = RewardTree::new(&entries);
-                let oracle = sub.rewards_oracle.insecure_clone();
-                self.engine.fund(&oracle.pubkey(), 10_000_000);
-                let outcome = self.engine.send_ok(&[net::set_rewards_root_ix(&sub.address, oracle.pubkey(), tree.root(), total)], &[&oracle]);
-                self.record("emissions::set_rewards_root", outcome);
-                reward_trees[k] = Some(tree);
             }
+            // The oracle reads the issuance from its index, splits it, posts the roots and
+            // marks silent devices inactive (and returning ones active).
+            self.engine.sync_index(&oracle.oracle.store.index, &oracle.runtime)?;
+            let now = self.engine.unix_timestamp();
+            clock_reader.set(now);
+            let done = oracle.runtime.block_on(oracle.oracle.close_ready_epochs(self.engine, &oracle.key, now))?;
+            if done.len() != s || done.iter().any(|c| c.epoch != epoch) {
+                bail!("the oracle closed {done:?}, expected epoch {epoch} of {s} sub-networks");
+            }
+            self.engine.sync_index(&oracle.oracle.store.index, &oracle.runtime)?;
             closed.push(epoch);
             bar.inc(1);
         }
         bar.finish_and_clear();
 
-        // Owners claim every device's cumulative rewards into their token accounts.
+        // Owners claim every device's cumulative rewards with the oracle's proofs.
         let bar = progress(n as u64, "owners claiming rewards");
-        let mut index_in_sub = vec![0usize; s];
+        let mut oracle_totals = Vec::with_capacity(n);
         for device in &devices {
-            let position = index_in_sub[device.sub];
-            index_in_sub[device.sub] += 1;
-            if device.cumulative == 0 {
+            let proof = oracle.runtime.block_on(oracle.oracle.reward_proof(&device.issued.asset_id.to_string(), None))?;
+            let Some(proof) = proof else {
+                oracle_totals.push(0);
                 bar.inc(1);
                 continue;
-            }
+            };
+            oracle_totals.push(proof.cumulative_amount);
             let owner = &owners[device.owner];
-            let (cnft, proof) = makers[device.maker].ownership_proof(self.engine, &net, &device.issued);
-            let tree = reward_trees[device.sub].as_ref().expect("a posted root");
-            let args = ClaimRewardsArgs { asset_id: device.issued.asset_id, cumulative_amount: device.cumulative, reward_proof: tree.proof(position), cnft };
+            let (cnft, cnft_proof) = makers[device.maker].ownership_proof(self.engine, &net, &device.issued);
+            let reward_proof = proof.proof.iter().map(|h| hex::decode(h).ok().and_then(|b| b.try_into().ok())).collect::<Option<Vec<[u8; 32]>>>().ok_or_else(|| anyhow::anyhow!("a proof node is not 32 bytes of hex"))?;
+            let args = ClaimRewardsArgs { asset_id: device.issued.asset_id, cumulative_amount: proof.cumulative_amount, reward_proof, cnft };
             let destination = tokens::ata(&owner.pubkey(), &net.token_mint);
-            let ix = net::claim_rewards_ix(&net, &subs[device.sub].address, owner.pubkey(), device.issued.merkle_tree, destination, args, &proof);
+            let ix = net::claim_rewards_ix(&net, &subs[device.sub].address, owner.pubkey(), device.issued.merkle_tree, destination, args, &cnft_proof);
             let outcome = self.engine.send_ok(&[ix], &[owner]);
             self.record("emissions::claim_rewards", outcome);
             bar.inc(1);
         }
         bar.finish_and_clear();
-        let report = self.report(&net, &subs, &closed, n, started.elapsed());
-        DemoRun { report, transactions: self.measured }
+        self.engine.sync_index(&oracle.oracle.store.index, &oracle.runtime)?;
+        let rewards = self.oracle_report(&oracle, &net, &subs, &devices, &oracle_totals, &closed, reports_sent)?;
+        let mut report = self.report(&net, &subs, &closed, n, started.elapsed());
+        let reconciled = report["reconciled"].as_bool().unwrap_or(false) && rewards["reconciled"].as_bool().unwrap_or(false);
+        report["rewards"] = rewards;
+        report["reconciled"] = json!(reconciled);
+        report["report"] = Value::String(render(&report));
+        Ok(DemoRun { report, transactions: self.measured })
+    }
+
+    /// The oracle's side of the books: per-device reward distribution, and checks that every
+    /// device's claims equal its oracle total and that every epoch's shares and unallocated
+    /// rest add up to what the chain issued.
+    fn oracle_report(&self, oracle: &DemoOracle, net: &NetworkKeys, subs: &[SubNetworkKeys], devices: &[DemoDevice], totals: &[u64], closed: &[u64], reports: usize) -> Result<Value> {
+        let engine = &*self.engine;
+        let mut claims_match = true;
+        for (device, total) in devices.iter().zip(totals) {
+            let recipient = engine.account_data(&net::recipient_address(&subs[device.sub].address, &device.issued.asset_id));
+            let claimed = recipient.map(|data| <emissions::state::Recipient as anchor_lang::AccountDeserialize>::try_deserialize(&mut data.as_slice()).map(|r| r.total_claimed)).transpose()?.unwrap_or(0);
+            claims_match &= claimed == *total;
+        }
+        let mut books_balance = true;
+        let mut unallocated = 0u64;
+        for &epoch in closed {
+            for manifest in oracle.runtime.block_on(oracle.oracle.manifest(epoch, None))? {
+                let shares: u64 = manifest["entries"].as_array().into_iter().flatten().map(|e| e["reward"].as_u64().unwrap_or(0)).sum();
+                let sub: Pubkey = manifest["sub_network"].as_str().unwrap_or_default().parse()?;
+                let info: SubNetworkEpochInfo = engine.anchor_account(&net::sub_network_epoch_info_address(&sub, epoch));
+                let rest = manifest["unallocated"].as_u64().unwrap_or(0);
+                books_balance &= shares + rest == info.issued && manifest["state"] == "done";
+                unallocated += rest;
+            }
+        }
+        let mut sorted = totals.to_vec();
+        sorted.sort_unstable();
+        let offline: Vec<u64> = totals.iter().enumerate().filter(|(i, _)| i % 10 == 9).map(|(_, t)| *t).collect();
+        let deactivated = devices.iter().filter(|d| {
+            engine.account_data(&registry::device_address(&net.network, &d.key.pubkey()))
+                .and_then(|data| <device_registry::state::Device as anchor_lang::AccountDeserialize>::try_deserialize(&mut data.as_slice()).ok())
+                .is_some_and(|record| !record.active)
+        }).count();
+        Ok(json!({
+            "reports_accepted": reports,
+            "devices_rewarded": totals.iter().filter(|t| **t > 0).count(),
+            "reward_min": sorted.first().copied().unwrap_or(0),
+            "reward_median": sorted.get(sorted.len() / 2).copied().unwrap_or(0),
+            "reward_max": sorted.last().copied().unwrap_or(0),
+            "offline_devices": offline.len(),
+            "offline_rewards": offline.iter().sum::<u64>(),
+            "devices_set_inactive": deactivated,
+            "unallocated": unallocated,
+            "claims_match_oracle": claims_match,
+            "shares_plus_unallocated_equal_issued": books_balance,
+            "reconciled": claims_match && books_balance,
+        }))
     }
 
     /// Reads everything back from chain and checks that the books balance.
@@ -367,14 +600,15 @@ impl<'a, E: Engine> Demo<'a, E> {
         let config: data_credits::state::DataCreditsConfig = engine.anchor_account(&scenario::dc_config_address(&net.network));
         let dc_supply = tokens::supply(engine, &scenario::dc_mint_address(&net.network));
         let mut rows = Vec::new();
-        let (mut claimed, mut in_escrow, mut onboarded, mut usage_burned, mut fees_burned) = (0u64, 0u64, 0u64, 0u64, 0u64);
+        let (mut claimed, mut in_escrow, mut onboarded, mut active, mut usage_burned, mut fees_burned) = (0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
         for sub in subs {
             let account: SubNetwork = engine.anchor_account(&sub.address);
             claimed += account.total_claimed;
             in_escrow += tokens::balance(engine, &sub.rewards_escrow);
             let burns: data_credits::state::SubNetworkBurns = engine.anchor_account(&dc::sub_network_burns_address(&sub.address));
             let devices: device_registry::state::SubNetworkDevices = engine.anchor_account(&registry::sub_network_devices_address(&sub.address));
-            onboarded += devices.active_devices;
+            onboarded += devices.devices_onboarded;
+            active += devices.active_devices;
             usage_burned += burns.total_burned;
             fees_burned += devices.fees_dc_burned;
             for &epoch in closed {
@@ -386,7 +620,7 @@ impl<'a, E: Engine> Demo<'a, E> {
             }
         }
         // Tokens: issued = claimed + still in escrow. DC: supply = minted - usage burns (the
-        // sub-networks' burn records) - fees (their device records). Devices: all counted.
+        // sub-networks' burn records) - fees (their device records). Devices: all onboarded.
         let reconciled = network.total_issued == claimed + in_escrow
             && dc_supply == config.total_dc_minted - usage_burned - fees_burned
             && onboarded == devices as u64;
@@ -404,6 +638,7 @@ impl<'a, E: Engine> Demo<'a, E> {
             "engine": self.engine_name,
             "network": net.network.to_string(),
             "devices_onboarded": onboarded,
+            "devices_active": active,
             "epochs_closed": closed.len(),
             "dc_minted": config.total_dc_minted,
             "dc_burned": usage_burned + fees_burned,
@@ -443,11 +678,28 @@ fn render(v: &Value) -> String {
         );
     }
     let _ = writeln!(out, "\ntotals");
-    for key in ["devices_onboarded", "epochs_closed", "dc_minted", "dc_burned", "dc_supply"] {
+    for key in ["devices_onboarded", "devices_active", "epochs_closed", "dc_minted", "dc_burned", "dc_supply"] {
         let _ = writeln!(out, "  {key:<18} {}", v[key]);
     }
     for key in ["tokens_issued", "tokens_claimed", "tokens_in_escrow"] {
         let _ = writeln!(out, "  {key:<18} {}", tokens_text(v[key].as_u64().unwrap_or(0)));
+    }
+    let r = &v["rewards"];
+    if r.is_object() {
+        let _ = writeln!(out, "\nrewards oracle ({} reports accepted)", r["reports_accepted"]);
+        let _ = writeln!(
+            out,
+            "  per device          min {}  median {}  max {}",
+            tokens_text(r["reward_min"].as_u64().unwrap_or(0)),
+            tokens_text(r["reward_median"].as_u64().unwrap_or(0)),
+            tokens_text(r["reward_max"].as_u64().unwrap_or(0))
+        );
+        let _ = writeln!(out, "  devices rewarded    {}", r["devices_rewarded"]);
+        let _ = writeln!(out, "  offline devices     {} (earned {})", r["offline_devices"], tokens_text(r["offline_rewards"].as_u64().unwrap_or(0)));
+        let _ = writeln!(out, "  set inactive        {}", r["devices_set_inactive"]);
+        let _ = writeln!(out, "  unallocated         {}", tokens_text(r["unallocated"].as_u64().unwrap_or(0)));
+        let _ = writeln!(out, "  claims = oracle     {}", r["claims_match_oracle"]);
+        let _ = writeln!(out, "  shares + rest = issued {}", r["shares_plus_unallocated_equal_issued"]);
     }
     let _ = writeln!(out, "  {:<18} {}", "reconciled", v["reconciled"]);
     let _ = writeln!(out, "  {:<18} {} s", "wall time", v["wall_time_secs"]);

@@ -53,6 +53,9 @@ pub enum Command {
     Migrate(migrate::MigrateArgs),
     /// Index civnet accounts and events into SQLite (default) or PostgreSQL; --serve the JSON API.
     Index(civnet_indexer::IndexArgs),
+    /// The rewards oracle of the --network's sub-networks whose rewards oracle is --keypair:
+    /// verifies device reports, splits each epoch's issuance, posts roots, serves proofs.
+    Oracle(civnet_oracle::OracleArgs),
     /// Run solana-test-validator with every civnet program and fixture preloaded.
     Localnet(commands::LocalnetArgs),
     #[command(subcommand)]
@@ -103,6 +106,7 @@ fn run(cli: Cli) -> anyhow::Result<serde_json::Value> {
         Command::Bench(args) => bench::run(args),
         Command::Migrate(args) => migrate::run(&ctx, args),
         Command::Index(args) => civnet_indexer::run(&ctx.url, args),
+        Command::Oracle(args) => commands::oracle(&ctx, args),
         Command::Localnet(args) => commands::localnet(&ctx, args),
         Command::Network(cmd) => commands::network(&ctx, cmd),
         Command::SubNetwork(cmd) => commands::sub_network(&ctx, cmd),

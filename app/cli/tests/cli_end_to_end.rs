@@ -71,38 +71,7 @@ fn an_operator_bootstraps_and_the_flywheel_turns_through_the_cli() {
     let device_file = civnet.keypair_file("device", &device);
 
     // Bootstrap from a deployment file; the second run changes nothing and says so.
-    let config = civnet.dir.path().join("deploy.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"
-[network]
-token_mint_keypair = "keys/mint.json"
-epoch_length_secs = {EPOCH_SECS}
-max_issuance_per_epoch = 1000000000
-tokens_per_epoch = 1000000000
-halving_every_epochs = 1000
-halvings = 4
-genesis = [{{ owner = "{owner}", amount = 50000000 }}]
-
-[data_credits]
-usd_per_token_e8 = 150000000
-max_dc_minted_per_epoch = 1000000000000
-
-[[sub_networks]]
-name = "IOT"
-onboarding_fee_dc = 400000
-location_fee_dc = 100000
-
-[[makers]]
-name = "acme"
-authority = "{maker}"
-"#,
-            owner = owner.pubkey(),
-            maker = maker.pubkey()
-        ),
-    )
-    .unwrap();
+    let config = deployment_file(&civnet, &owner, &maker);
     let first = civnet.ok(&operator, &["migrate", "--config", config.to_str().unwrap()]);
     assert_eq!(first["changed"], 5, "{first:#}");
     let second = civnet.ok(&operator, &["migrate", "--config", config.to_str().unwrap()]);
@@ -204,6 +173,123 @@ fn wait_for_epoch_after(civnet: &Civnet, keypair: &Path, epoch: u64) {
     }
 }
 
+/// A deployment file: one network (EPOCH_SECS-long epochs, a genesis allocation to `owner`),
+/// fixed-price DC, sub-network IOT (the signer of `migrate` is its rewards oracle and
+/// active-device authority), maker "acme" with `maker` as its authority.
+fn deployment_file(civnet: &Civnet, owner: &Keypair, maker: &Keypair) -> PathBuf {
+    let config = civnet.dir.path().join("deploy.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[network]
+token_mint_keypair = "keys/mint.json"
+epoch_length_secs = {EPOCH_SECS}
+max_issuance_per_epoch = 1000000000
+tokens_per_epoch = 1000000000
+halving_every_epochs = 1000
+halvings = 4
+genesis = [{{ owner = "{owner}", amount = 50000000 }}]
+
+[data_credits]
+usd_per_token_e8 = 150000000
+max_dc_minted_per_epoch = 1000000000000
+
+[[sub_networks]]
+name = "IOT"
+onboarding_fee_dc = 400000
+location_fee_dc = 100000
+
+[[makers]]
+name = "acme"
+authority = "{maker}"
+"#,
+            owner = owner.pubkey(),
+            maker = maker.pubkey()
+        ),
+    )
+    .unwrap();
+    config
+}
+
+/// The loop through the CLI: a device heartbeats to `civnet oracle` (its own process, the
+/// operator's key as rewards oracle), anyone closes the epoch, the oracle posts the root, and
+/// the owner claims with nothing but the oracle's URL, receiving the device's total.
+#[test]
+fn a_device_heartbeats_to_the_oracle_and_its_owner_claims_through_it() {
+    let validator = TestValidator::start();
+    let mut civnet = Civnet { url: validator.rpc_url().to_string(), dir: tempfile::tempdir().unwrap(), network: None };
+    let operator = civnet.keypair_file("operator", &validator.cluster.payer);
+    let (maker, owner, device) = (Keypair::new(), Keypair::new(), Keypair::new());
+    for key in [maker.pubkey(), owner.pubkey()] {
+        validator.airdrop(&key, 10_000_000_000);
+    }
+    let (maker_file, owner_file, device_file) = (civnet.keypair_file("maker", &maker), civnet.keypair_file("owner", &owner), civnet.keypair_file("device", &device));
+    let config = deployment_file(&civnet, &owner, &maker);
+    civnet.network = Some(civnet.ok(&operator, &["migrate", "--config", config.to_str().unwrap()])["network"].as_str().unwrap().to_string());
+    civnet.ok(&maker_file, &["maker", "set-tree", "acme", "--max-depth", "14", "--canopy-depth", "8"]);
+    let device_key = device.pubkey().to_string();
+    let partial = civnet.ok(&maker_file, &["device", "issue", "--maker", "acme", "--owner", &owner.pubkey().to_string(), "--device-keypair", device_file.to_str().unwrap(), "--sign-only"]);
+    civnet.ok(&owner_file, &["tx", "send", partial["transaction"].as_str().unwrap()]);
+    civnet.ok(&owner_file, &["dc", "mint", "--dc", "1000000"]);
+    civnet.ok(&owner_file, &["device", "onboard", "--device-key", &device_key, "--sub-network", "IOT"]);
+
+    // The oracle: follows the chain, serves its API, closes epochs as soon as they are issued.
+    let addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let oracle_url = format!("http://{addr}");
+    let database = format!("sqlite://{}", civnet.dir.path().join("oracle.db").display());
+    let mut oracle = Command::new(env!("CARGO_BIN_EXE_civnet"))
+        .args(["--url", &civnet.url, "--keypair"])
+        .arg(&operator)
+        .args(["--network", civnet.network.as_deref().unwrap(), "oracle", "--database", &database, "--serve", &addr.to_string(), "--poll-ms", "200", "--close-grace-secs", "0"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("civnet oracle starts");
+    let started = std::time::Instant::now();
+    while ureq::get(&format!("{oracle_url}/v1/entropy")).call().is_err() {
+        assert!(started.elapsed().as_secs() < 120, "the oracle did not serve entropy");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+
+    // The device heartbeats once a second until three land in one epoch (one-second slices;
+    // two make the minimum presence); a second one in the same second is refused.
+    let mut heard: std::collections::BTreeMap<u64, u64> = std::collections::BTreeMap::new();
+    let started = std::time::Instant::now();
+    let epoch = loop {
+        let run = civnet.run(&operator, &["device", "heartbeat", "--device-keypair", device_file.to_str().unwrap(), "--sub-network", "IOT", "--oracle", &oracle_url]);
+        if run.ok && run.json["status"] == "accepted" {
+            *heard.entry(run.json["timestamp"].as_u64().unwrap() / EPOCH_SECS).or_default() += 1;
+        }
+        if let Some((epoch, _)) = heard.iter().find(|(_, n)| **n >= 3) {
+            break *epoch;
+        }
+        assert!(started.elapsed().as_secs() < 90, "heartbeats: {heard:?}");
+        std::thread::sleep(std::time::Duration::from_millis(1_100));
+    };
+    let forged = civnet.run(&operator, &["device", "heartbeat", "--device-keypair", owner_file.to_str().unwrap(), "--sub-network", "IOT", "--oracle", &oracle_url]);
+    assert_one_line_error(&forged, "unknown_device");
+
+    wait_for_epoch_after(&civnet, &operator, epoch);
+    civnet.ok(&operator, &["epoch", "close", "--epoch", &epoch.to_string()]);
+    let manifest_url = format!("{oracle_url}/v1/epochs/{epoch}/manifest");
+    let started = std::time::Instant::now();
+    let manifest = loop {
+        let answer: Option<Value> = ureq::get(&manifest_url).call().ok().map(|r| r.into_json().unwrap());
+        if let Some(m) = answer.filter(|m| m["sub_networks"][0]["state"] == "done") {
+            break m["sub_networks"][0].clone();
+        }
+        assert!(started.elapsed().as_secs() < 120, "the oracle did not close epoch {epoch}");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    };
+    let total = manifest["entries"][0]["cumulative"].as_u64().unwrap();
+    assert_eq!(manifest["entries"][0]["device_key"], device_key);
+    assert_eq!(total + manifest["unallocated"].as_u64().unwrap(), manifest["issued"].as_u64().unwrap());
+    let claimed = civnet.ok(&owner_file, &["rewards", "claim", "--device-key", &device_key, "--oracle", &oracle_url]);
+    assert_eq!(claimed["claimed"].as_u64(), Some(total));
+    let _ = oracle.kill();
+    let _ = oracle.wait();
+}
+
 #[test]
 fn the_demo_reconciles_on_the_embedded_engine() {
     let out = Command::new(env!("CARGO_BIN_EXE_civnet"))
@@ -224,9 +310,19 @@ fn the_demo_reconciles_on_the_embedded_engine() {
     assert_eq!(rows.len(), 9);
     let score = |sub: &str| rows.iter().filter(|r| r["sub_network"] == sub).map(|r| r["utility_score"].as_str().unwrap().parse::<u128>().unwrap()).sum::<u128>();
     assert!(score("IOT") < score("MOBILE") && score("MOBILE") < score("ENERGY"));
-    for name in ["device_registry::issue_device", "device_registry::onboard_device", "emissions::claim_rewards"] {
+    for name in ["device_registry::issue_device", "device_registry::onboard_device"] {
         assert_eq!(report["instructions"][name]["count"], 12, "{name}");
     }
+    // The oracle paid for work: device 9 never heartbeats and device 8 only two hours an epoch
+    // (below the minimum presence, and it carries no traffic): neither earns, neither claims;
+    // the others claim exactly their oracle totals; shares + unallocated = issued every epoch.
+    let rewards = &report["rewards"];
+    assert_eq!((rewards["offline_devices"].as_u64(), rewards["offline_rewards"].as_u64()), (Some(1), Some(0)), "{rewards:#}");
+    assert_eq!(rewards["devices_rewarded"], 10);
+    assert_eq!(report["instructions"]["emissions::claim_rewards"]["count"], 10);
+    assert_eq!((rewards["claims_match_oracle"].as_bool(), rewards["shares_plus_unallocated_equal_issued"].as_bool()), (Some(true), Some(true)));
+    assert!(rewards["reward_min"].as_u64() == Some(0) && rewards["reward_median"].as_u64() < rewards["reward_max"].as_u64());
+    assert_eq!(rewards["devices_set_inactive"], 1);
 }
 
 #[test]

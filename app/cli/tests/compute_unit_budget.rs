@@ -12,7 +12,7 @@ fn every_instruction_stays_within_its_compute_unit_budget() {
     let budget = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/cu-budget.json");
     let out_dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_civnet"))
-        .args(["--output", "json", "bench", "--devices", "30", "--epochs", "2", "--out"])
+        .args(["--output", "json", "bench", "--devices", "30", "--epochs", "2", "--oracle-devices", "2000", "--oracle-reports", "2000", "--out"])
         .arg(out_dir.path())
         .arg("--check-budget")
         .arg(&budget)
@@ -20,6 +20,9 @@ fn every_instruction_stays_within_its_compute_unit_budget() {
         .expect("civnet bench runs");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The oracle's measurements ran: every close device got a leaf (the rates are not asserted).
+    assert_eq!(report["oracle"]["close_leaves"], 2000, "{:#}", report["oracle"]);
+    assert!(report["oracle"]["ingest_reports_per_sec"].as_f64().is_some_and(|r| r > 0.0));
     // Every instruction of the three IDLs was measured (including the CPI-only trackers).
     let budget: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(&budget).unwrap()).unwrap();
     for idl in ["emissions", "data_credits", "device_registry"] {
@@ -41,7 +44,7 @@ fn a_budget_exceeded_by_more_than_ten_percent_fails() {
     let tight = dir.path().join("tight.json");
     std::fs::write(&tight, r#"{"mint_data_credits": 15000, "issue_rewards": 40000}"#).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_civnet"))
-        .args(["bench", "--devices", "4", "--epochs", "1", "--out"])
+        .args(["bench", "--devices", "4", "--epochs", "1", "--oracle-devices", "0", "--out"])
         .arg(dir.path())
         .arg("--check-budget")
         .arg(&tight)

@@ -18,6 +18,9 @@ pub struct Chain {
     pub svm: LiteSVM,
     /// Pays fees and rent unless a test says otherwise.
     pub payer: Keypair,
+    /// Successful transactions since [`Chain::record_transactions`], as `getTransaction`
+    /// (json encoding) would return them: what an indexer reads, on the embedded engine.
+    recorded: Option<Vec<(String, serde_json::Value)>>,
 }
 
 #[derive(Debug, Clone)]
@@ -91,7 +94,7 @@ impl Chain {
         }
         let payer = crate::keys::new_keypair();
         svm.airdrop(&payer.pubkey(), 100_000 * SOL).map_err(|e| format!("airdrop: {e:?}"))?;
-        Ok(Self { svm, payer })
+        Ok(Self { svm, payer, recorded: None })
     }
 
     pub fn airdrop(&mut self, to: &Pubkey, lamports: u64) {
@@ -130,11 +133,18 @@ impl Chain {
         let tx = Transaction::new(&all, message, self.svm.latest_blockhash());
         let size = bincode_size(&tx);
         let signature = tx.signatures[0].to_string();
+        let message = self.recorded.is_some().then(|| tx.message.clone());
         let result = self.svm.send_transaction(tx);
         // A fresh blockhash per transaction: identical retries are separate transactions.
         self.svm.expire_blockhash();
         match result {
-            Ok(meta) => Ok(TxSuccess { logs: meta.logs, compute_units: meta.compute_units_consumed, size, signature }),
+            Ok(meta) => {
+                if let (Some(recorded), Some(message)) = (self.recorded.as_mut(), message) {
+                    let clock = self.svm.get_sysvar::<solana_clock::Clock>();
+                    recorded.push((signature.clone(), transaction_json(&message, &meta, clock.slot, clock.unix_timestamp)));
+                }
+                Ok(TxSuccess { logs: meta.logs, compute_units: meta.compute_units_consumed, size, signature })
+            }
             Err(failed) => Err(TxFailure { err: failed.err, logs: failed.meta.logs, compute_units: failed.meta.compute_units_consumed }),
         }
     }
@@ -154,6 +164,22 @@ impl Chain {
 
     pub fn account_data(&self, key: &Pubkey) -> Option<Vec<u8>> {
         self.svm.get_account(key).map(|a| a.data)
+    }
+
+    /// Owner and data of an account (`None` when it does not exist or was closed).
+    pub fn account_owner_and_data(&self, key: &Pubkey) -> Option<(Pubkey, Vec<u8>)> {
+        self.svm.get_account(key).filter(|a| a.lamports > 0).map(|a| (a.owner, a.data))
+    }
+
+    /// From now on, keeps every successful transaction for [`Chain::take_recorded`].
+    pub fn record_transactions(&mut self) {
+        self.recorded.get_or_insert_with(Vec::new);
+    }
+
+    /// The transactions recorded since the last call, oldest first: `(signature,
+    /// getTransaction JSON)`.
+    pub fn take_recorded(&mut self) -> Vec<(String, serde_json::Value)> {
+        self.recorded.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
     pub fn lamports(&self, key: &Pubkey) -> u64 {
@@ -184,4 +210,53 @@ fn compact_len(n: usize) -> usize {
         0x80..=0x3fff => 2,
         _ => 3,
     }
+}
+
+/// A successful transaction in the shape of `getTransaction` (json encoding, legacy message):
+/// header, account keys, instructions and inner instructions with base58 data and stack
+/// heights, logs, slot and block time. What litesvm does not have (fee details, balances)
+/// is left out.
+fn transaction_json(message: &Message, meta: &litesvm::types::TransactionMetadata, slot: u64, block_time: i64) -> serde_json::Value {
+    use serde_json::json;
+    let compiled = |program: u8, accounts: &[u8], data: &[u8]| json!({"programIdIndex": program, "accounts": accounts, "data": bs58::encode(data).into_string()});
+    let inner: Vec<serde_json::Value> = meta
+        .inner_instructions
+        .iter()
+        .enumerate()
+        .filter(|(_, list)| !list.is_empty())
+        .map(|(index, list)| {
+            let instructions: Vec<serde_json::Value> = list
+                .iter()
+                .map(|i| {
+                    let mut value = compiled(i.instruction.program_id_index, &i.instruction.accounts, &i.instruction.data);
+                    value["stackHeight"] = json!(i.stack_height);
+                    value
+                })
+                .collect();
+            json!({"index": index, "instructions": instructions})
+        })
+        .collect();
+    json!({
+        "slot": slot,
+        "blockTime": block_time,
+        "meta": {
+            "err": null,
+            "logMessages": meta.logs,
+            "innerInstructions": inner,
+            "loadedAddresses": {"writable": [], "readonly": []},
+            "computeUnitsConsumed": meta.compute_units_consumed,
+        },
+        "transaction": {
+            "signatures": [meta.signature.to_string()],
+            "message": {
+                "header": {
+                    "numRequiredSignatures": message.header.num_required_signatures,
+                    "numReadonlySignedAccounts": message.header.num_readonly_signed_accounts,
+                    "numReadonlyUnsignedAccounts": message.header.num_readonly_unsigned_accounts,
+                },
+                "accountKeys": message.account_keys.iter().map(|k| k.to_string()).collect::<Vec<_>>(),
+                "instructions": message.instructions.iter().map(|i| compiled(i.program_id_index, &i.accounts, &i.data)).collect::<Vec<_>>(),
+            },
+        },
+    })
 }

@@ -47,7 +47,7 @@ pub fn router(store: Store) -> Router {
         .with_state(store)
 }
 
-pub struct ApiError(StatusCode, String);
+pub struct ApiError(pub StatusCode, pub String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {

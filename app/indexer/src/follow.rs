@@ -94,26 +94,68 @@ pub async fn catch_up(rpc: &Rpc, store: &Store) -> Result<FollowStats> {
 }
 
 async fn process_chunk(rpc: &Rpc, store: &Store, chunk: &[SignatureInfo], cursors: &[(String, String, u64)]) -> Result<FollowStats> {
-    let mut stats = FollowStats { failed: chunk.iter().filter(|s| s.failed).count() as u64, ..Default::default() };
     let started = Instant::now();
     let wanted: Vec<String> = chunk.iter().filter(|s| !s.failed).map(|s| s.signature.clone()).collect();
     let fetched = {
         let (rpc, wanted) = (rpc.clone(), wanted.clone());
         blocking(move || chain::transactions(&rpc, &wanted)).await?
     };
-    let mut decoded: Vec<DecodedTx> = Vec::new();
-    for (signature, tx) in wanted.iter().zip(&fetched) {
-        decoded.extend(decode_transaction(signature, tx)?);
-    }
-
+    let decoded = decode_all(wanted.iter().zip(&fetched))?;
     // Re-read every account these transactions wrote: the account tables follow the chain's
     // current state, including accounts closed since.
-    let mut unique = HashSet::new();
-    let keys: Vec<Pubkey> = decoded.iter().flat_map(|tx| tx.writable.iter().copied()).filter(|k| unique.insert(*k)).collect();
+    let keys = written_accounts(&decoded);
     let reads = {
         let (rpc, keys) = (rpc.clone(), keys.clone());
         blocking(move || chain::accounts(&rpc, &keys)).await?
     };
+    let rpc_time = started.elapsed();
+    let mut stats = apply(store, &decoded, &keys, reads, cursors).await?;
+    stats.failed = chunk.iter().filter(|s| s.failed).count() as u64;
+    stats.rpc = rpc_time;
+    Ok(stats)
+}
+
+/// Indexes transactions that did not come through RPC polling (the embedded engine's,
+/// `civnet_client::Chain::take_recorded`), oldest first, in `getTransaction` JSON form;
+/// `read_accounts` reads the accounts they wrote, as they are now. Transactions that do not
+/// name one of the three programs are passed over, as `getSignaturesForAddress` would.
+/// Written exactly like a followed chunk (one database transaction, nothing applied twice);
+/// the RPC cursors are left alone.
+pub async fn index_transactions(
+    store: &Store,
+    transactions: &[(String, serde_json::Value)],
+    read_accounts: impl FnOnce(&[Pubkey]) -> Result<Vec<chain::AccountRead>>,
+) -> Result<FollowStats> {
+    let started = Instant::now();
+    let ours = |tx: &serde_json::Value| {
+        tx["transaction"]["message"]["accountKeys"].as_array().is_some_and(|keys| keys.iter().any(|k| PROGRAMS.iter().any(|p| k.as_str() == Some(&p.to_string()))))
+    };
+    let decoded = decode_all(transactions.iter().filter(|(_, tx)| ours(tx)).map(|(signature, tx)| (signature, tx)))?;
+    let keys = written_accounts(&decoded);
+    let reads = read_accounts(&keys)?;
+    let mut stats = apply(store, &decoded, &keys, reads, &[]).await?;
+    stats.elapsed = started.elapsed();
+    stats.last_slot = decoded.last().map(|tx| tx.slot);
+    Ok(stats)
+}
+
+fn decode_all<'a>(transactions: impl Iterator<Item = (&'a String, &'a serde_json::Value)>) -> Result<Vec<DecodedTx>> {
+    let mut decoded = Vec::new();
+    for (signature, tx) in transactions {
+        decoded.extend(decode_transaction(signature, tx)?);
+    }
+    Ok(decoded)
+}
+
+fn written_accounts(decoded: &[DecodedTx]) -> Vec<Pubkey> {
+    let mut unique = HashSet::new();
+    decoded.iter().flat_map(|tx| tx.writable.iter().copied()).filter(|k| unique.insert(*k)).collect()
+}
+
+/// Writes decoded transactions, their events and the re-read accounts `keys` (`reads` in the
+/// same order), and moves `cursors`, in one database transaction.
+async fn apply(store: &Store, decoded: &[DecodedTx], keys: &[Pubkey], reads: Vec<chain::AccountRead>, cursors: &[(String, String, u64)]) -> Result<FollowStats> {
+    let mut stats = FollowStats::default();
     let mut account_rows: BTreeMap<&'static str, Vec<Row>> = BTreeMap::new();
     let mut closed = Vec::new();
     for (key, read) in keys.iter().zip(reads) {
@@ -127,7 +169,6 @@ async fn process_chunk(rpc: &Rpc, store: &Store, chunk: &[SignatureInfo], cursor
         }
     }
 
-    stats.rpc = started.elapsed();
     let writing = Instant::now();
     let mut db = store.pool.begin().await?;
     // A transaction stored already (a replayed chunk) is not applied again.

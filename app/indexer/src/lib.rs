@@ -17,6 +17,7 @@ pub mod chain;
 pub mod event_rows;
 pub mod events;
 pub mod follow;
+pub mod queries;
 pub mod rows;
 pub mod schema;
 pub mod store;

@@ -8,18 +8,41 @@ use serde_json::Value;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use std::borrow::Cow;
 
-/// `(version, description, sql)`; append only, never edit a released one.
+/// `(version, description, sql)`; append only, never edit a released one. The index owns
+/// versions below [`FOREIGN_MIGRATIONS_FROM`].
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "civnet index", include_str!("../migrations/0001_civnet_index.sql")),
     (2, "dc config follows the network authority", include_str!("../migrations/0002_dc_config_follows_network_authority.sql")),
 ];
 
+/// Services that keep their own tables next to the index in one database (civnet-oracle)
+/// number their migrations from here; they share sqlx's `_sqlx_migrations` table.
+pub const FOREIGN_MIGRATIONS_FROM: i64 = 10_000;
+
 pub fn migrator() -> Migrator {
-    let migrations = MIGRATIONS
+    migrator_of(MIGRATIONS)
+}
+
+/// A migrator of `(version, description, sql)` entries that tolerates versions applied by the
+/// other migration sets of the same database (sqlx checks each applied version against its
+/// own list unless told to ignore missing ones; [`check_versions`] keeps the index's own
+/// range strict).
+pub fn migrator_of(migrations: &'static [(i64, &'static str, &'static str)]) -> Migrator {
+    let migrations = migrations
         .iter()
         .map(|(version, description, sql)| Migration::new(*version, Cow::Borrowed(description), MigrationType::Simple, Cow::Borrowed(sql), false))
         .collect::<Vec<_>>();
-    Migrator { migrations: Cow::Owned(migrations), ..Migrator::DEFAULT }
+    Migrator { migrations: Cow::Owned(migrations), ignore_missing: true, ..Migrator::DEFAULT }
+}
+
+/// Fails when the database holds an index migration (a version below
+/// [`FOREIGN_MIGRATIONS_FROM`]) this build does not know: a newer indexer wrote it.
+pub async fn check_versions(pool: &sqlx::AnyPool) -> anyhow::Result<()> {
+    let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE version < $1").bind(FOREIGN_MIGRATIONS_FROM).fetch_all(pool).await?;
+    if let Some(unknown) = applied.iter().find(|v| !MIGRATIONS.iter().any(|(known, _, _)| known == *v)) {
+        anyhow::bail!("the database has index migration {unknown}, which this civnet does not know: it was written by a newer version");
+    }
+    Ok(())
 }
 
 /// Every table, for counts and checks.

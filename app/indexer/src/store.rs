@@ -49,6 +49,7 @@ impl Store {
             sqlx::query("PRAGMA journal_mode=WAL").execute(&pool).await.context("enabling WAL")?;
         }
         schema::migrator().run(&pool).await.context("running the index's migrations")?;
+        schema::check_versions(&pool).await?;
         Ok(Self { pool, backend })
     }
 

@@ -1,0 +1,15 @@
+//! The oracle's stories in one test binary (one link); each file `tests/<story>.rs` is a
+//! module listed below, sharing `tests/common/mod.rs` as `crate::common`.
+//! One story: `cargo test -p civnet-oracle -- attacks_oracle`.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+#[path = "../a_killed_oracle_pays_each_epoch_once.rs"]
+mod a_killed_oracle_pays_each_epoch_once;
+#[path = "../an_owner_claims_what_the_oracle_computed.rs"]
+mod an_owner_claims_what_the_oracle_computed;
+#[path = "../attacks_oracle.rs"]
+mod attacks_oracle;
+#[path = "../devices_earn_for_coverage_and_data.rs"]
+mod devices_earn_for_coverage_and_data;
