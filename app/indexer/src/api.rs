@@ -175,8 +175,12 @@ async fn makers(State(store): State<Store>, Query(params): Query<Params>) -> Ans
 }
 
 /// A sub-network with the totals of its activity records (NULL until a record is opened).
-const SUB_NETWORK_COLUMNS: &str = "s.*, d.active_devices AS active_devices, b.total_burned AS total_dc_burned, d.fees_dc_burned AS fees_dc_burned, d.devices_onboarded AS devices_onboarded";
-const SUB_NETWORK_FROM: &str = "sub_networks s LEFT JOIN sub_network_burns b ON b.sub_network = s.address LEFT JOIN sub_network_devices d ON d.sub_network = s.address";
+/// The addresses of its activity records and rewards root come along: wallets name them in
+/// onboarding and claim transactions.
+const SUB_NETWORK_COLUMNS: &str = "s.*, d.active_devices AS active_devices, b.total_burned AS total_dc_burned, d.fees_dc_burned AS fees_dc_burned, d.devices_onboarded AS devices_onboarded, \
+     b.address AS sub_network_burns, d.address AS sub_network_devices, rr.address AS rewards_root";
+const SUB_NETWORK_FROM: &str = "sub_networks s LEFT JOIN sub_network_burns b ON b.sub_network = s.address LEFT JOIN sub_network_devices d ON d.sub_network = s.address \
+     LEFT JOIN reward_roots rr ON rr.sub_network = s.address";
 
 async fn sub_networks(State(store): State<Store>, Query(params): Query<Params>) -> Answer {
     let mut select = Select::new(SUB_NETWORK_COLUMNS, SUB_NETWORK_FROM);
