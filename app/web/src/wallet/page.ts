@@ -17,6 +17,8 @@ interface Session {
 
 let session: Session | null = null;
 let stopWatching: (() => void) | null = null;
+/** The last transaction's outcome, above the wallet's cards (which redraw after it). */
+let outcome: HTMLElement = h('div');
 
 function message(e: unknown): string {
   return e instanceof ChainError || e instanceof ApiError || e instanceof Error ? e.message : String(e);
@@ -26,6 +28,7 @@ export async function walletPage(): Promise<Node> {
   const [config, network] = await Promise.all([loadConfig(), currentNetwork()]);
   const chain = new Chain(config.rpc);
   const root = h('div', { class: 'grid', 'data-testid': 'wallet-page' });
+  outcome = h('div', { 'data-testid': 'tx-outcome', 'aria-live': 'polite' });
   const draw = async () => {
     try {
       root.replaceChildren(...(await sections(chain, network, config.rpc, draw)));
@@ -38,7 +41,7 @@ export async function walletPage(): Promise<Node> {
     if (!session) void draw();
   });
   await draw();
-  return root;
+  return h('div', {}, outcome, root);
 }
 
 async function sections(chain: Chain, network: NetworkOverview, rpc: string, redraw: () => Promise<void>): Promise<Node[]> {
@@ -79,13 +82,24 @@ function connectCard(rpc: string, redraw: () => Promise<void>): HTMLElement {
     status);
 }
 
-/** Runs a transaction step, showing its outcome (or its named error) in `status`. */
-async function step(status: HTMLElement, work: () => Promise<Node>): Promise<void> {
+/**
+ * Runs a step, showing progress in `status`. A read (no `redraw`) shows its result there; a
+ * transaction redraws the wallet (balances, devices) and shows its outcome above it. Errors
+ * (the program's, named from its IDL) show where the result would.
+ */
+async function step(status: HTMLElement, work: () => Promise<Node>, redraw?: () => Promise<void>): Promise<void> {
   status.replaceChildren(h('p', { class: 'hint' }, 'Waiting for the wallet and the cluster…'));
+  const target = redraw ? outcome : status;
   try {
-    status.replaceChildren(await work());
+    const result = await work();
+    if (redraw) {
+      status.replaceChildren();
+      await redraw();
+    }
+    target.replaceChildren(result);
   } catch (e) {
-    status.replaceChildren(errorBox(message(e), 'tx-error'));
+    status.replaceChildren();
+    target.replaceChildren(errorBox(message(e), 'tx-error'));
   }
 }
 
@@ -98,9 +112,8 @@ function buyDcCard(chain: Chain, network: NetworkOverview, redraw: () => Promise
     const before = await chain.balances(session.signer.owner, network);
     await chain.execute(session.signer, await chain.buyDcInstructions(session.signer.owner, network, { dc }));
     const after = await chain.balances(session.signer.owner, network);
-    await redraw();
-    return h('p', { class: 'ok' }, `Bought ${int(after.dc - before.dc)} DC for ${tokens(before.tokens - after.tokens, decimalsOf(network))} tokens.`);
-  }) }, 'Buy DC');
+    return h('p', { class: 'ok', 'data-testid': 'bought' }, `Bought ${int(after.dc - before.dc)} DC for ${tokens(before.tokens - after.tokens, decimalsOf(network))} tokens.`);
+  }, redraw) }, 'Buy DC');
   return card('Buy data credits', h('p', { class: 'hint' }, 'Burns network tokens at the network\'s DC price (the program computes the cost).'), h('div', { class: 'row' }, amount, ' DC ', buy), status);
 }
 
@@ -156,9 +169,8 @@ function onboardForm(chain: Chain, network: NetworkOverview, subs: SubNetwork[],
       if (!session) throw new Error('connect a wallet first');
       const { instructions: fresh } = await plan();
       const signature = await chain.execute(session.signer, fresh);
-      await redraw();
-      return h('p', { class: 'ok', 'data-testid': 'onboard-done', 'data-signature': signature }, `Onboarded to ${sub.name}.`);
-    }) }, 'Sign and onboard');
+      return h('p', { class: 'ok', 'data-testid': 'onboard-done', 'data-signature': signature }, `Onboarded ${short(asset.id)} to ${sub.name}${cell ? ` at ${cell.toString(16)}` : ''}.`);
+    }, redraw) }, 'Sign and onboard');
     return h('div', {},
       h('p', {}, 'Fee: ', figure('onboard-fee', fee, `${int(fee)} DC`), ` (${sub.name}: onboarding ${int(sub.onboarding_fee_dc)} DC${cell ? `, location ${int(sub.location_fee_dc)} DC` : ', no location'}; you hold ${int(before)} DC)`),
       send);
@@ -186,9 +198,8 @@ function claimForm(chain: Chain, network: NetworkOverview, subs: SubNetwork[], a
       const before = await chain.balance(destination, tokenProgram);
       await chain.execute(session.signer, instructions);
       const received = (await chain.balance(destination, tokenProgram)) - before;
-      await redraw();
-      return h('p', { class: 'ok' }, 'Claimed ', figure('claimed-amount', received, tokens(received, decimals)), ' tokens.');
-    }) }, 'Sign and claim');
+      return h('p', { class: 'ok' }, 'Claimed ', figure('claimed-amount', received, tokens(received, decimals)), ` tokens for ${short(asset.id)}.`);
+    }, redraw) }, 'Sign and claim');
     return h('div', {},
       h('p', {}, 'Cumulative ', figure('reward-cumulative', reward.cumulative_amount, tokens(reward.cumulative_amount, decimals)), ', claimed ', tokens(reward.claimed, decimals), ', claimable ', figure('claimable', reward.claimable, tokens(reward.claimable, decimals)), ` (oracle root of epoch ${reward.epoch})`),
       claim, result);
