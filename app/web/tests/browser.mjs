@@ -20,7 +20,8 @@ const wallet = Keypair.fromSecretKey(Uint8Array.from(JSON.parse(env.CIVNET_WALLE
 const WALLET_NAME = 'civnet test wallet';
 const TIMEOUT = 60_000;
 
-const answers = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+const input = createInterface({ input: process.stdin });
+const answers = input[Symbol.asyncIterator]();
 
 /** Reports what the page shows; returns the test's answer once it checked it. */
 async function step(name, report) {
@@ -189,4 +190,5 @@ try {
   await shot(page, 'wallet-refused');
 } finally {
   await browser.close();
+  input.close();
 }

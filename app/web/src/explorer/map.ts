@@ -1,7 +1,7 @@
 // Devices by H3 cell, drawn offline: each occupied cell's boundary (h3-js) projected to SVG
 // (equirectangular, scaled by the cosine of the mean latitude), shaded by device count. No
 // tile layer: the map needs no internet.
-import { cellToBoundary, cellToLatLng } from 'h3-js';
+import { cellToBoundary, cellToLatLng, getResolution } from 'h3-js';
 import { indexer } from '../api';
 import { card, h, int, svg, table } from '../ui';
 import { currentNetwork } from './common';
@@ -16,7 +16,8 @@ export async function mapPage(): Promise<Node> {
   const { items: cells } = await indexer.cells(network.address, subNetwork);
   const title = `Devices by H3 cell${subNetwork ? ` in ${subNetwork}` : ''}`;
   if (cells.length === 0) return card(title, h('p', { 'data-testid': 'map-empty' }, 'No device has asserted a location yet.'));
-  const shapes = cells.map((c) => ({ cell: c, ring: cellToBoundary(c.location) }));
+  // Coarse cells first, so finer cells inside them stay visible on top.
+  const shapes = cells.map((c) => ({ cell: c, ring: cellToBoundary(c.location) })).sort((a, b) => getResolution(a.cell.location) - getResolution(b.cell.location));
   const points = shapes.flatMap((s) => s.ring);
   const lats = points.map(([lat]) => lat);
   const lngs = points.map(([, lng]) => lng);
