@@ -2,7 +2,7 @@
 //! downloaded on our machines, so the SBF programs are built with an upstream nightly,
 //! a patched copy of std and sbpf-linker (SBPF v3); see README "How the SBF build works".
 //!
-//! Commands: setup, build-sbf, fixtures, validator, test, bench, env.
+//! Commands: setup, build-sbf, fixtures, validator, web, test, bench, env.
 
 mod fixtures;
 mod idl;
@@ -11,6 +11,7 @@ mod sbf;
 mod stdpatch;
 mod toolchain;
 mod validator;
+mod web;
 
 use anyhow::{bail, Result};
 use std::process::Command;
@@ -21,6 +22,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   fixtures    Bubblegum, SPL account compression and SPL noop from the crate registry
               -> target/deploy/fixtures/*.so
   validator   build solana-test-validator (agave-validator 4.2.2) into the tools cache
+  web         the IDLs, then the web app: npm ci + npm run build in app/web -> app/web/dist
   test        all of the above, then every test of the workspace (extra args go to cargo test)
   bench       build the programs, then measure compute units, tx sizes, cost per device and
               the demo's wall time in litesvm -> target/bench/bench.{md,json}
@@ -51,11 +53,16 @@ fn main() -> Result<()> {
         "validator" => {
             validator::build()?;
         }
+        "web" => {
+            idl::build_all()?;
+            web::build()?;
+        }
         "test" => {
             let tools = toolchain::setup()?;
             sbf::build_programs(&tools)?;
             idl::build_all()?;
             fixtures::build(&tools)?;
+            web::build()?;
             let validator = validator::build()?;
             run_tests(&validator, rest)?;
         }
