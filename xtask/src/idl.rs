@@ -5,12 +5,26 @@ use anchor_lang_idl::build::IdlBuilder;
 
 use crate::paths;
 use crate::sbf::program_names;
+use crate::toolchain::SbfTools;
 
-pub fn build_all() -> Result<()> {
+pub fn build_all(tools: &SbfTools) -> Result<()> {
     // anchor-lang-idl re-invokes `cargo` and would forward the outer rustup toolchain
     // variable verbatim; the workspace's rust-toolchain.toml picks the host toolchain.
     std::env::remove_var("RUSTUP_TOOLCHAIN");
     std::env::remove_var("CARGO");
+    // It also sets RUSTFLAGS="-A warnings": in the test build's target directory that would
+    // rebuild the shared dependencies back and forth, so the IDL builds get their own.
+    let idl_target = paths::target_dir().join("idl-build");
+    if let Some(sccache) = &tools.sccache {
+        let mut probe = std::process::Command::new("true");
+        crate::sccache::wrap(&mut probe, Some(sccache));
+        for (var, value) in probe.get_envs() {
+            match value {
+                Some(value) => std::env::set_var(var, value),
+                None => std::env::remove_var(var),
+            }
+        }
+    }
     let idl_dir = paths::target_dir().join("idl");
     std::fs::create_dir_all(&idl_dir)?;
     for name in program_names()? {
@@ -23,6 +37,7 @@ pub fn build_all() -> Result<()> {
         let idl = IdlBuilder::new()
             .program_path(program)
             .skip_lint(true)
+            .cargo_args(vec!["--target-dir".into(), idl_target.display().to_string()])
             .build()
             .with_context(|| format!("IDL build of {name}"))?;
         std::fs::write(&out, serde_json::to_string_pretty(&idl)?)?;
