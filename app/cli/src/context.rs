@@ -96,10 +96,28 @@ pub fn optional_account<T: anchor_lang::AccountDeserialize>(cluster: &RpcCluster
 
 /// Sends one transaction paid by the signer; a failure is the program's error by name.
 pub fn send(cluster: &RpcCluster, instructions: &[Instruction], signers: &[&Keypair]) -> Result<TxSuccess> {
-    cluster.try_send(instructions, signers).map_err(|e| match e {
-        SendError::Failed(failure) => anyhow!("transaction failed: {failure}"),
+    cluster.try_send(instructions, signers).map_err(|e| explain_send_error(cluster, e, &cluster.payer.pubkey()))
+}
+
+/// A failed send as the user can act on it: a fee payer without SOL is named as such (the
+/// runtime only says `AccountNotFound` or `InsufficientFundsForFee`), with how to fund it.
+pub fn explain_send_error(cluster: &RpcCluster, error: SendError, fee_payer: &Pubkey) -> anyhow::Error {
+    use solana_transaction_error::TransactionError as E;
+    match error {
+        SendError::Failed(failure) => match failure.err {
+            E::AccountNotFound | E::InsufficientFundsForFee | E::InsufficientFundsForRent { .. } => {
+                let lamports = cluster.rpc.account(fee_payer).ok().flatten().map(|(_, lamports, _)| lamports).unwrap_or(0);
+                let state = if lamports == 0 { "has no SOL".to_string() } else { format!("has only {lamports} lamports") };
+                anyhow!(
+                    "transaction failed: the fee payer {fee_payer} {state} on this cluster ({}); fund it with `civnet airdrop {fee_payer}` (localnet, devnet) or a SOL transfer ({:?})",
+                    cluster.rpc.url,
+                    failure.err
+                )
+            }
+            _ => anyhow!("transaction failed: {failure}"),
+        },
         SendError::Rpc(error) => anyhow!("RPC: {error}"),
-    })
+    }
 }
 
 pub fn ensure_signer(expected: &Pubkey, signer: &Keypair, role: &str) -> Result<()> {

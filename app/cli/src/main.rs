@@ -9,6 +9,7 @@ mod context;
 mod demo;
 mod migrate;
 mod output;
+mod wallet;
 
 use context::Context;
 
@@ -53,8 +54,15 @@ pub enum Command {
     Migrate(migrate::MigrateArgs),
     /// Index civnet accounts and events into SQLite (default) or PostgreSQL; --serve the JSON API.
     Index(civnet_indexer::IndexArgs),
-    /// Run solana-test-validator with every civnet program and fixture preloaded.
+    /// Run solana-test-validator with every civnet program and fixture preloaded; creates
+    /// and funds the --keypair when it is missing.
     Localnet(commands::LocalnetArgs),
+    /// Write a new keypair (Solana CLI JSON format) to --outfile or the --keypair path.
+    Keygen(wallet::KeygenArgs),
+    /// Print the --keypair's public key.
+    Address,
+    /// Fund a wallet on localnet/devnet: SOL from the faucet, network tokens from the signer.
+    Airdrop(wallet::AirdropArgs),
     #[command(subcommand)]
     Network(commands::NetworkCmd),
     #[command(subcommand, name = "sub-network")]
@@ -104,6 +112,9 @@ fn run(cli: Cli) -> anyhow::Result<serde_json::Value> {
         Command::Migrate(args) => migrate::run(&ctx, args),
         Command::Index(args) => civnet_indexer::run(&ctx.url, args),
         Command::Localnet(args) => commands::localnet(&ctx, args),
+        Command::Keygen(args) => wallet::keygen(&ctx, args),
+        Command::Address => wallet::address(&ctx),
+        Command::Airdrop(args) => wallet::airdrop(&ctx, args),
         Command::Network(cmd) => commands::network(&ctx, cmd),
         Command::SubNetwork(cmd) => commands::sub_network(&ctx, cmd),
         Command::Maker(cmd) => commands::maker(&ctx, cmd),
