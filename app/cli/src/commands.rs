@@ -535,6 +535,14 @@ pub fn dc(ctx: &Context, cmd: DcCmd) -> Result<Value> {
             let recipient = key_or(&recipient, me)?;
             let create = civnet_client::tokens::create_ata_ix(&me, &recipient, &dc_mint);
             let args = data_credits::instructions::MintDataCreditsArgs { token_amount, dc_amount };
+            // Without network tokens the program can only fail on its token account: say so.
+            let token_account = tokens::ata(&me, &keys.token_mint);
+            if tokens::balance(&cluster, &token_account) == 0 {
+                bail!(
+                    "{me} holds no network tokens on this cluster (token account {token_account}) to buy DC with; \
+                     get some with `civnet airdrop {me} --tokens N`, signed by a wallet that holds them (on localnet: the one that ran `migrate`)"
+                );
+            }
             let before = tokens::balance(&cluster, &tokens::ata(&recipient, &dc_mint));
             let outcome = send(&cluster, &[create, dc::mint_data_credits_priced_ix(&keys, me, recipient, args, price_update)], &[])?;
             let after = tokens::balance(&cluster, &tokens::ata(&recipient, &dc_mint));
