@@ -8,6 +8,8 @@ fn every_story_file_is_listed() {
     civnet_harness::assert_every_story_file_is_listed(&tests_dir, include_str!("main.rs"));
 }
 
+#[path = "../a_new_user_gets_started.rs"]
+mod a_new_user_gets_started;
 #[path = "../cli_end_to_end.rs"]
 mod cli_end_to_end;
 #[path = "../compute_unit_budget.rs"]
