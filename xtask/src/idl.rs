@@ -12,9 +12,11 @@ pub fn build_all(tools: &SbfTools) -> Result<()> {
     // variable verbatim; the workspace's rust-toolchain.toml picks the host toolchain.
     std::env::remove_var("RUSTUP_TOOLCHAIN");
     std::env::remove_var("CARGO");
-    // It also sets RUSTFLAGS="-A warnings": in the test build's target directory that would
-    // rebuild the shared dependencies back and forth, so the IDL builds get their own.
-    let idl_target = paths::target_dir().join("idl-build");
+    // It also sets RUSTFLAGS="-A warnings": different flags from the test build's in the same
+    // target directory would rebuild the shared dependencies back and forth. An empty
+    // CARGO_ENCODED_RUSTFLAGS takes precedence over RUSTFLAGS, so both builds use no flags and
+    // share every unit they have in common (proc macros, build scripts, most dependencies).
+    std::env::set_var("CARGO_ENCODED_RUSTFLAGS", "");
     if let Some(sccache) = &tools.sccache {
         let mut probe = std::process::Command::new("true");
         crate::sccache::wrap(&mut probe, Some(sccache));
@@ -37,7 +39,6 @@ pub fn build_all(tools: &SbfTools) -> Result<()> {
         let idl = IdlBuilder::new()
             .program_path(program)
             .skip_lint(true)
-            .cargo_args(vec!["--target-dir".into(), idl_target.display().to_string()])
             .build()
             .with_context(|| format!("IDL build of {name}"))?;
         std::fs::write(&out, serde_json::to_string_pretty(&idl)?)?;
