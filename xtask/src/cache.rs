@@ -139,3 +139,82 @@ fn publish(staging: &Path, dir: &Path) -> Result<()> {
     }
     std::fs::rename(staging, dir).with_context(|| format!("moving {} to {}", staging.display(), dir.display()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry_with(files: &[(&str, &[u8])]) -> (tempfile::TempDir, PathBuf, Key) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut key = Key::new("test");
+        key.text("input", "a");
+        let entry = dir.path().join(format!("entry-{}", key.finish()));
+        let mut sources = Vec::new();
+        for (name, bytes) in files {
+            let source = dir.path().join(format!("src-{name}"));
+            std::fs::write(&source, bytes).unwrap();
+            sources.push((name.to_string(), source));
+        }
+        store(&entry, &key, &sources).unwrap();
+        (dir, entry, key)
+    }
+
+    #[test]
+    fn a_stored_entry_is_found_with_its_files() {
+        let (_dir, entry, _) = entry_with(&[("a.so", b"program a"), ("b.so", b"program b")]);
+        assert_eq!(lookup(&entry), Some(entry.clone()));
+        assert_eq!(std::fs::read(entry.join("b.so")).unwrap(), b"program b");
+        let manifest = std::fs::read_to_string(entry.join(MANIFEST)).unwrap();
+        assert!(manifest.contains("# input: a"), "the manifest lists the key's inputs: {manifest}");
+    }
+
+    #[test]
+    fn a_corrupt_or_partial_entry_is_deleted_not_used() {
+        let (_dir, entry, _) = entry_with(&[("a.so", b"program a")]);
+        std::fs::write(entry.join("a.so"), b"program A").unwrap();
+        assert_eq!(lookup(&entry), None, "a file that does not match its checksum");
+        assert!(!entry.exists(), "the corrupt entry is removed so it is rebuilt");
+
+        let (_dir, entry, _) = entry_with(&[("a.so", b"program a")]);
+        std::fs::remove_file(entry.join("a.so")).unwrap();
+        assert_eq!(lookup(&entry), None, "a missing file");
+
+        let (_dir, entry, _) = entry_with(&[("a.so", b"program a")]);
+        std::fs::remove_file(entry.join(MANIFEST)).unwrap();
+        assert_eq!(lookup(&entry), None, "no manifest: an entry whose writer died before sealing it");
+    }
+
+    #[test]
+    fn every_input_changes_the_key() {
+        let base = || {
+            let mut key = Key::new("fixtures");
+            key.text("lockfile", "1").text("toolchain", "nightly-1");
+            key
+        };
+        let mut other_lock = Key::new("fixtures");
+        other_lock.text("lockfile", "2").text("toolchain", "nightly-1");
+        let mut other_toolchain = Key::new("fixtures");
+        other_toolchain.text("lockfile", "1").text("toolchain", "nightly-2");
+        // Length-prefixed parts: moving bytes between label and value is a different key.
+        let mut shifted = Key::new("fixtures");
+        shifted.text("lockfile1", "").text("toolchain", "nightly-1");
+        assert_eq!(base().finish(), base().finish());
+        for other in [other_lock, other_toolchain, shifted] {
+            assert_ne!(base().finish(), other.finish());
+        }
+    }
+
+    #[test]
+    fn a_sealed_directory_is_checked_like_a_stored_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let staging = dir.path().join("staging");
+        std::fs::create_dir_all(staging.join("bin")).unwrap();
+        std::fs::write(staging.join("bin/tool"), b"binary").unwrap();
+        let entry = dir.path().join("tool-entry");
+        seal(&staging, &entry, &Key::new("tool")).unwrap();
+        assert!(!staging.exists());
+        assert_eq!(lookup(&entry), Some(entry.clone()));
+        std::fs::write(entry.join("bin/tool"), b"truncat").unwrap();
+        assert_eq!(lookup(&entry), None);
+    }
+}

@@ -114,7 +114,7 @@ fn host_tests(tools: &toolchain::SbfTools, validator: &std::path::Path, cargo_ar
     let root = paths::workspace_root();
     let mut cargo = paths::host_cargo();
     sccache::wrap(&mut cargo, tools.sccache.as_deref());
-    cargo.current_dir(&root).args(["test", "--workspace", "--exclude", "xtask"]);
+    cargo.current_dir(&root).args(["test", "--workspace"]);
     if !cargo_args.iter().any(|a| TARGET_FLAGS.contains(&a.split('=').next().unwrap_or(a))) {
         cargo.args(DEFAULT_TARGETS);
     }
