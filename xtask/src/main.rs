@@ -32,7 +32,9 @@ const USAGE: &str = "usage: cargo xtask <command>
   bench       build the programs, then measure compute units, tx sizes, cost per device and
               the demo's wall time in litesvm -> target/bench/bench.{md,json}
               (extra args go to `civnet bench`)
-  env         print the paths the pipeline uses";
+  env         print the paths the pipeline uses
+  clear-cache [fixtures|validator|sccache|all]
+              delete entries of the per-machine tools cache (the next run rebuilds them)";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -70,13 +72,28 @@ fn run_command(command: &str, rest: &[String], phases: &mut Phases) -> Result<()
         "test" => {
             let tools = phases.run("setup (toolchain, sbpf-linker, std, sccache)", toolchain::setup)?;
             phases.sccache = tools.sccache.clone();
-            phases.run("SBF programs", || sbf::build_programs(&tools))?;
-            phases.run("IDL", || idl::build_all(&tools))?;
-            phases.run("fixtures", || fixtures::build(&tools))?;
-            let validator = phases.run("validator", validator::build)?;
-            phases.run("system packages for tests", || system::ensure(system::HOST_TESTS, "the indexer's PostgreSQL test"))?;
+            let phases = &*phases;
             let (cargo_args, test_args) = split_test_args(rest);
-            phases.run("host test build", || host_tests(&tools, &validator, &cargo_args, None))?;
+            // Two lanes at once: the SBF builds (nightly, target/sbf; their fat-LTO links run
+            // on one core) and the host builds (stable, target/debug). Neither needs the
+            // other's output until the tests run.
+            let validator = std::thread::scope(|lanes| -> Result<std::path::PathBuf> {
+                let sbf = lanes.spawn(|| -> Result<()> {
+                    phases.run_on("sbf", "SBF programs", || sbf::build_programs(&tools))?;
+                    phases.run_on("sbf", "fixtures", || fixtures::build(&tools))
+                });
+                let host = (|| -> Result<std::path::PathBuf> {
+                    let validator = phases.run_on("host", "validator", validator::build)?;
+                    phases.run_on("host", "IDL", || idl::build_all(&tools))?;
+                    phases.run_on("host", "system packages for tests", || system::ensure(system::HOST_TESTS, "the indexer's PostgreSQL test"))?;
+                    phases.run_on("host", "host test build", || host_tests(&tools, &validator, &cargo_args, None))?;
+                    Ok(validator)
+                })();
+                let sbf = sbf.join().map_err(|_| anyhow::anyhow!("the SBF build lane panicked"))?;
+                let validator = host?;
+                sbf?;
+                Ok(validator)
+            })?;
             phases.run("tests", || host_tests(&tools, &validator, &cargo_args, Some(&test_args)))?;
         }
         "bench" => {
@@ -88,6 +105,7 @@ fn run_command(command: &str, rest: &[String], phases: &mut Phases) -> Result<()
             phases.run("bench", || run_bench(&tools, rest))?;
         }
         "env" => paths::print()?,
+        "clear-cache" => clear_cache(rest)?,
         "help" | "--help" | "-h" => println!("{USAGE}"),
         other => bail!("unknown command `{other}`\n{USAGE}"),
     }
@@ -130,6 +148,32 @@ fn host_tests(tools: &toolchain::SbfTools, validator: &std::path::Path, cargo_ar
     let status = cargo.env("CIVNET_DEPLOY_DIR", paths::deploy_dir()).env("CIVNET_TEST_VALIDATOR", validator).status()?;
     if !status.success() {
         bail!("cargo test failed ({status})");
+    }
+    Ok(())
+}
+
+/// Deletes tools-cache entries by kind; `all` deletes the whole cache (a cold machine).
+fn clear_cache(what: &[String]) -> Result<()> {
+    let cache = paths::tools_cache();
+    let kind = what.first().map(String::as_str).unwrap_or("");
+    let prefixes: &[&str] = match kind {
+        "fixtures" => &["fixtures-"],
+        "validator" => &["validator-"],
+        "sccache" => &["sccache"],
+        "all" => &[""],
+        _ => bail!("usage: cargo xtask clear-cache fixtures|validator|sccache|all"),
+    };
+    if matches!(kind, "sccache" | "all") {
+        sccache::stop_server();
+    }
+    let Ok(entries) = std::fs::read_dir(&cache) else { return Ok(()) };
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if prefixes.iter().any(|p| name.starts_with(p)) || prefixes.iter().any(|p| name.starts_with(&format!(".{p}"))) {
+            eprintln!("xtask: removing {}", entry.path().display());
+            std::fs::remove_dir_all(entry.path())?;
+        }
     }
     Ok(())
 }

@@ -133,3 +133,13 @@ pub fn stats(sccache: Option<&Path>) -> Option<Stats> {
         not_cacheable: sum(&stats["not_cached"]),
     })
 }
+
+/// Stops the server (before its cache directory is deleted).
+pub fn stop_server() {
+    let binary = paths::tools_cache().join(format!("sccache-{SCCACHE_VERSION}/bin/sccache"));
+    if binary.exists() {
+        let mut stop = Command::new(binary);
+        configure(&mut stop);
+        let _ = stop.arg("--stop-server").stdout(Stdio::null()).stderr(Stdio::null()).status();
+    }
+}
