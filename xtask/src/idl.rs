@@ -46,11 +46,19 @@ pub fn build_all(tools: &SbfTools) -> Result<()> {
     Ok(())
 }
 
-/// The IDL is newer than every source file the programs and the shared crate have.
-fn is_fresh(out: &std::path::Path, _program: &std::path::Path) -> Result<bool> {
+/// The IDL is newer than every file it is built from: the program's directory, the programs
+/// it depends on (named in its Cargo.toml), `crates/` and `Cargo.lock`. A change in one
+/// program rebuilds its IDL and its dependents', not every IDL.
+fn is_fresh(out: &std::path::Path, program: &std::path::Path) -> Result<bool> {
     let Ok(built) = std::fs::metadata(out).and_then(|m| m.modified()) else { return Ok(false) };
     let root = paths::workspace_root();
-    let mut stack = vec![root.join("programs"), root.join("crates"), root.join("Cargo.lock")];
+    let manifest = std::fs::read_to_string(program.join("Cargo.toml"))?;
+    let mut stack = vec![program.to_path_buf(), root.join("crates"), root.join("Cargo.lock")];
+    for other in program_names()? {
+        if manifest.lines().any(|line| line.trim_start().starts_with(&format!("{other} ")) || line.trim_start().starts_with(&format!("{other}="))) {
+            stack.push(root.join("programs").join(other));
+        }
+    }
     while let Some(path) = stack.pop() {
         let meta = std::fs::metadata(&path)?;
         if meta.is_dir() {
