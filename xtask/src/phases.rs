@@ -48,7 +48,9 @@ impl Phases {
     /// A phase on a named lane (shown in the table), possibly concurrent with another lane's.
     pub fn run_on<T>(&self, lane: &'static str, name: &str, phase: impl FnOnce() -> Result<T>) -> Result<T> {
         let before = sccache::stats(self.sccache.as_deref());
-        self.first_stats.lock().unwrap().get_or_insert(before.unwrap_or_default());
+        if let Some(before) = before {
+            self.first_stats.lock().unwrap().get_or_insert(before);
+        }
         let id = {
             let mut next = self.next_id.lock().unwrap();
             *next += 1;
