@@ -121,9 +121,10 @@ fn split_test_args(rest: &[String]) -> (Vec<String>, Vec<String>) {
     }
 }
 
-/// Target selection when the caller gives none: libraries, binaries and integration tests.
-/// No crate has doc examples (only `text` blocks), so the rustdoc pass per library is skipped.
-const DEFAULT_TARGETS: &[&str] = &["--lib", "--bins", "--tests"];
+/// Target selection when the caller gives none: every target with `test = true` (unit tests
+/// of libraries and binaries, integration tests), not doctests: no crate has doc examples
+/// (only `text` blocks), so the rustdoc pass per library is skipped.
+const DEFAULT_TARGETS: &[&str] = &["--tests"];
 const TARGET_FLAGS: &[&str] = &["--doc", "--lib", "--bins", "--bin", "--tests", "--test", "--examples", "--example", "--benches", "--bench", "--all-targets"];
 
 /// Every test of the workspace on the host toolchain, with the paths the harness needs:
@@ -132,7 +133,11 @@ fn host_tests(tools: &toolchain::SbfTools, validator: &std::path::Path, cargo_ar
     let root = paths::workspace_root();
     let mut cargo = paths::host_cargo();
     sccache::wrap(&mut cargo, tools.sccache.as_deref());
-    cargo.current_dir(&root).args(["test", "--workspace"]);
+    cargo.current_dir(&root).arg("test");
+    // The whole workspace unless the caller picked packages (`-p civnet-cli`).
+    if !cargo_args.iter().any(|a| a == "-p" || a.starts_with("--package") || a.starts_with("-p")) {
+        cargo.arg("--workspace");
+    }
     if !cargo_args.iter().any(|a| TARGET_FLAGS.contains(&a.split('=').next().unwrap_or(a))) {
         cargo.args(DEFAULT_TARGETS);
     }

@@ -86,18 +86,26 @@ fn main() {
     let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     cli.url_given = matches.value_source("url").is_some_and(|source| source != clap::parser::ValueSource::DefaultValue);
     let output = cli.output;
+    // A transaction the signer cannot pay for fails as `AccountNotFound` in the runtime, from
+    // whichever engine call sent it: every error line is told as what the signer lacks.
+    let signer = context::read_keypair(&cli.keypair).ok().map(|k| civnet_client::Signer::pubkey(&k));
+    let url = civnet_client::rpc::cluster_url(&cli.url);
+    let error_line = move |text: &str| -> String {
+        let first = text.lines().next().unwrap_or_default();
+        signer.and_then(|payer| context::explain_unfunded(first, &payer, &url)).unwrap_or_else(|| first.to_string())
+    };
+    let panic_line = error_line.clone();
     // Panics inside the client's engines (an RPC that went away mid-run) are reported as one
     // line like every other failure.
-    std::panic::set_hook(Box::new(|info| {
+    std::panic::set_hook(Box::new(move |info| {
         let message = info.payload().downcast_ref::<String>().cloned().or_else(|| info.payload().downcast_ref::<&str>().map(|s| s.to_string()));
-        eprintln!("error: {}", message.unwrap_or_else(|| info.to_string()).lines().next().unwrap_or_default());
+        eprintln!("error: {}", panic_line(&message.unwrap_or_else(|| info.to_string())));
     }));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli)));
     match result {
         Ok(Ok(value)) => output::print(output, &value),
         Ok(Err(error)) => {
-            let text = format!("{error:#}");
-            eprintln!("error: {}", text.lines().next().unwrap_or_default());
+            eprintln!("error: {}", error_line(&format!("{error:#}")));
             std::process::exit(1);
         }
         Err(_) => std::process::exit(1),
