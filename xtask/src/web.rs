@@ -10,6 +10,9 @@ use crate::paths;
 
 pub fn build() -> Result<()> {
     let dir = paths::workspace_root().join("app/web");
+    if Command::new("node").arg("--version").output().is_err() {
+        crate::system::ensure(crate::system::WEB_BUILD, "building the web app")?;
+    }
     let node = Command::new("node").arg("--version").output();
     let major = node.as_ref().ok().filter(|o| o.status.success()).and_then(|o| String::from_utf8_lossy(&o.stdout).trim().trim_start_matches('v').split('.').next()?.parse::<u32>().ok());
     match major {

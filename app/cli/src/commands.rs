@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 use solana_transaction::Transaction;
 use std::path::PathBuf;
 
-use crate::context::{account, ensure_signer, key_or, optional_account, pubkey, read_keypair, send, Context};
+use crate::context::{account, ensure_signer, explain_send_error, key_or, optional_account, pubkey, read_keypair, send, Context};
 
 // ---------------------------------------------------------------- localnet
 
@@ -40,10 +40,9 @@ pub struct LocalnetArgs {
 pub fn localnet(ctx: &Context, args: LocalnetArgs) -> Result<Value> {
     let options = LocalnetOptions { ledger: args.ledger.clone(), rpc_port: args.rpc_port, reset: args.reset };
     let mut validator = TestValidator::start_localnet(&options).map_err(anyhow::Error::msg)?;
-    // Fund the CLI's keypair so the next commands can pay.
-    if let Ok(signer) = ctx.signer() {
-        validator.cluster.request_airdrop(&signer.pubkey(), 1_000_000_000_000).map_err(|e| anyhow!("airdrop: {e}"))?;
-    }
+    // Fund the CLI's keypair (created when missing) so the next commands can pay.
+    let signer = crate::wallet::ensure_keypair(ctx)?;
+    validator.cluster.request_airdrop(&signer.pubkey(), 1_000_000_000_000).map_err(|e| anyhow!("airdrop: {e}"))?;
     eprintln!(
         "civnet localnet: RPC {} with emissions, data_credits, device_registry, Bubblegum, account compression and noop; ledger {}; Ctrl-C stops it",
         validator.rpc_url(),
@@ -574,6 +573,14 @@ pub fn dc(ctx: &Context, cmd: DcCmd) -> Result<Value> {
             let recipient = key_or(&recipient, me)?;
             let create = civnet_client::tokens::create_ata_ix(&me, &recipient, &dc_mint);
             let args = data_credits::instructions::MintDataCreditsArgs { token_amount, dc_amount };
+            // Without network tokens the program can only fail on its token account: say so.
+            let token_account = tokens::ata(&me, &keys.token_mint);
+            if tokens::balance(&cluster, &token_account) == 0 {
+                bail!(
+                    "{me} holds no network tokens on this cluster (token account {token_account}) to buy DC with; \
+                     get some with `civnet airdrop {me} --tokens N`, signed by a wallet that holds them (on localnet: the one that ran `migrate`)"
+                );
+            }
             let before = tokens::balance(&cluster, &tokens::ata(&recipient, &dc_mint));
             let outcome = send(&cluster, &[create, dc::mint_data_credits_priced_ix(&keys, me, recipient, args, price_update)], &[])?;
             let after = tokens::balance(&cluster, &tokens::ata(&recipient, &dc_mint));
@@ -860,7 +867,8 @@ pub fn tx(ctx: &Context, cmd: TxCmd) -> Result<Value> {
                     bail!("the transaction still lacks signatures after signing with {me}");
                 }
             }
-            let outcome = cluster.send_signed(&tx).map_err(|e| anyhow!("transaction failed: {e}"))?;
+            let fee_payer = tx.message.account_keys[0];
+            let outcome = cluster.send_signed(&tx).map_err(|e| explain_send_error(&cluster, e, &fee_payer))?;
             Ok(json!({"signature": outcome.signature, "compute_units": outcome.compute_units}))
         }
     }

@@ -38,8 +38,8 @@ pub struct Config {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkConfig {
-    /// The token mint's keypair file (relative to the config file); created on the first
-    /// run. It fixes the mint and so the network address.
+    /// The token mint's keypair file (relative to the config file, or `~/...`); created on
+    /// the first run. It fixes the mint and so the network address.
     pub token_mint_keypair: PathBuf,
     pub epoch_length_secs: u32,
     pub max_issuance_per_epoch: u64,
@@ -56,6 +56,7 @@ pub struct NetworkConfig {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GenesisAllocation {
+    /// A wallet address, or "signer" for the --keypair running the migration.
     pub owner: String,
     /// Base units (6 decimals).
     pub amount: u64,
@@ -109,7 +110,7 @@ pub fn run(ctx: &Context, args: MigrateArgs) -> Result<Value> {
     let mut steps = Steps(Vec::new());
 
     // The token mint: its keypair fixes every address below.
-    let mint_path = base.join(&config.network.token_mint_keypair);
+    let mint_path = keys_path(base, &config.network.token_mint_keypair);
     let mint = if mint_path.exists() {
         read_keypair(&mint_path.to_string_lossy())?
     } else {
@@ -125,7 +126,7 @@ pub fn run(ctx: &Context, args: MigrateArgs) -> Result<Value> {
         let launcher = cluster.payer.insecure_clone();
         tokens::create_mint_at(&mut cluster, &mint, &launcher.pubkey(), 6);
         for allocation in &config.network.genesis {
-            tokens::mint_to_owner(&mut cluster, &keys.token_mint, &launcher, &pubkey(&allocation.owner)?, allocation.amount);
+            tokens::mint_to_owner(&mut cluster, &keys.token_mint, &launcher, &genesis_owner(&allocation.owner, &me)?, allocation.amount);
         }
         steps.push(format!("token mint {} ({} genesis allocations)", keys.token_mint, config.network.genesis.len()), "created");
     } else {
@@ -259,4 +260,21 @@ pub fn run(ctx: &Context, args: MigrateArgs) -> Result<Value> {
     let changed = steps.0.iter().filter(|s| s["status"] != "unchanged").count();
     let summary = if changed == 0 { "nothing to do: the deployment matches the config".to_string() } else { format!("{changed} step(s) applied") };
     Ok(json!({"network": network.to_string(), "token_mint": keys.token_mint.to_string(), "summary": summary, "changed": changed, "steps": steps.0}))
+}
+
+/// A key file named in a deployment: `~/...` under the home directory (where generated keys
+/// belong: outside any checkout), else relative to the deployment file.
+fn keys_path(base: &Path, path: &Path) -> PathBuf {
+    match path.to_str() {
+        Some(text) if text.starts_with("~/") => crate::context::expand(text),
+        _ => base.join(path),
+    }
+}
+
+fn genesis_owner(owner: &str, signer: &Pubkey) -> Result<Pubkey> {
+    if owner == "signer" {
+        Ok(*signer)
+    } else {
+        pubkey(owner)
+    }
 }

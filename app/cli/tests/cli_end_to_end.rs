@@ -337,11 +337,10 @@ fn the_demo_runs_against_a_validator() {
 }
 
 #[test]
-fn localnet_serves_every_program_and_funds_the_keypair() {
+fn localnet_serves_every_program_and_creates_and_funds_a_missing_keypair() {
     let dir = tempfile::tempdir().unwrap();
-    let me = Keypair::new();
-    let keypair = dir.path().join("me.json");
-    std::fs::write(&keypair, serde_json::to_string(&me.to_bytes().to_vec()).unwrap()).unwrap();
+    // A new user has no keypair yet: localnet creates one there (and says so), then funds it.
+    let keypair = dir.path().join("config/me.json");
     let port = 30_000 + (std::process::id() % 500) as u16 * 40;
     let mut child = Command::new(env!("CARGO_BIN_EXE_civnet"))
         .args(["--keypair"])
@@ -353,6 +352,16 @@ fn localnet_serves_every_program_and_funds_the_keypair() {
         .expect("civnet localnet starts");
     let rpc = civnet_harness::rpc::Rpc::new(format!("http://127.0.0.1:{port}"));
     let started = std::time::Instant::now();
+    let me = loop {
+        if let Some(bytes) = std::fs::read_to_string(&keypair).ok().and_then(|text| serde_json::from_str::<Vec<u8>>(&text).ok()) {
+            break Keypair::try_from(bytes.as_slice()).expect("localnet wrote a Solana JSON keypair");
+        }
+        assert!(started.elapsed().as_secs() < 120, "localnet did not create the missing keypair");
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("localnet exited: {status}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    };
     // Ready once the keypair is funded (localnet airdrops to it after the validator answers).
     while rpc.account(&me.pubkey()).ok().flatten().is_none() {
         assert!(started.elapsed().as_secs() < 120, "localnet did not come up");

@@ -115,6 +115,11 @@ pub fn balance(cluster: &impl Cluster, account: &Pubkey) -> u64 {
     })
 }
 
+/// The amount of Token-2022 account bytes (from any cluster).
+pub fn read_account_amount(data: &[u8]) -> u64 {
+    StateWithExtensions::<spl_token_2022_interface::state::Account>::unpack(data).map(|a| a.base.amount).unwrap_or(0)
+}
+
 pub fn supply(cluster: &impl Cluster, mint: &Pubkey) -> u64 {
     read_mint_data(&cluster.account_data(mint).expect("mint")).0.supply
 }
@@ -139,4 +144,21 @@ pub fn set_mint_authority(cluster: &mut impl Cluster, mint: &Pubkey, current: &K
     )
     .expect("set_authority");
     cluster.send_ok(&[ix], &[current]);
+}
+
+/// Moves `amount` from the signer's associated account to the recipient's (created if
+/// missing, paid by `payer`): `transfer_checked`, so a wrong mint or decimals fails.
+pub fn transfer_to_owner_ixs(payer: &Pubkey, mint: &Pubkey, decimals: u8, from_owner: &Pubkey, to_owner: &Pubkey, amount: u64) -> Vec<anchor_lang::solana_program::instruction::Instruction> {
+    let transfer = spl_token_2022_interface::instruction::transfer_checked(
+        &TOKEN_2022_ID,
+        &ata(from_owner, mint),
+        mint,
+        &ata(to_owner, mint),
+        from_owner,
+        &[],
+        amount,
+        decimals,
+    )
+    .expect("transfer_checked");
+    vec![create_ata_ix(payer, to_owner, mint), transfer]
 }
