@@ -128,6 +128,7 @@ fn overflowing_and_unsorted_schedules_are_rejected() {
         let keys = NetworkKeys::for_mint(token_mint, authority);
         let ix = scenario::initialize_network_ix(&keys, chain.payer.pubkey(), keys.authority.pubkey(), args);
         chain.send_err(&[ix], &[&keys.authority]).assert_anchor_error(EmissionsError::InvalidEpochLength);
+        assert!(chain.account_data(&network).is_none());
     }
 }
 

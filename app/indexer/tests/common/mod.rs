@@ -301,7 +301,7 @@ impl InsecureClone for SubNetworkKeys {
 
 /// `civnet index --once`, as the CLI runs it.
 pub fn index_once(url: &str, database: &str) -> Value {
-    civnet_indexer::run(url, IndexArgs { database: database.to_string(), once: true, serve: None, poll_ms: 100 }).expect("civnet index --once")
+    civnet_indexer::run(url, IndexArgs { database: database.to_string(), once: true, poll_ms: 100, ..Default::default() }).expect("civnet index --once")
 }
 
 pub fn sqlite_url(dir: &tempfile::TempDir, name: &str) -> String {
@@ -598,6 +598,7 @@ fn indexer_child_process() {
         once: false,
         serve: spec["serve"].as_str().map(|a| a.parse().unwrap()),
         poll_ms: spec["poll_ms"].as_u64().unwrap(),
+        ..Default::default()
     };
     civnet_indexer::run(spec["url"].as_str().unwrap(), args).expect("civnet index");
 }
