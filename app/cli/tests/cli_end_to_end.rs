@@ -341,13 +341,15 @@ fn localnet_serves_every_program_and_creates_and_funds_a_missing_keypair() {
     let dir = tempfile::tempdir().unwrap();
     // A new user has no keypair yet: localnet creates one there (and says so), then funds it.
     let keypair = dir.path().join("config/me.json");
-    let port = 30_000 + (std::process::id() % 500) as u16 * 40;
+    // Held until the test ends: no other test's validator can take these ports meanwhile.
+    let ports = civnet_harness::validator::PortBlock::reserve();
+    let port = ports.base;
     let mut child = Command::new(env!("CARGO_BIN_EXE_civnet"))
         .args(["--keypair"])
         .arg(&keypair)
         .args(["localnet", "--reset", "--rpc-port", &port.to_string(), "--ledger"])
         .arg(dir.path().join("ledger"))
-        .stderr(std::process::Stdio::null())
+        .stderr(std::fs::File::create(dir.path().join("localnet.stderr")).unwrap())
         .spawn()
         .expect("civnet localnet starts");
     let rpc = civnet_harness::rpc::Rpc::new(format!("http://127.0.0.1:{port}"));
@@ -358,7 +360,7 @@ fn localnet_serves_every_program_and_creates_and_funds_a_missing_keypair() {
         }
         assert!(started.elapsed().as_secs() < 120, "localnet did not create the missing keypair");
         if let Ok(Some(status)) = child.try_wait() {
-            panic!("localnet exited: {status}");
+            panic!("localnet exited: {status}: {}", std::fs::read_to_string(dir.path().join("localnet.stderr")).unwrap_or_default());
         }
         std::thread::sleep(std::time::Duration::from_millis(300));
     };
@@ -366,7 +368,7 @@ fn localnet_serves_every_program_and_creates_and_funds_a_missing_keypair() {
     while rpc.account(&me.pubkey()).ok().flatten().is_none() {
         assert!(started.elapsed().as_secs() < 120, "localnet did not come up");
         if let Ok(Some(status)) = child.try_wait() {
-            panic!("localnet exited: {status}");
+            panic!("localnet exited: {status}: {}", std::fs::read_to_string(dir.path().join("localnet.stderr")).unwrap_or_default());
         }
         std::thread::sleep(std::time::Duration::from_millis(300));
     }
