@@ -36,7 +36,7 @@ const USAGE: &str = "usage: cargo xtask <command>
               the demo's wall time in litesvm -> target/bench/bench.{md,json}
               (extra args go to `civnet bench`)
   env         print the paths the pipeline uses
-  clear-cache [fixtures|validator|sccache|all]
+  clear-cache [fixtures|validator|sccache|ci-target|all]
               delete entries of the per-machine tools cache (the next run rebuilds them)";
 
 fn main() -> Result<()> {
@@ -189,8 +189,9 @@ fn clear_cache(what: &[String]) -> Result<()> {
         "fixtures" => &["fixtures-"],
         "validator" => &["validator-"],
         "sccache" => &["sccache"],
+        "ci-target" => &["ci-target"],
         "all" => &[""],
-        _ => bail!("usage: cargo xtask clear-cache fixtures|validator|sccache|all"),
+        _ => bail!("usage: cargo xtask clear-cache fixtures|validator|sccache|ci-target|all"),
     };
     if matches!(kind, "sccache" | "all") {
         sccache::stop_server();
