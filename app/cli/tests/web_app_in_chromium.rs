@@ -135,7 +135,7 @@ fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
 }
 
 fn free_addr() -> std::net::SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
+    std::net::SocketAddr::from(([127, 0, 0, 1], civnet_harness::validator::reserved_port()))
 }
 
 fn get(url: &str) -> Option<Value> {

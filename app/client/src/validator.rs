@@ -231,6 +231,23 @@ impl PortBlock {
     }
 }
 
+/// A loopback port for a server a test starts (indexer, oracle, web): handed out once from a
+/// [`PortBlock`] this process holds until it exits, so it is collision-free like the
+/// validators' ports (a port probed on `127.0.0.1:0` and released can be taken by anyone
+/// before the server binds it).
+pub fn reserved_port() -> u16 {
+    static HELD: std::sync::Mutex<(Vec<PortBlock>, u16)> = std::sync::Mutex::new((Vec::new(), 0));
+    let mut held = HELD.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let (blocks, used) = &mut *held;
+    if blocks.is_empty() || *used == PORTS_PER_VALIDATOR {
+        blocks.push(PortBlock::reserve());
+        *used = 0;
+    }
+    let port = blocks.last().expect("a held block").base + *used;
+    *used += 1;
+    port
+}
+
 fn rand_seed() -> u64 {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
     (nanos as u64).rotate_left(17)

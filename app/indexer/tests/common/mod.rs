@@ -604,7 +604,7 @@ fn indexer_child_process() {
 }
 
 pub fn free_addr() -> std::net::SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
+    std::net::SocketAddr::from(([127, 0, 0, 1], civnet_harness::validator::reserved_port()))
 }
 
 /// Waits until `done` holds, polling.

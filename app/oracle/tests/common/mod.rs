@@ -536,7 +536,7 @@ fn oracle_child_process() {
 }
 
 pub fn free_addr() -> std::net::SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
+    std::net::SocketAddr::from(([127, 0, 0, 1], civnet_harness::validator::reserved_port()))
 }
 
 pub fn get(url: &str) -> Option<Value> {
