@@ -152,7 +152,12 @@ fn retiring_burns_the_cnft_returns_the_rent_and_ends_the_device() {
     // A stranger cannot retire it.
     let thief = w.chain.funded_keypair(1);
     let ix = registry::retire_device_ix(&w.net, thief.pubkey(), &device, Some(w.iot.address), cnft, &proof);
-    assert!(w.chain.send(&[bubblegum::compute_budget(400_000), ix], &[&thief]).is_err());
+    let failure = w.chain.send_err(&[bubblegum::compute_budget(400_000), ix], &[&thief]);
+    // Bubblegum's burn, in account compression: the leaf hashed with the thief as owner is
+    // not in the tree (its ConcurrentMerkleTreeError, in instruction 1 after the budget).
+    bubblegum::assert_compression_error(&failure, 1, bubblegum::CONCURRENT_MERKLE_TREE_ERROR);
+    assert!(w.chain.account_data(&record_address).is_some());
+    assert_eq!(w.chain.lamports(&thief.pubkey()), civnet_harness::svm::SOL);
     // An active device must name its sub-network.
     let ix = registry::retire_device_ix(&w.net, owner, &device, None, cnft, &proof);
     w.chain.send_err(&[bubblegum::compute_budget(400_000), ix], &[&owner_kp]).assert_anchor_error(DeviceRegistryError::WrongSubNetwork);
@@ -174,8 +179,14 @@ fn retiring_burns_the_cnft_returns_the_rent_and_ends_the_device() {
     w.chain
         .send_err(&[ix], &[&w.iot.active_device_authority])
         .assert_anchor_error(anchor_lang::error::ErrorCode::AccountNotInitialized);
+    // Retiring twice: the device record is closed.
+    let lamports = w.chain.lamports(&owner);
     let ix = registry::retire_device_ix(&w.net, owner, &device, Some(w.iot.address), cnft, &proof);
-    assert!(w.chain.send(&[bubblegum::compute_budget(400_000), ix], &[&owner_kp]).is_err());
+    w.chain
+        .send_err(&[bubblegum::compute_budget(400_000), ix], &[&owner_kp])
+        .assert_anchor_error(anchor_lang::error::ErrorCode::AccountNotInitialized);
+    assert_eq!(w.chain.lamports(&owner), lamports);
+    assert_eq!(bubblegum::onchain_root(&w.chain, &tree), after.root);
     let args = UpdateDeviceArgs { device_key: device.device_key, location: Some(LOCATION), elevation: None, gain: None, cnft };
     let ix = registry::update_device_ix(&w.net, owner, &w.iot.address, device.merkle_tree, args, &proof);
     w.chain.send_err(&[ix], &[&owner_kp]).assert_anchor_error(anchor_lang::error::ErrorCode::AccountNotInitialized);
