@@ -437,8 +437,11 @@ fn devices_and_burns_together_set_the_shares_and_owners_claim_through_their_devi
         assert_eq!([s.issued(&s.iot.address, epoch), s.issued(&s.mobile.address, epoch)], [expected[0], expected[1]], "epoch {epoch}");
     }
     // $10 with 8 devices (sqrt 10 * 2) against $40 with 1 device (sqrt 40): 1 : 1 up to the
-    // 10^-6 fixed point of each factor.
-    assert!(s.issued(&s.iot.address, first).abs_diff(s.issued(&s.mobile.address, first)) < 100);
+    // 10^-6 fixed point of each factor. Exactly, with integer roots (Python's math.isqrt):
+    // scores 3_162_277 * 2_000_000 and 6_324_555 * 1_000_000, floor(500e6 * score / sum).
+    assert_eq!([s.issued(&s.iot.address, first), s.issued(&s.mobile.address, first)], [249_999_980, 250_000_019]);
+    // Next epoch: no burns, 7 devices (cbrt 7 = 1.912931) against 1.
+    assert_eq!([s.issued(&s.iot.address, first + 1), s.issued(&s.mobile.address, first + 1)], [328_351_581, 171_648_418]);
 
     // The IOT oracle rewards device 0; its owner claims through the device's own cNFT.
     let iot_issued = s.chain.anchor_account::<SubNetwork>(&s.iot.address).total_issued;
