@@ -150,18 +150,9 @@ fn burning_for_another_networks_sub_network_is_refused() {
     let iot = net::create_sub_network(&mut chain, &net, "IOT");
     let ix = dc::burn_data_credits_ix(&net, customer.pubkey(), &iot.address, 150_001);
     let failure = chain.send_err(&[ix], &[&customer]);
-    assert_token_2022_error(&failure, 0, TokenError::InsufficientFunds);
+    tokens::assert_token_2022_error(&failure, 0, TokenError::InsufficientFunds);
     assert_eq!(balances(&chain, &net, &customer.pubkey()), (999_000_000, 150_000));
     assert_eq!(dc::sub_network_burns(&chain, &iot.address).total_burned, 0);
-}
-
-/// The transaction failed in instruction `index` with Token-2022's `error` (its custom code,
-/// and Token-2022 named as the failing program in the logs).
-fn assert_token_2022_error(failure: &civnet_harness::TxFailure, index: u8, error: TokenError) {
-    use solana_instruction_error::InstructionError;
-    use solana_transaction_error::TransactionError;
-    assert_eq!(failure.err, TransactionError::InstructionError(index, InstructionError::Custom(error as u32)), "{:#?}", failure.logs);
-    assert!(failure.logs.iter().any(|l| l.starts_with(&format!("Program {} failed", tokens::TOKEN_2022_ID))), "{:#?}", failure.logs);
 }
 
 #[test]
@@ -270,7 +261,7 @@ fn dc_can_only_be_minted_into_dc_accounts_and_from_the_networks_mints() {
     let token_account = tokens::ata(&customer.pubkey(), &net.token_mint);
     ix.accounts.iter_mut().filter(|m| m.pubkey == recipient).for_each(|m| m.pubkey = token_account);
     let failure = chain.send_err(&[ix], &[&customer]);
-    assert_token_2022_error(&failure, 0, TokenError::MintMismatch);
+    tokens::assert_token_2022_error(&failure, 0, TokenError::MintMismatch);
     // Another mint in place of the network token or the DC mint: the config names both.
     let other_mint = tokens::create_mint(&mut chain, &customer.pubkey(), 6);
     for replaced in [net.token_mint, dc_mint_address(&net.network)] {

@@ -122,6 +122,7 @@ fn dc_cannot_be_transferred() {
     let transfer = spl_token_2022_interface::instruction::transfer_checked(&tokens::TOKEN_2022_ID, &from, &dc_mint, &friend_dc, &s.customer.pubkey(), &[], 1, 0).unwrap();
     let customer = s.customer.insecure_clone();
     let failure = s.chain.send_err(&[transfer], &[&customer]);
+    tokens::assert_token_2022_error(&failure, 0, spl_token_2022_interface::error::TokenError::NonTransferable);
     assert!(failure.logs.iter().any(|l| l.contains("Transfer is disabled for this mint")), "{:#?}", failure.logs);
     assert_eq!((s.dc(), tokens::balance(&s.chain, &friend_dc)), (150_000, 0));
 }
