@@ -269,5 +269,6 @@ proptest! {
         // The expected share succeeded: as many operations as the model accepts, no more.
         prop_assert_eq!((succeeded, failed), (expected_succeeded, expected_failed), "{:?}", ops);
         prop_assert_eq!(succeeded + failed, ops.len());
+        println!("{succeeded} of {} operations succeeded, {failed} refused, as the model predicts", ops.len());
     }
 }
