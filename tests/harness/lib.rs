@@ -32,7 +32,8 @@ pub fn assert_every_story_file_is_listed(tests_dir: &std::path::Path, main_rs: &
 }
 
 /// The seed CI runs every property test with, unless `PROPTEST_RNG_SEED` says otherwise
-/// (.ci/run exports it too, so crates without this helper use the same one).
+/// (.ci/run exports it too; civnet-common's unit tests use the same seed and rule in
+/// crates/common/src/proptest_seed.rs).
 pub const CI_PROPTEST_SEED: u64 = 20_261_201;
 
 /// The config of a story's property test running `cases` cases, with a known seed so that a
