@@ -183,7 +183,7 @@ fn a_sold_devices_old_proof_is_refused_by_name_and_the_buyer_takes_over() {
     let failure = w.chain.send_err(&[bubblegum::compute_budget(400_000), ix], &[&seller]);
     // Bubblegum's own refusal, from account compression: the leaf with the seller as owner
     // was replaced (its ConcurrentMerkleTreeError, 6001, naming the leaf-contents check).
-    assert_eq!(failure.custom_code(), Some(6001), "{:#?}", failure.logs);
+    bubblegum::assert_compression_error(&failure, 1, bubblegum::CONCURRENT_MERKLE_TREE_ERROR);
     assert!(failure.logs.iter().any(|l| l.contains("current leaf value does not match the supplied proof's leaf value")), "{:#?}", failure.logs);
     assert!(w.device(&device).active);
 
@@ -194,4 +194,25 @@ fn a_sold_devices_old_proof_is_refused_by_name_and_the_buyer_takes_over() {
     let ix = registry::update_device_ix(&w.net, buyer.pubkey(), &w.iot.address, device.merkle_tree, args, &proof);
     w.chain.send_ok(&[ix], &[&buyer]);
     assert_eq!(w.device(&device).elevation, 12);
+}
+
+#[test]
+fn fees_adding_up_past_u64_are_refused_not_wrapped() {
+    let mut w = world();
+    let owner_kp = w.owner.insecure_clone();
+    let (device, _) = w.maker.issue_device(&mut w.chain, &w.net, &owner_kp.pubkey());
+    // The network authority sets an onboarding fee that, with the location fee, overflows.
+    let args = emissions::instructions::UpdateSubNetworkArgs { onboarding_fee_dc: Some(u64::MAX), ..Default::default() };
+    let authority = w.net.authority.insecure_clone();
+    w.chain.send_ok(&[net::update_sub_network_ix(&w.net, authority.pubkey(), &w.iot.address, args)], &[&authority]);
+    assert!(w.chain.anchor_account::<emissions::state::SubNetwork>(&w.iot.address).location_fee_dc > 0);
+    let (cnft, proof) = w.maker.ownership_proof(&w.chain, &w.net, &device);
+    let args = OnboardDeviceArgs { device_key: device.device_key, location: LOCATION, elevation: 0, gain: 0, cnft };
+    let ix = registry::onboard_device_ix(&w.net, owner_kp.pubkey(), &w.iot.address, device.merkle_tree, args, &proof);
+    w.chain.send_err(&[bubblegum::compute_budget(400_000), ix], &[&owner_kp]).assert_anchor_error(DeviceRegistryError::ArithmeticOverflow);
+    assert_eq!(w.dc(), 20_000_000);
+    let record = w.device(&device);
+    assert_eq!((record.sub_network_index, record.active, record.location), (NOT_ONBOARDED, false, 0));
+    let devices = registry::sub_network_devices(&w.chain, &w.iot.address);
+    assert_eq!((devices.active_devices, devices.devices_onboarded, devices.fees_dc_burned), (0, 0, 0));
 }

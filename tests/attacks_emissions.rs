@@ -189,6 +189,27 @@ fn scores_wait_for_the_epoch_and_count_once() {
 }
 
 #[test]
+fn a_sub_network_created_after_an_epoch_has_no_record_to_issue_it_from() {
+    let mut chain = Chain::new();
+    let (keys, iot) = network_with_iot(&mut chain);
+    let payer = chain.payer.pubkey();
+    let start = net::current_epoch(&chain, EPOCH);
+    net::warp_to_next_epoch(&mut chain, EPOCH);
+    let late = net::create_sub_network(&mut chain, &keys, "LATE");
+    chain.send_ok(&[net::calculate_utility_score_ix(&keys.network, &iot.address, payer, start)], &[]);
+    // LATE cannot be scored for an epoch before its creation...
+    let ix = net::calculate_utility_score_ix(&keys.network, &late.address, payer, start);
+    chain.send_err(&[ix], &[]).assert_anchor_error(EmissionsError::EpochBeforeStart);
+    // ...so its record of that epoch (created only by scoring, with the score) does not exist.
+    chain.send_err(&[net::issue_rewards_ix(&keys, &late.address, start)], &[]).assert_anchor_error(anchor_lang::error::ErrorCode::AccountNotInitialized);
+    assert!(chain.account_data(&net::sub_network_epoch_info_address(&late.address, start)).is_none());
+    let info: emissions::state::EpochInfo = chain.anchor_account(&net::epoch_info_address(&keys.network, start));
+    assert_eq!((info.sub_networks_expected, info.sub_networks_scored, info.sub_networks_issued), (1, 1, 0));
+    chain.send_ok(&[net::issue_rewards_ix(&keys, &iot.address, start)], &[]);
+    assert_eq!(chain.anchor_account::<SubNetwork>(&late.address).total_issued, 0);
+}
+
+#[test]
 fn a_root_promising_more_than_was_issued_is_rejected() {
     let mut chain = Chain::new();
     let (_, iot) = network_with_iot(&mut chain);

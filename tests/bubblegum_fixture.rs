@@ -44,7 +44,15 @@ fn minting_into_someone_elses_tree_is_refused() {
     let metadata = bubblegum::sample_metadata("sensor-x", stranger.pubkey());
     let ix = bubblegum::mint_v1_ix(&tree, &stranger.pubkey(), &chain.payer.pubkey(), &stranger.pubkey(), metadata);
     let failure = chain.send_err(&[bubblegum::compute_budget(400_000), ix], &[&stranger]);
-    assert!(failure.custom_code().is_some(), "Bubblegum refuses with its own error: {:?}", failure.err);
+    // Bubblegum's own error, in instruction 1 (after the compute budget), decoded with the SDK's
+    // code table (6016; its `From<MplBubblegumError>` would say 16, not the on-chain code) and
+    // named in the program's log.
+    use mpl_bubblegum::errors::MplBubblegumError;
+    let solana_transaction_error::TransactionError::InstructionError(1, solana_instruction_error::InstructionError::Custom(code)) = failure.err else {
+        panic!("expected a custom error of instruction 1, got {:?}\nlogs: {:#?}", failure.err, failure.logs);
+    };
+    assert_eq!((code, MplBubblegumError::try_from(code)), (6016, Ok(MplBubblegumError::TreeAuthorityIncorrect)), "{:#?}", failure.logs);
+    assert!(failure.logs.iter().any(|l| l.contains("Error Code: TreeAuthorityIncorrect.")), "{:#?}", failure.logs);
     assert_eq!(bubblegum::tree_config(&chain, &tree).num_minted, 0);
     assert_eq!(bubblegum::onchain_root(&chain, &tree), root_before);
 }

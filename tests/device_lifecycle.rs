@@ -137,6 +137,80 @@ fn moving_a_device_costs_the_location_fee() {
     assert_eq!(w.chain.anchor_account::<Device>(&registry::device_address(&w.net.network, &device.device_key)).location, OTHER_LOCATION);
 }
 
+/// The device cNFT carries what the maker set (its name, its URI base) and the network's
+/// device-creator PDA as its verified creator, checked without the program's own
+/// `device_metadata`: the metadata is written out by hand, compared with what Bubblegum's
+/// `mint_v1` CPI received (decoded with mpl-bubblegum's types), and its leaf (hashed by
+/// mpl-bubblegum's `MetadataArgs` and `LeafSchema` hashing) is the tree's only leaf on chain.
+#[test]
+fn an_issued_cnft_carries_the_makers_name_and_uri_and_the_networks_creator() {
+    use mpl_bubblegum::types::{Creator, LeafSchema, MetadataArgs, TokenProgramVersion, TokenStandard};
+    let Launched { mut chain, net, customer: owner } = stories::launch(1_000_000_000, stories::DOLLAR_FIFTY);
+    let maker = MakerKeys::create_approved(&mut chain, &net, "acme-sensors");
+    let uri_base = "https://acme.example/civnet/devices/";
+    let merkle_tree = bubblegum::allocate_tree_account(&mut chain, TREE);
+    let ix = registry::set_maker_tree_ix(&net.network, chain.payer.pubkey(), maker.authority.pubkey(), &maker.address, merkle_tree, TREE, uri_base);
+    chain.send_ok(&[bubblegum::compute_budget(400_000), ix], &[&maker.authority]);
+
+    chain.record_transactions();
+    let device = Keypair::new();
+    let ix = registry::issue_device_ix(&net.network, &maker.address, maker.authority.pubkey(), merkle_tree, chain.payer.pubkey(), device.pubkey(), owner.pubkey());
+    chain.send_ok(&[bubblegum::compute_budget(400_000), ix], &[&maker.authority, &device]);
+
+    // By hand: "<maker> <first 4 key bytes in hex>", the URI base + the key in hex, and the
+    // creator PDA derived here from its documented seeds.
+    let key_hex: String = device.pubkey().to_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    let creator = Pubkey::find_program_address(&[b"device_creator", net.network.as_ref()], &device_registry::ID).0;
+    let expected = MetadataArgs {
+        name: format!("acme-sensors {}", &key_hex[..8]),
+        symbol: "CIVNET".to_string(),
+        uri: format!("{uri_base}{key_hex}"),
+        seller_fee_basis_points: 0,
+        primary_sale_happened: false,
+        is_mutable: false,
+        edition_nonce: None,
+        token_standard: Some(TokenStandard::NonFungible),
+        collection: None,
+        uses: None,
+        token_program_version: TokenProgramVersion::Original,
+        creators: vec![Creator { address: creator, verified: true, share: 100 }],
+    };
+
+    // What Bubblegum's mint_v1 received, decoded from the transaction's inner instruction.
+    let recorded = chain.take_recorded();
+    let (_, tx) = recorded.last().expect("the issue transaction");
+    let keys: Vec<String> = serde_json::from_value(tx["transaction"]["message"]["accountKeys"].clone()).unwrap();
+    let bubblegum_id = civnet_harness::programs::BUBBLEGUM_ID.to_string();
+    let mint_v1_discriminator = bubblegum::mint_v1_ix(&bubblegum::Tree { merkle_tree, tree_config: merkle_tree, shape: TREE }, &creator, &creator, &creator, expected.clone()).data[..8].to_vec();
+    let mints: Vec<MetadataArgs> = tx["meta"]["innerInstructions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|inner| inner["instructions"].as_array().unwrap().iter())
+        .filter(|i| keys[i["programIdIndex"].as_u64().unwrap() as usize] == bubblegum_id)
+        .map(|i| bs58::decode(i["data"].as_str().unwrap()).into_vec().unwrap())
+        .filter(|data| data[..8] == mint_v1_discriminator[..])
+        .map(|data| anchor_lang::AnchorDeserialize::deserialize(&mut &data[8..]).expect("mint_v1 metadata"))
+        .collect();
+    assert_eq!(mints, vec![expected.clone()], "the one mint_v1 CPI carries the maker's name and URI and the network's creator");
+
+    // The leaf on chain is the one these metadata hash to.
+    let asset_id = mpl_bubblegum::utils::get_asset_id(&merkle_tree, 0);
+    let leaf = LeafSchema::V1 {
+        id: asset_id,
+        owner: owner.pubkey(),
+        delegate: owner.pubkey(),
+        nonce: 0,
+        data_hash: mpl_bubblegum::hash::hash_metadata(&expected).unwrap(),
+        creator_hash: mpl_bubblegum::hash::hash_creators(&expected.creators),
+    }
+    .hash();
+    let tree = bubblegum::Tree { merkle_tree, tree_config: mpl_bubblegum::accounts::TreeConfig::find_pda(&merkle_tree).0, shape: TREE };
+    assert_eq!(bubblegum::onchain_root(&chain, &tree), bubblegum::offchain_tree(TREE.max_depth, &[leaf]).get_root());
+    let record: Device = chain.anchor_account(&registry::device_address(&net.network, &device.pubkey()));
+    assert_eq!(record.asset_id, asset_id);
+}
+
 #[test]
 fn retiring_burns_the_cnft_returns_the_rent_and_ends_the_device() {
     let mut w = world(TREE);
@@ -152,7 +226,12 @@ fn retiring_burns_the_cnft_returns_the_rent_and_ends_the_device() {
     // A stranger cannot retire it.
     let thief = w.chain.funded_keypair(1);
     let ix = registry::retire_device_ix(&w.net, thief.pubkey(), &device, Some(w.iot.address), cnft, &proof);
-    assert!(w.chain.send(&[bubblegum::compute_budget(400_000), ix], &[&thief]).is_err());
+    let failure = w.chain.send_err(&[bubblegum::compute_budget(400_000), ix], &[&thief]);
+    // Bubblegum's burn, in account compression: the leaf hashed with the thief as owner is
+    // not in the tree (its ConcurrentMerkleTreeError, in instruction 1 after the budget).
+    bubblegum::assert_compression_error(&failure, 1, bubblegum::CONCURRENT_MERKLE_TREE_ERROR);
+    assert!(w.chain.account_data(&record_address).is_some());
+    assert_eq!(w.chain.lamports(&thief.pubkey()), civnet_harness::svm::SOL);
     // An active device must name its sub-network.
     let ix = registry::retire_device_ix(&w.net, owner, &device, None, cnft, &proof);
     w.chain.send_err(&[bubblegum::compute_budget(400_000), ix], &[&owner_kp]).assert_anchor_error(DeviceRegistryError::WrongSubNetwork);
@@ -174,8 +253,14 @@ fn retiring_burns_the_cnft_returns_the_rent_and_ends_the_device() {
     w.chain
         .send_err(&[ix], &[&w.iot.active_device_authority])
         .assert_anchor_error(anchor_lang::error::ErrorCode::AccountNotInitialized);
+    // Retiring twice: the device record is closed.
+    let lamports = w.chain.lamports(&owner);
     let ix = registry::retire_device_ix(&w.net, owner, &device, Some(w.iot.address), cnft, &proof);
-    assert!(w.chain.send(&[bubblegum::compute_budget(400_000), ix], &[&owner_kp]).is_err());
+    w.chain
+        .send_err(&[bubblegum::compute_budget(400_000), ix], &[&owner_kp])
+        .assert_anchor_error(anchor_lang::error::ErrorCode::AccountNotInitialized);
+    assert_eq!(w.chain.lamports(&owner), lamports);
+    assert_eq!(bubblegum::onchain_root(&w.chain, &tree), after.root);
     let args = UpdateDeviceArgs { device_key: device.device_key, location: Some(LOCATION), elevation: None, gain: None, cnft };
     let ix = registry::update_device_ix(&w.net, owner, &w.iot.address, device.merkle_tree, args, &proof);
     w.chain.send_err(&[ix], &[&owner_kp]).assert_anchor_error(anchor_lang::error::ErrorCode::AccountNotInitialized);

@@ -11,7 +11,7 @@ use civnet_harness::stories::{self, Launched};
 use civnet_harness::{dc, tokens, Chain, Keypair, Pubkey, Signer};
 use emissions::errors::EmissionsError;
 use emissions::instructions::ClaimRewardsArgs;
-use emissions::state::{EpochInfo, Network, Recipient, SubNetwork, SubNetworkEpochInfo};
+use emissions::state::{EpochInfo, Network, Recipient, RewardsRoot, SubNetwork, SubNetworkEpochInfo};
 
 const EPOCH: u32 = stories::EPOCH_SECS;
 const TREE: TreeShape = TreeShape { max_depth: 14, max_buffer_size: 64, canopy_depth: 8 };
@@ -216,10 +216,19 @@ impl Claims {
     fn publish(&mut self, amounts: &[u64], total_cumulative: u64) -> RewardTree {
         let entries: Vec<([u8; 32], u64)> = self.devices.minted.iter().zip(amounts).map(|(d, a)| (d.asset_id.to_bytes(), *a)).collect();
         let tree = RewardTree::new(&entries);
+        let before = self.rewards_root();
         let ix = net::set_rewards_root_ix(&self.s.iot.address, self.s.iot.rewards_oracle.pubkey(), tree.root(), total_cumulative);
         let oracle = self.s.iot.rewards_oracle.insecure_clone();
         self.s.chain.send_ok(&[ix], &[&oracle]);
+        // Read back: the root, its total and the next version, stamped now.
+        let after = self.rewards_root();
+        assert_eq!((after.sub_network, after.root, after.total_cumulative, after.version), (self.s.iot.address, tree.root(), total_cumulative, before.version + 1));
+        assert_eq!(after.updated_at, self.s.chain.clock().unix_timestamp);
         tree
+    }
+
+    fn rewards_root(&self) -> RewardsRoot {
+        self.s.chain.anchor_account(&net::rewards_root_address(&self.s.iot.address))
     }
 
     /// Device `i`'s claim of `cumulative` signed by `signer`, with the reward proof from `tree`.
@@ -355,6 +364,39 @@ fn a_lying_oracle_cannot_pay_out_more_than_was_issued() {
 }
 
 #[test]
+fn a_leaf_whose_claim_overflows_the_claimed_total_pays_nothing() {
+    let mut c = issued_and_minted();
+    // A lying oracle: the root's total is within issuance, device 1's leaf is u64::MAX.
+    let tree = c.publish(&[100, u64::MAX, 0], 100);
+    let (owner0, owner1) = (c.owners[0].insecure_clone(), c.owners[1].insecure_clone());
+    c.s.chain.send_ok(&[c.claim_ix(0, &owner0.pubkey(), 100, &tree)], &[&owner0]);
+    // 100 claimed + u64::MAX does not fit: refused as an overflow before any transfer.
+    let ix = c.claim_ix(1, &owner1.pubkey(), u64::MAX, &tree);
+    c.s.chain.send_err(&[ix], &[&owner1]).assert_anchor_error(EmissionsError::ArithmeticOverflow);
+    assert_eq!(tokens::balance(&c.s.chain, &tokens::ata(&owner1.pubkey(), &c.s.net.token_mint)), 0);
+    assert_eq!(tokens::balance(&c.s.chain, &c.s.iot.rewards_escrow), c.issued - 100);
+    assert_eq!(c.s.chain.anchor_account::<SubNetwork>(&c.s.iot.address).total_claimed, 100);
+    assert!(c.s.chain.account_data(&net::recipient_address(&c.s.iot.address, &c.devices.minted[1].asset_id)).is_none());
+}
+
+#[test]
+fn a_new_root_may_not_lower_the_total() {
+    let mut c = issued_and_minted();
+    let tree = c.publish(&[100, 200, 300], 600);
+    let lower = RewardTree::new(&[(c.devices.minted[0].asset_id.to_bytes(), 100), (c.devices.minted[1].asset_id.to_bytes(), 199)]);
+    let oracle = c.s.iot.rewards_oracle.insecure_clone();
+    let ix = net::set_rewards_root_ix(&c.s.iot.address, oracle.pubkey(), lower.root(), 599);
+    c.s.chain.send_err(&[ix], &[&oracle]).assert_anchor_error(EmissionsError::RootTotalDecreased);
+    let root = c.rewards_root();
+    assert_eq!((root.root, root.total_cumulative, root.version), (tree.root(), 600, 1));
+    // The published root still pays; an equal total is accepted (version 2).
+    let owner = c.owners[2].insecure_clone();
+    c.s.chain.send_ok(&[c.claim_ix(2, &owner.pubkey(), 300, &tree)], &[&owner]);
+    assert_eq!(tokens::balance(&c.s.chain, &tokens::ata(&owner.pubkey(), &c.s.net.token_mint)), 300);
+    c.publish(&[100, 200, 300], 600);
+}
+
+#[test]
 fn devices_and_burns_together_set_the_shares_and_owners_claim_through_their_device() {
     let mut s = launch();
     let first = s.epoch();
@@ -395,8 +437,11 @@ fn devices_and_burns_together_set_the_shares_and_owners_claim_through_their_devi
         assert_eq!([s.issued(&s.iot.address, epoch), s.issued(&s.mobile.address, epoch)], [expected[0], expected[1]], "epoch {epoch}");
     }
     // $10 with 8 devices (sqrt 10 * 2) against $40 with 1 device (sqrt 40): 1 : 1 up to the
-    // 10^-6 fixed point of each factor.
-    assert!(s.issued(&s.iot.address, first).abs_diff(s.issued(&s.mobile.address, first)) < 100);
+    // 10^-6 fixed point of each factor. Exactly, with integer roots (Python's math.isqrt):
+    // scores 3_162_277 * 2_000_000 and 6_324_555 * 1_000_000, floor(500e6 * score / sum).
+    assert_eq!([s.issued(&s.iot.address, first), s.issued(&s.mobile.address, first)], [249_999_980, 250_000_019]);
+    // Next epoch: no burns, 7 devices (cbrt 7 = 1.912931) against 1.
+    assert_eq!([s.issued(&s.iot.address, first + 1), s.issued(&s.mobile.address, first + 1)], [328_351_581, 171_648_418]);
 
     // The IOT oracle rewards device 0; its owner claims through the device's own cNFT.
     let iot_issued = s.chain.anchor_account::<SubNetwork>(&s.iot.address).total_issued;

@@ -169,6 +169,7 @@ fn every_civnet_program_deploys_under_mainnet_features() {
         let ix = anchor_lang::solana_program::instruction::Instruction { program_id: address.pubkey(), accounts: vec![], data: vec![0; 8] };
         let failure = chain.send_err(&[ix], &[]);
         assert!(failure.logs.iter().any(|l| l.contains(&format!("Program {} invoke", address.pubkey()))), "{}: {:#?}", program.name, failure.logs);
+        failure.assert_anchor_error(anchor_lang::error::ErrorCode::DeclaredProgramIdMismatch);
     }
 }
 

@@ -88,7 +88,11 @@ pub fn publish_and_claim(
     use civnet_common::rewards::RewardTree;
     let tree = RewardTree::new(&[(device.asset_id.to_bytes(), amount)]);
     let oracle = sub.rewards_oracle.insecure_clone();
+    let root_address = crate::network::rewards_root_address(&sub.address);
+    let version = chain.anchor_account::<emissions::state::RewardsRoot>(&root_address).version;
     chain.send_ok(&[crate::network::set_rewards_root_ix(&sub.address, oracle.pubkey(), tree.root(), amount)], &[&oracle]);
+    let published: emissions::state::RewardsRoot = chain.anchor_account(&root_address);
+    assert_eq!((published.root, published.total_cumulative, published.version), (tree.root(), amount, version + 1), "the rewards root as published");
     let (cnft, proof) = maker.ownership_proof(chain, net, device);
     let args = emissions::instructions::ClaimRewardsArgs { asset_id: device.asset_id, cumulative_amount: amount, reward_proof: tree.proof(0), cnft };
     let destination = tokens::create_ata(chain, &owner.pubkey(), &net.token_mint);

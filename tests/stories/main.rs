@@ -26,6 +26,8 @@ mod customer_buys_and_burns_dc;
 mod device_lifecycle;
 #[path = "../epoch_closes_and_owners_claim.rs"]
 mod epoch_closes_and_owners_claim;
+#[path = "../every_named_error_is_asserted.rs"]
+mod every_named_error_is_asserted;
 #[path = "../issuance_properties.rs"]
 mod issuance_properties;
 #[path = "../pipeline_is_real.rs"]

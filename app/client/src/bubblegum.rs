@@ -269,3 +269,18 @@ impl CnftCollection {
         (leaf, proof)
     }
 }
+
+/// spl-account-compression 0.2.0's `AccountCompressionError::ConcurrentMerkleTreeError`
+/// (its second variant: Anchor error 6001), with which a Bubblegum CPI fails when the proof
+/// does not prove the supplied leaf (wrong owner, changed leaf, forged nodes).
+pub const CONCURRENT_MERKLE_TREE_ERROR: u32 = 6001;
+
+/// Asserts that the transaction failed in instruction `index` with account compression's
+/// error `code` (the custom code, and account compression named as the failing program).
+pub fn assert_compression_error(failure: &crate::TxFailure, index: u8, code: u32) {
+    use solana_instruction_error::InstructionError;
+    use solana_transaction_error::TransactionError;
+    assert_eq!(failure.err, TransactionError::InstructionError(index, InstructionError::Custom(code)), "{:#?}", failure.logs);
+    let failed = format!("Program {SPL_ACCOUNT_COMPRESSION_ID} failed");
+    assert!(failure.logs.iter().any(|l| l.starts_with(&failed)), "{:#?}", failure.logs);
+}

@@ -306,16 +306,20 @@ pub fn warp_to_next_epoch(chain: &mut crate::Chain, epoch_length_secs: u32) -> u
 
 /// The documented utility score, recomputed here independently of `civnet_common::score`:
 /// `max(1, sqrt(dc / 10^5)) * max(1, cbrt(devices))` with each factor floored to 10^-6
-/// (the program's fixed point), zero without active devices. f64 roots are exact enough to floor
-/// correctly at the magnitudes tests use (inputs below 2^52).
+/// (the program's fixed point), zero without active devices: an integer square root, and an
+/// f64 cube root corrected to the integer one.
 pub fn expected_utility_score(dc_burned: u64, active_devices: u64) -> u128 {
     if active_devices == 0 {
         return 0;
     }
-    let usage = ((dc_burned as f64 * 1e7).sqrt().floor() as u128).max(1_000_000);
+    let usage = (dc_burned as u128 * 10_000_000).isqrt().max(1_000_000);
     let mut coverage = (active_devices as f64 * 1e18).cbrt().floor() as u128;
-    // f64's cube root can land one below an exact root.
-    if (coverage + 1).pow(3) <= active_devices as u128 * 1_000_000_000_000_000_000 {
+    // f64's cube root can land one off an exact root, either way: settle on the integer root.
+    let cube = active_devices as u128 * 1_000_000_000_000_000_000;
+    while coverage.pow(3) > cube {
+        coverage -= 1;
+    }
+    while (coverage + 1).pow(3) <= cube {
         coverage += 1;
     }
     usage * coverage.max(1_000_000)

@@ -143,14 +143,27 @@ pub fn initialize_data_credits(
     authority: &Keypair,
     args: data_credits::instructions::InitializeArgs,
 ) -> Result<TxSuccess, TxFailure> {
-    let ix = anchor_ix(
+    let ix = initialize_data_credits_ix(cluster.payer(), network, authority.pubkey(), network.token_mint, args);
+    cluster.send(&[ix], &[authority])
+}
+
+/// `data_credits::initialize` for `network`, naming `network_mint` as its token mint (the
+/// network's own `token_mint` when legitimate).
+pub fn initialize_data_credits_ix(
+    payer: Pubkey,
+    network: &NetworkKeys,
+    authority: Pubkey,
+    network_mint: Pubkey,
+    args: data_credits::instructions::InitializeArgs,
+) -> anchor_lang::solana_program::instruction::Instruction {
+    anchor_ix(
         data_credits::ID,
         data_credits::instruction::Initialize { args },
         data_credits::accounts::Initialize {
-            payer: cluster.payer(),
-            authority: authority.pubkey(),
+            payer,
+            authority,
             network: network.network,
-            network_mint: network.token_mint,
+            network_mint,
             config: dc_config_address(&network.network),
             dc_mint: dc_mint_address(&network.network),
             token_program: tokens::TOKEN_2022_ID,
@@ -158,8 +171,7 @@ pub fn initialize_data_credits(
             event_authority: event_authority(&data_credits::ID),
             program: data_credits::ID,
         },
-    );
-    cluster.send(&[ix], &[authority])
+    )
 }
 
 pub fn maker_address(network: &Pubkey, name: &str) -> Pubkey {

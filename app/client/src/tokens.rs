@@ -162,3 +162,13 @@ pub fn transfer_to_owner_ixs(payer: &Pubkey, mint: &Pubkey, decimals: u8, from_o
     .expect("transfer_checked");
     vec![create_ata_ix(payer, to_owner, mint), transfer]
 }
+
+/// Asserts that the transaction failed in instruction `index` with Token-2022's `error` (its
+/// custom code, and Token-2022 named as the failing program in the logs).
+pub fn assert_token_2022_error(failure: &crate::TxFailure, index: u8, error: spl_token_2022_interface::error::TokenError) {
+    use solana_instruction_error::InstructionError;
+    use solana_transaction_error::TransactionError;
+    let name = format!("{error:?}");
+    assert_eq!(failure.err, TransactionError::InstructionError(index, InstructionError::Custom(error as u32)), "expected Token-2022's {name}; logs: {:#?}", failure.logs);
+    assert!(failure.logs.iter().any(|l| l.starts_with(&format!("Program {TOKEN_2022_ID} failed"))), "{:#?}", failure.logs);
+}

@@ -223,7 +223,7 @@ fn queries(depth: usize) -> impl Strategy<Value = Vec<Query>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+    #![proptest_config(crate::proptest_seed::config(128))]
 
     #[test]
     fn depth_3_buffer_8_agrees_with_account_compression(ops in ops(), queries in queries(3)) {

@@ -56,6 +56,7 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(crate::proptest_seed::config(proptest::test_runner::Config::default().cases))]
         #[test]
         fn buying_dc_never_undercharges(dc in 1u64..1_000_000_000_000, mantissa in 1u64..10_000_000_000_000, exponent in -12i32..=0, decimals in 0u8..=9) {
             if let Some(tokens) = tokens_for_dc(dc, decimals, mantissa, exponent) {

@@ -71,6 +71,7 @@ mod tests {
     }
 
     proptest::proptest! {
+        #![proptest_config(crate::proptest_seed::config(proptest::test_runner::Config::default().cases))]
         /// Agrees with the h3o library on random indexes built field by field (so that most
         /// of them are cells, or almost cells), and on fully random u64 values.
         #[test]

@@ -7,6 +7,8 @@ pub mod dc;
 pub mod h3;
 pub mod history;
 pub mod math;
+#[cfg(test)]
+mod proptest_seed;
 pub mod rewards;
 pub mod schedule;
 pub mod score;

@@ -59,6 +59,7 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
+        #![proptest_config(crate::proptest_seed::config(proptest::test_runner::Config::default().cases))]
         #[test]
         fn mul_div_floor_wide_matches_big_integers(a: u64, b: u128, extra: u128) {
             let denominator = b.saturating_add(extra).max(1);

@@ -109,6 +109,7 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(crate::proptest_seed::config(proptest::test_runner::Config::default().cases))]
         #[test]
         fn isqrt_is_the_floor_root(n: u128) {
             let r = isqrt(n);

@@ -37,8 +37,6 @@ pub enum EmissionsError {
     ActivityHistoryPruned,
     #[msg("Not every sub-network has its utility score for this epoch yet")]
     ScoresIncomplete,
-    #[msg("The utility score of this sub-network and epoch is not computed yet")]
-    ScoreNotCalculated,
     #[msg("Rewards for this sub-network and epoch are already issued")]
     RewardsAlreadyIssued,
     #[msg("The rewards root promises more than was issued to the sub-network")]
@@ -53,8 +51,6 @@ pub enum EmissionsError {
     NothingToClaim,
     #[msg("The claim would exceed what was issued to the sub-network")]
     ClaimExceedsIssued,
-    #[msg("The rewards escrow holds less than the claim")]
-    EscrowInsufficient,
     #[msg("The asset id is not the Bubblegum asset of this tree and leaf nonce")]
     AssetIdMismatch,
     #[msg("The merkle tree is not an SPL account-compression tree")]

@@ -51,8 +51,10 @@ pub struct IssueRewards<'info> {
 pub fn handler(ctx: Context<IssueRewards>, epoch: u64) -> Result<()> {
     let epoch_info = &ctx.accounts.epoch_info;
     require!(epoch_info.sub_networks_scored == epoch_info.sub_networks_expected, EmissionsError::ScoresIncomplete);
+    // A sub-network's epoch record exists only once it is scored: `calculate_utility_score`
+    // alone creates it, setting `score_done` in the same instruction; a missing record fails
+    // Anchor's `AccountNotInitialized`.
     let info = &ctx.accounts.sub_network_epoch_info;
-    require!(info.score_done, EmissionsError::ScoreNotCalculated);
     require!(!info.rewards_issued, EmissionsError::RewardsAlreadyIssued);
 
     let cap = ctx.accounts.network.max_issuance_per_epoch;
