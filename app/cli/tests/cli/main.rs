@@ -16,3 +16,5 @@ mod cli_end_to_end;
 mod compute_unit_budget;
 #[path = "../web_app_in_chromium.rs"]
 mod web_app_in_chromium;
+#[path = "../the_readme_walkthrough_runs_as_written.rs"]
+mod the_readme_walkthrough_runs_as_written;
