@@ -14,7 +14,8 @@
 //! | `/device-changes?sub_network=&epoch=&kind=&device=` | onboardings, activity changes, updates and retirements, with fees and active-device counts |
 //! | `/mints`, `/claims`, `/issuance` | DC mints, reward claims, issuance |
 //! | `/networks`, `/networks/{address}/epochs`, `/cells` | the explorer's overview, flywheel and map ([`crate::explorer`]) |
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -76,6 +77,29 @@ impl From<anyhow::Error> for ApiError {
 }
 
 type Answer = Result<Json<Value>, ApiError>;
+
+/// `axum::extract::Query` whose rejection (`?limit=ten`) is a JSON 400 like every other
+/// error of the API, not axum's plain-text body.
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Query(value)),
+            Err(rejection) => Err(ApiError(StatusCode::BAD_REQUEST, rejection.body_text())),
+        }
+    }
+}
+
+/// A path segment that must be an address: a 400 naming it when it is not base58 of 32 bytes.
+pub fn address(text: &str) -> Result<(), ApiError> {
+    match text.parse::<anchor_lang::prelude::Pubkey>() {
+        Ok(_) => Ok(()),
+        Err(_) => Err(ApiError(StatusCode::BAD_REQUEST, format!("{text} is not a base58 address"))),
+    }
+}
 
 #[derive(Debug, Default, Deserialize)]
 pub struct Params {
@@ -158,6 +182,7 @@ async fn devices(State(store): State<Store>, Query(params): Query<Params>) -> An
 }
 
 async fn device(State(store): State<Store>, Path(id): Path<String>) -> Answer {
+    address(&id)?;
     let mut select = Select::new(DEVICE_COLUMNS, DEVICE_FROM);
     select.filter("(d.device_key = ? OR d.asset_id = ? OR d.address = ?)", text(&id));
     match select.all(&store, "d.address").await?.into_iter().next() {
@@ -228,8 +253,11 @@ async fn sub_network_epochs(State(store): State<Store>, Path(name): Path<String>
     select.page(&store, "e.epoch DESC, e.sub_network", &params).await
 }
 
-async fn epoch(State(store): State<Store>, Path(n): Path<u64>) -> Answer {
-    let n = i64::try_from(n).map_err(|_| ApiError(StatusCode::BAD_REQUEST, "epoch out of range".into()))?;
+async fn epoch(State(store): State<Store>, Path(n): Path<String>) -> Answer {
+    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError(StatusCode::BAD_REQUEST, format!("epoch {n} is not a number")));
+    }
+    let n = n.parse::<i64>().map_err(|_| ApiError(StatusCode::BAD_REQUEST, "epoch out of range".into()))?;
     let mut networks = Select::new("*", "epochs");
     networks.filter("epoch = ?", Val::Int(Some(n)));
     let mut subs = Select::new("e.*, s.name AS sub_network_name, s.network AS network", "sub_network_epochs e LEFT JOIN sub_networks s ON s.address = e.sub_network");
