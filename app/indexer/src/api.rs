@@ -215,19 +215,25 @@ async fn sub_networks(State(store): State<Store>, Query(params): Query<Params>) 
     select.page(&store, "s.network, s.idx", &params).await
 }
 
-/// One sub-network's activity records (`null` for one not opened yet).
-async fn sub_network_activity(State(store): State<Store>, Path(name): Path<String>, Query(params): Query<Params>) -> Answer {
+/// The one sub-network `name` (a name or an address, in `?network=` if given) names: 404
+/// when none, 400 when the name is used in several networks and `?network=` is missing.
+async fn one_sub_network(store: &Store, name: &str, params: &Params) -> Result<Value, ApiError> {
     let mut select = Select::new("s.address, s.name, s.network", "sub_networks s");
-    select.filter("(s.name = ? OR s.address = ?)", text(&name));
+    select.filter("(s.name = ? OR s.address = ?)", text(name));
     if let Some(network) = &params.network {
         select.filter("s.network = ?", text(network));
     }
-    let found = select.all(&store, "s.network, s.idx").await?;
-    let sub = match found.as_slice() {
-        [sub] => sub,
-        [] => return Err(ApiError(StatusCode::NOT_FOUND, format!("unknown sub-network {name}"))),
-        _ => return Err(ApiError(StatusCode::BAD_REQUEST, format!("{name} names a sub-network in several networks: add ?network="))),
-    };
+    let mut found = select.all(store, "s.network, s.idx").await?;
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(ApiError(StatusCode::NOT_FOUND, format!("unknown sub-network {name}"))),
+        _ => Err(ApiError(StatusCode::BAD_REQUEST, format!("{name} names a sub-network in several networks: add ?network="))),
+    }
+}
+
+/// One sub-network's activity records (`null` for one not opened yet).
+async fn sub_network_activity(State(store): State<Store>, Path(name): Path<String>, Query(params): Query<Params>) -> Answer {
+    let sub = one_sub_network(&store, &name, &params).await?;
     let address = sub["address"].as_str().unwrap_or_default();
     let record = |table: &'static str| {
         let mut select = Select::new("*", table);
@@ -240,16 +246,10 @@ async fn sub_network_activity(State(store): State<Store>, Path(name): Path<Strin
 }
 
 async fn sub_network_epochs(State(store): State<Store>, Path(name): Path<String>, Query(params): Query<Params>) -> Answer {
-    let mut known = Select::new("address", "sub_networks");
-    known.filter("(name = ? OR address = ?)", text(&name));
-    if known.all(&store, "address").await?.is_empty() {
-        return Err(ApiError(StatusCode::NOT_FOUND, format!("unknown sub-network {name}")));
-    }
+    // One sub-network's: a name two networks use would mix their epochs.
+    let sub = one_sub_network(&store, &name, &params).await?;
     let mut select = Select::new("e.*, s.name AS sub_network_name, s.network AS network", "sub_network_epochs e JOIN sub_networks s ON s.address = e.sub_network");
-    select.filter("(s.name = ? OR s.address = ?)", text(&name));
-    if let Some(network) = &params.network {
-        select.filter("s.network = ?", text(network));
-    }
+    select.filter("s.address = ?", text(sub["address"].as_str().unwrap_or_default()));
     select.page(&store, "e.epoch DESC, e.sub_network", &params).await
 }
 

@@ -304,6 +304,11 @@ fn check_routes(addr: &std::net::SocketAddr, s: &Story) -> BTreeMap<String, Valu
     assert_eq!(ok(addr, &format!("/sub-networks/{}/activity", s.iot.address))["sub_network"], s.iot.address.to_string());
     assert_eq!(total(&ok(addr, &format!("/sub-networks/IOT/epochs?network={a}"))), 1);
     assert_eq!(total(&ok(addr, &format!("/sub-networks/IOT/epochs?network={b}"))), 0);
+    error(addr, "/sub-networks/IOT/epochs", 400, "IOT names a sub-network in several networks: add ?network=");
+    assert_eq!(ok(addr, "/sub-networks/MOBILE/epochs")["items"][0]["epoch"], s.epoch, "a name one network uses needs no ?network=");
+    assert_eq!(total(&ok(addr, &format!("/sub-networks/{}/epochs", s.iot.address))), 1);
+    error(addr, &format!("/sub-networks/MOBILE/epochs?network={b}"), 404, "unknown sub-network MOBILE");
+    error(addr, &format!("/sub-networks/MOBILE/activity?network={b}"), 404, "unknown sub-network MOBILE");
 
     // `/epochs/{n}`: out of range and not a number are 400s; an epoch with nothing, 404.
     let whole = ok(addr, &format!("/epochs/{}", s.epoch));
