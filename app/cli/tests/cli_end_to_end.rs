@@ -394,7 +394,12 @@ fn localnet_serves_every_program_and_creates_and_funds_a_missing_keypair() {
 #[test]
 fn every_operator_maker_and_wallet_command_changes_the_chain() {
     use civnet_harness::{dc, network as net, registry, scenario};
-    let validator = TestValidator::start();
+    // A Pyth price update in the validator's genesis ($1.50 +- $0.01, published just now).
+    const FEED: [u8; 32] = [7; 32];
+    let publish_time = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64 - 5;
+    let price = dc::PythPrice { feed_id: FEED, price: 150_000_000, conf: 1_000_000, exponent: -8, publish_time, fully_verified: true };
+    let price_update = Pubkey::new_unique();
+    let validator = TestValidator::start_with_accounts(&[(price_update, dc::price_update_account(&price))]);
     let mut civnet = Civnet { url: validator.rpc_url().to_string(), dir: tempfile::tempdir().unwrap(), network: None };
     let operator_key = validator.cluster.payer.pubkey();
     let operator = civnet.keypair_file("operator", &validator.cluster.payer);
@@ -585,6 +590,19 @@ fn every_operator_maker_and_wallet_command_changes_the_chain() {
     let run = civnet.run(&stranger_file, &["tx", "send", &forged]);
     assert!(!run.ok && run.stderr.to_lowercase().contains("signature"), "a forged signature: {}", run.stderr);
     assert_eq!(validator.cluster.rpc.account(&stranger.pubkey()).unwrap().unwrap().1, stranger_lamports, "nothing moved");
+
+    // dc mint --price-update: once the network prices DC by a Pyth feed, a purchase needs a
+    // price update, and the one given prices it ($1.50 lowered by twice the $0.01 confidence).
+    let pyth = data_credits::state::PriceOracle::Pyth { feed_id: FEED, max_age_secs: 3_600 };
+    let args = data_credits::instructions::UpdateConfigArgs { price_oracle: Some(pyth), max_dc_minted_per_epoch: None };
+    validator.send_ok(&[dc::update_config_ix(&keys, operator_key, args)], &[]);
+    assert_one_line_error(&civnet.run(&owner_file, &["dc", "mint", "--dc", "1000"]), "PriceUpdateRequired");
+    let dc_before = tokens::balance(&validator.cluster, &tokens::ata(&owner.pubkey(), &dc_mint));
+    let burned_before = validator.anchor_account::<data_credits::state::DataCreditsConfig>(&scenario::dc_config_address(&network)).total_tokens_burned;
+    let bought = civnet.ok(&owner_file, &["dc", "mint", "--tokens", "1000000", "--price-update", &price_update.to_string()]);
+    assert_eq!((bought["dc_minted"].as_u64(), bought["dc_balance"].as_u64()), (Some(148_000), Some(dc_before + 148_000)), "{bought:#}");
+    let dc_config: data_credits::state::DataCreditsConfig = validator.anchor_account(&scenario::dc_config_address(&network));
+    assert_eq!((dc_config.last_price_publish_time, dc_config.total_tokens_burned), (publish_time, burned_before + 1_000_000), "the update's price was used");
 
     // migrate updates what differs: the network's cap, the DC price, IOT's fee, acme's approval.
     let text = std::fs::read_to_string(&config).unwrap();
