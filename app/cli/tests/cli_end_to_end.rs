@@ -508,8 +508,15 @@ fn every_operator_maker_and_wallet_command_changes_the_chain() {
     assert_eq!(validator.anchor_account::<device_registry::state::Maker>(&acme).devices_issued, 1);
     assert!(validator.cluster.rpc.account(&maker.pubkey()).unwrap().unwrap().1 < maker_lamports, "the maker paid");
     // Only the maker authority issues.
-    let other_device = civnet.keypair_file("other-device", &Keypair::new());
+    let second = Keypair::new();
+    let other_device = civnet.keypair_file("other-device", &second);
     assert_one_line_error(&civnet.run(&owner_file, &["device", "issue", "--maker", "acme", "--owner", &owner.pubkey().to_string(), "--device-keypair", other_device.to_str().unwrap()]), "the maker authority is");
+    assert!(validator.account_data(&registry::device_address(&network, &second.pubkey())).is_none());
+    // A device issued but not onboarded cannot be updated; a tree's canopy fits in it.
+    civnet.ok(&maker_file, &["device", "issue", "--maker", "acme", "--owner", &owner.pubkey().to_string(), "--device-keypair", other_device.to_str().unwrap()]);
+    assert_eq!(validator.anchor_account::<device_registry::state::Maker>(&acme).devices_issued, 2);
+    assert_one_line_error(&civnet.run(&owner_file, &["device", "update", "--device-key", &second.pubkey().to_string(), "--gain", "1"]), "is not onboarded");
+    assert_one_line_error(&civnet.run(&maker_file, &["maker", "set-tree", "acme", "--max-depth", "5", "--canopy-depth", "6"]), "--canopy-depth (6) cannot exceed --max-depth (5)");
 
     // dc mint --tokens for another wallet: 3 tokens at $1.50 = $4.50 = 450,000 DC.
     let token_account = tokens::ata(&owner.pubkey(), &keys.token_mint);
