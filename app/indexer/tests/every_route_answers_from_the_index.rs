@@ -2,7 +2,7 @@
 //! networks built on the embedded engine (no validator): a fixed-price network with two
 //! sub-networks, devices (two located), DC minted, burned and delegated, an epoch closed and a
 //! claim; and a Pyth-priced network whose sub-network is also named IOT (so the name is
-//! ambiguous) and whose DC was bought with a Pyth price update. The same transactions are
+//! ambiguous) and whose DC was bought with a Pyth price update (stored with the purchase). The same transactions are
 //! indexed into SQLite and into PostgreSQL, and both answer every route the same.
 
 use crate::common::*;
@@ -208,6 +208,8 @@ fn check_routes(addr: &std::net::SocketAddr, s: &Story) -> BTreeMap<String, Valu
     let m = &pyth_mints["items"][0];
     assert_eq!((m["price_mantissa"].as_u64(), m["price_exponent"].as_i64(), m["confidence"].as_u64()), (Some(148_000_000), Some(-8), Some(1_000_000)), "{m}");
     assert_eq!((m["tokens_burned"].as_u64(), m["dc_minted"].as_u64()), (Some(1_000_000), Some(148_000)));
+    assert_eq!(m["price_update"], s.pyth_update.to_string(), "the Pyth price update that priced the purchase");
+    assert!(fixed_mints["items"].as_array().unwrap().iter().all(|m| m["price_update"].is_null()), "a fixed price names no price update");
     assert_eq!(total(&ok(addr, &format!("/mints?network={}", Pubkey::new_unique()))), 0);
     let slots: Vec<u64> = mints["items"].as_array().unwrap().iter().map(|m| m["slot"].as_u64().unwrap()).collect();
     assert!(slots.windows(2).all(|p| p[0] >= p[1]), "newest first: {slots:?}");
