@@ -638,6 +638,40 @@ fn every_operator_maker_and_wallet_command_changes_the_chain() {
     assert_eq!(validator.anchor_account::<emissions::state::Network>(&network).epoch_length_secs, EPOCH_SECS as u32);
     std::fs::write(&config, "[network]\nnonsense = 1\n").unwrap();
     assert_one_line_error(&civnet.run(&operator, &["migrate", "--config", config.to_str().unwrap()]), "is not a civnet deployment file");
+
+    // `civnet index` names the price update that priced the Pyth purchase (read from the
+    // validator's transactions), and none for the fixed-price ones.
+    struct Stopped(std::process::Child);
+    impl Drop for Stopped {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let database = format!("sqlite://{}", civnet.dir.path().join("index.db").display());
+    let _indexer = Stopped(
+        Command::new(env!("CARGO_BIN_EXE_civnet"))
+            .args(["--url", &civnet.url, "--keypair"])
+            .arg(&operator)
+            .args(["index", "--database", &database, "--serve", &addr.to_string(), "--poll-ms", "200"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("civnet index starts"),
+    );
+    let started = std::time::Instant::now();
+    let mints = loop {
+        let page: Option<Value> = ureq::get(&format!("http://{addr}/mints?network={network}")).call().ok().and_then(|r| r.into_json().ok());
+        if let Some(page) = page.filter(|p| p["total"] == 3) {
+            break page;
+        }
+        assert!(started.elapsed().as_secs() < 120, "the index did not get the three purchases");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    };
+    let priced: Vec<&Value> = mints["items"].as_array().unwrap().iter().filter(|m| !m["price_update"].is_null()).collect();
+    assert_eq!(priced.len(), 1, "{mints:#}");
+    assert_eq!((priced[0]["price_update"].as_str(), priced[0]["price_mantissa"].as_u64(), priced[0]["dc_minted"].as_u64()), (Some(price_update.to_string().as_str()), Some(148_000_000), Some(148_000)));
 }
 
 /// The demo refuses impossible sizes before doing anything, naming the flags.

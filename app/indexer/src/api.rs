@@ -1,6 +1,10 @@
 //! The JSON HTTP API (`civnet index --serve ADDR`), read-only over the index. Lists take
 //! `?limit=` (default 100, at most 1000) and `?offset=` and answer
 //! `{"items": [...], "total": N, "limit": L, "offset": O}`, newest first where time matters.
+//! Errors are `{"error": "..."}`: 400 for a bad parameter (a limit outside 1..=1000, a
+//! negative offset, a value that is not a number, an epoch out of range, a path segment that
+//! is not an address, a sub-network name several networks use without `?network=`), 404 for
+//! what is not indexed and for unknown routes.
 //!
 //! | route | what |
 //! |---|---|
