@@ -560,6 +560,12 @@ fn every_operator_maker_and_wallet_command_changes_the_chain() {
     assert_eq!(tokens::balance(&validator.cluster, &tokens::ata(&escrow, &dc_mint)), 200_000);
     assert_eq!(tokens::balance(&validator.cluster, &tokens::ata(&owner.pubkey(), &dc_mint)), dc_before - 200_000);
     assert_one_line_error(&civnet.run(&owner_file, &["dc", "delegate", "--sub-network", "NOPE", "--router-key", "router-1", "--amount", "1"]), "sub-network NOPE");
+    // sub-network show counts what happened: one onboarding, its fees, no usage yet.
+    let shown = civnet.ok(&operator, &["sub-network", "show", "IOT"]);
+    let devices = registry::sub_network_devices(&validator, &iot);
+    assert_eq!((devices.devices_onboarded, devices.active_devices, devices.fees_dc_burned), (1, 1, 400_000 + 100_000));
+    assert_eq!((shown["devices_onboarded"].as_u64(), shown["active_devices"].as_u64(), shown["fees_dc_burned"].as_u64()), (Some(1), Some(1), Some(500_000)), "{shown:#}");
+    assert_eq!(shown["dc_burned_for_usage"], 0, "delegated DC is not burned yet");
 
     // rewards post-root: only the rewards oracle, only a well-formed file; nothing posted.
     let asset_id = record.asset_id.to_string();
@@ -581,6 +587,16 @@ fn every_operator_maker_and_wallet_command_changes_the_chain() {
         assert_one_line_error(&civnet.run(&operator, &["rewards", "post-root", "--sub-network", "IOT", "--file", file.to_str().unwrap()]), error);
     }
     assert_one_line_error(&civnet.run(&operator, &["rewards", "post-root", "--sub-network", "IOT", "--file", "/nonexistent/rewards.csv"]), "reading /nonexistent/rewards.csv");
+    // rewards claim from a file: it needs the sub-network, and the device's asset in the file.
+    let claim = |file: &Path, sub: Option<&str>| {
+        let mut args = vec!["rewards", "claim", "--device-key", device_key.as_str(), "--file", file.to_str().unwrap()];
+        args.extend(sub.iter().flat_map(|s| ["--sub-network", *s]));
+        civnet.run(&owner_file, &args)
+    };
+    assert_one_line_error(&claim(&good, None), "--file needs --sub-network");
+    let elsewhere = rewards("elsewhere.csv", &format!("{},5\n", Pubkey::new_unique()));
+    assert_one_line_error(&claim(&elsewhere, Some("IOT")), &format!("asset {asset_id} is not in"));
+    assert_one_line_error(&claim(&good, Some("NOPE")), "sub-network NOPE");
     assert!(validator.account_data(&net::rewards_root_address(&iot)).is_none_or(|_| validator.anchor_account::<emissions::state::RewardsRoot>(&net::rewards_root_address(&iot)).version == 0), "no root posted");
 
     // tx send with bad input: not base64, not a transaction, signed by the wrong key.
