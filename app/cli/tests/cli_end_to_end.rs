@@ -531,6 +531,10 @@ fn every_operator_maker_and_wallet_command_changes_the_chain() {
     // A price update is passed through to the program, which checks its owner.
     assert_one_line_error(&civnet.run(&owner_file, &["dc", "mint", "--dc", "1000", "--price-update", &network.to_string()]), "AccountOwnedByWrongProgram");
     assert_one_line_error(&civnet.run(&owner_file, &["dc", "mint", "--dc", "1000", "--price-update", "not-a-key"]), "is not a base58 public key");
+    // Exactly one of --dc and --tokens: neither is the program's named error, both clap's.
+    assert_one_line_error(&civnet.run(&owner_file, &["dc", "mint"]), "AmountChoice");
+    let both = civnet.run(&owner_file, &["dc", "mint", "--dc", "1", "--tokens", "1"]);
+    assert!(!both.ok && both.stderr.contains("cannot be used with"), "{}", both.stderr);
     assert_eq!(validator.anchor_account::<data_credits::state::DataCreditsConfig>(&scenario::dc_config_address(&network)).total_dc_minted, 450_000);
 
     // The owner onboards, then moves the device: device update burns the location fee.
