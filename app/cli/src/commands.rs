@@ -359,7 +359,8 @@ pub struct DeviceOnboardArgs {
     /// H3 cell (hex, resolution 0-15); omitted: no location.
     #[arg(long)]
     pub location: Option<String>,
-    #[arg(long, default_value_t = 0)]
+    /// Metres; below sea level is negative (`--elevation -3`).
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     pub elevation: i16,
     /// Antenna gain in tenths of a dBi.
     #[arg(long, default_value_t = 0)]
@@ -372,7 +373,8 @@ pub struct DeviceUpdateArgs {
     pub device_key: String,
     #[arg(long)]
     pub location: Option<String>,
-    #[arg(long)]
+    /// Metres; below sea level is negative (`--elevation -3`).
+    #[arg(long, allow_negative_numbers = true)]
     pub elevation: Option<i16>,
     #[arg(long)]
     pub gain: Option<u8>,

@@ -386,3 +386,332 @@ fn localnet_serves_every_program_and_creates_and_funds_a_missing_keypair() {
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
 }
+
+/// The commands the flywheel story does not run, each checked in its JSON answer and in the
+/// chain state it changed: `network init`, `sub-network create|show`, `maker
+/// create|approve|revoke|show`, `device issue` paid by the maker, `device update`, `dc mint
+/// --tokens --recipient`, `dc delegate`, `migrate` updating what differs, and the named
+/// one-line errors of `dc mint --price-update`, `rewards post-root` and `tx send`.
+#[test]
+fn every_operator_maker_and_wallet_command_changes_the_chain() {
+    use civnet_harness::{dc, network as net, registry, scenario};
+    // A Pyth price update in the validator's genesis ($1.50 +- $0.01, published just now).
+    const FEED: [u8; 32] = [7; 32];
+    let publish_time = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64 - 5;
+    let price = dc::PythPrice { feed_id: FEED, price: 150_000_000, conf: 1_000_000, exponent: -8, publish_time, fully_verified: true };
+    let price_update = Pubkey::new_unique();
+    let validator = TestValidator::start_with_accounts(&[(price_update, dc::price_update_account(&price))]);
+    let mut civnet = Civnet { url: validator.rpc_url().to_string(), dir: tempfile::tempdir().unwrap(), network: None };
+    let operator_key = validator.cluster.payer.pubkey();
+    let operator = civnet.keypair_file("operator", &validator.cluster.payer);
+    let (maker, owner, device, other, stranger) = (Keypair::new(), Keypair::new(), Keypair::new(), Keypair::new(), Keypair::new());
+    for key in [maker.pubkey(), owner.pubkey(), stranger.pubkey()] {
+        validator.airdrop(&key, 10_000_000_000);
+    }
+    let (maker_file, owner_file, device_file) = (civnet.keypair_file("maker", &maker), civnet.keypair_file("owner", &owner), civnet.keypair_file("device", &device));
+    let stranger_file = civnet.keypair_file("stranger", &stranger);
+
+    // network init: a token, the network and fixed-price DC, as the flags say.
+    let init = civnet.ok(
+        &operator,
+        &["network", "init", "--epoch-length-secs", "60", "--tokens-per-epoch", "8000000", "--halving-every", "10", "--halvings", "3", "--usd-per-token-e8", "200000000", "--max-dc-minted-per-epoch", "5000000000"],
+    );
+    let network: Pubkey = init["network"].as_str().unwrap().parse().unwrap();
+    let token_mint: Pubkey = init["token_mint"].as_str().unwrap().parse().unwrap();
+    assert_eq!(network, scenario::network_address(&token_mint), "{init:#}");
+    assert_eq!(init["dc_mint"], scenario::dc_mint_address(&network).to_string());
+    assert_eq!(init["authority"], operator_key.to_string());
+    let account: emissions::state::Network = validator.anchor_account(&network);
+    assert_eq!((account.authority, account.token_mint, account.epoch_length_secs, account.max_issuance_per_epoch), (operator_key, token_mint, 60, 8_000_000));
+    let steps: Vec<(u64, u64)> = account.emission_schedule.iter().map(|s| (s.start_epoch - account.emission_schedule[0].start_epoch, s.tokens_per_epoch)).collect();
+    assert_eq!(steps, [(0, 8_000_000), (10, 4_000_000), (20, 2_000_000)]);
+    let config: data_credits::state::DataCreditsConfig = validator.anchor_account(&scenario::dc_config_address(&network));
+    assert_eq!(config.price_oracle, data_credits::state::PriceOracle::Fixed { usd_per_token_e8: 200_000_000 });
+    assert_eq!((config.max_dc_minted_per_epoch, config.dc_mint), (5_000_000_000, scenario::dc_mint_address(&network)));
+    civnet.network = Some(network.to_string());
+
+    // sub-network create with its own authorities and fees; show reads them back.
+    let (burner, activator, oracle) = (Pubkey::new_unique(), Pubkey::new_unique(), Pubkey::new_unique());
+    let created = civnet.ok(
+        &operator,
+        &[
+            "sub-network", "create", "IOT", "--dc-burn-authority", &burner.to_string(), "--active-device-authority", &activator.to_string(),
+            "--rewards-oracle", &oracle.to_string(), "--onboarding-fee-dc", "123000", "--location-fee-dc", "45000",
+        ],
+    );
+    let iot = net::sub_network_address(&network, "IOT");
+    assert_eq!((created["sub_network"].as_str(), created["name"].as_str()), (Some(iot.to_string().as_str()), Some("IOT")), "{created:#}");
+    assert_eq!(created["rewards_escrow"], net::rewards_escrow_address(&iot).to_string());
+    let sub: emissions::state::SubNetwork = validator.anchor_account(&iot);
+    assert_eq!((sub.dc_burn_authority, sub.active_device_authority, sub.rewards_oracle), (burner, activator, oracle));
+    assert_eq!((sub.onboarding_fee_dc, sub.location_fee_dc, sub.network, sub.index), (123_000, 45_000, network, 0));
+    assert!(validator.account_data(&dc::sub_network_burns_address(&iot)).is_some() && validator.account_data(&registry::sub_network_devices_address(&iot)).is_some(), "activity records opened");
+    let shown = civnet.ok(&operator, &["sub-network", "show", "IOT"]);
+    for (field, value) in [("dc_burn_authority", burner), ("active_device_authority", activator), ("rewards_oracle", oracle), ("address", iot)] {
+        assert_eq!(shown[field], value.to_string(), "{field}: {shown:#}");
+    }
+    assert_eq!((shown["onboarding_fee_dc"].as_u64(), shown["location_fee_dc"].as_u64(), shown["index"].as_u64()), (Some(123_000), Some(45_000), Some(0)));
+    assert_eq!((shown["active_devices"].as_u64(), shown["devices_onboarded"].as_u64(), shown["dc_burned_for_usage"].as_u64()), (Some(0), Some(0), Some(0)));
+    assert_eq!((shown["total_issued"].as_u64(), shown["rewards_escrow_balance"].as_u64()), (Some(0), Some(0)));
+    // Defaults: the signer holds every role.
+    civnet.ok(&operator, &["sub-network", "create", "MOBILE"]);
+    let mobile: emissions::state::SubNetwork = validator.anchor_account(&net::sub_network_address(&network, "MOBILE"));
+    assert_eq!((mobile.dc_burn_authority, mobile.rewards_oracle, mobile.onboarding_fee_dc, mobile.location_fee_dc, mobile.index), (operator_key, operator_key, 4_000_000, 1_000_000, 1));
+    let listed = civnet.ok(&operator, &["network", "show"]);
+    let names: Vec<&str> = listed["sub_networks"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["IOT", "MOBILE"]);
+    assert_eq!((listed["epoch_length_secs"].as_u64(), listed["token_supply"].as_u64(), listed["dc_minted"].as_u64()), (Some(60), Some(0), Some(0)));
+    // Only the network authority creates one; a name is taken once; an unknown one is named.
+    assert_one_line_error(&civnet.run(&stranger_file, &["sub-network", "create", "ENERGY"]), "transaction failed");
+    assert!(validator.account_data(&net::sub_network_address(&network, "ENERGY")).is_none());
+    assert_one_line_error(&civnet.run(&operator, &["sub-network", "create", "IOT"]), "transaction failed");
+    assert_one_line_error(&civnet.run(&operator, &["sub-network", "show", "NOPE"]), "sub-network NOPE");
+
+    // maker create (anyone), approve and revoke (the network authority), show.
+    let zeta = scenario::maker_address(&network, "zeta");
+    let made = civnet.ok(&stranger_file, &["maker", "create", "zeta", "--authority", &maker.pubkey().to_string()]);
+    assert_eq!((made["maker"].as_str(), made["authority"].as_str()), (Some(zeta.to_string().as_str()), Some(maker.pubkey().to_string().as_str())), "{made:#}");
+    let m: device_registry::state::Maker = validator.anchor_account(&zeta);
+    assert_eq!((m.authority, m.approved, m.network, m.name.as_str()), (maker.pubkey(), false, network, "zeta"));
+    let shown = civnet.ok(&operator, &["maker", "show", "zeta"]);
+    assert_eq!((shown["approved"].as_bool(), shown["devices_issued"].as_u64(), shown["authority"].as_str()), (Some(false), Some(0), Some(maker.pubkey().to_string().as_str())));
+    assert_eq!(civnet.ok(&operator, &["maker", "approve", "zeta", "--authority", &maker.pubkey().to_string()])["approved"], true);
+    assert!(validator.anchor_account::<device_registry::state::Maker>(&zeta).approved);
+    assert_one_line_error(&civnet.run(&stranger_file, &["maker", "revoke", "zeta"]), "ConstraintHasOne");
+    assert!(validator.anchor_account::<device_registry::state::Maker>(&zeta).approved, "a stranger's revoke changed nothing");
+    let revoked = civnet.ok(&operator, &["maker", "revoke", "zeta"]);
+    assert_eq!((revoked["maker"].as_str(), revoked["approved"].as_bool()), (Some(zeta.to_string().as_str()), Some(false)));
+    assert!(!validator.anchor_account::<device_registry::state::Maker>(&zeta).approved);
+    assert_eq!(civnet.ok(&operator, &["maker", "show", "zeta"])["approved"], false);
+    assert_one_line_error(&civnet.run(&operator, &["maker", "show", "nobody"]), "maker nobody");
+    assert_one_line_error(&civnet.run(&operator, &["maker", "revoke", "nobody"]), "maker nobody");
+
+    // A network with tokens (migrate's genesis): devices and DC.
+    let config = deployment_file(&civnet, &owner, &maker);
+    civnet.network = None;
+    let migrated = civnet.ok(&operator, &["migrate", "--config", config.to_str().unwrap()]);
+    let network: Pubkey = migrated["network"].as_str().unwrap().parse().unwrap();
+    civnet.network = Some(network.to_string());
+    let keys = scenario::NetworkKeys::for_mint(migrated["token_mint"].as_str().unwrap().parse().unwrap(), Keypair::new());
+    let dc_mint = scenario::dc_mint_address(&network);
+    let iot = net::sub_network_address(&network, "IOT");
+    let acme = scenario::maker_address(&network, "acme");
+    civnet.ok(&maker_file, &["maker", "set-tree", "acme", "--max-depth", "14", "--canopy-depth", "8"]);
+
+    // device issue without --sign-only: the maker signs and pays.
+    let maker_lamports = validator.cluster.rpc.account(&maker.pubkey()).unwrap().unwrap().1;
+    let issued = civnet.ok(&maker_file, &["device", "issue", "--maker", "acme", "--owner", &owner.pubkey().to_string(), "--device-keypair", device_file.to_str().unwrap()]);
+    let device_key = device.pubkey().to_string();
+    let record: device_registry::state::Device = validator.anchor_account(&registry::device_address(&network, &device.pubkey()));
+    assert_eq!((issued["device_key"].as_str(), issued["owner"].as_str()), (Some(device_key.as_str()), Some(owner.pubkey().to_string().as_str())), "{issued:#}");
+    assert_eq!(issued["asset_id"], record.asset_id.to_string());
+    assert_eq!(record.sub_network_index, device_registry::state::NOT_ONBOARDED);
+    assert_eq!(validator.anchor_account::<device_registry::state::Maker>(&acme).devices_issued, 1);
+    assert!(validator.cluster.rpc.account(&maker.pubkey()).unwrap().unwrap().1 < maker_lamports, "the maker paid");
+    // Only the maker authority issues.
+    let second = Keypair::new();
+    let other_device = civnet.keypair_file("other-device", &second);
+    assert_one_line_error(&civnet.run(&owner_file, &["device", "issue", "--maker", "acme", "--owner", &owner.pubkey().to_string(), "--device-keypair", other_device.to_str().unwrap()]), "the maker authority is");
+    assert!(validator.account_data(&registry::device_address(&network, &second.pubkey())).is_none());
+    // A device issued but not onboarded cannot be updated; a tree's canopy fits in it.
+    civnet.ok(&maker_file, &["device", "issue", "--maker", "acme", "--owner", &owner.pubkey().to_string(), "--device-keypair", other_device.to_str().unwrap()]);
+    assert_eq!(validator.anchor_account::<device_registry::state::Maker>(&acme).devices_issued, 2);
+    assert_one_line_error(&civnet.run(&owner_file, &["device", "update", "--device-key", &second.pubkey().to_string(), "--gain", "1"]), "is not onboarded");
+    assert_one_line_error(&civnet.run(&maker_file, &["maker", "set-tree", "acme", "--max-depth", "5", "--canopy-depth", "6"]), "--canopy-depth (6) cannot exceed --max-depth (5)");
+
+    // dc mint --tokens for another wallet: 3 tokens at $1.50 = $4.50 = 450,000 DC.
+    let token_account = tokens::ata(&owner.pubkey(), &keys.token_mint);
+    let tokens_before = tokens::balance(&validator.cluster, &token_account);
+    let minted = civnet.ok(&owner_file, &["dc", "mint", "--tokens", "3000000", "--recipient", &other.pubkey().to_string()]);
+    assert_eq!((minted["recipient"].as_str(), minted["dc_minted"].as_u64(), minted["dc_balance"].as_u64()), (Some(other.pubkey().to_string().as_str()), Some(450_000), Some(450_000)), "{minted:#}");
+    assert_eq!(tokens::balance(&validator.cluster, &tokens::ata(&other.pubkey(), &dc_mint)), 450_000);
+    assert_eq!(tokens::balance(&validator.cluster, &tokens::ata(&owner.pubkey(), &dc_mint)), 0, "the signer paid, the recipient got the DC");
+    assert_eq!(tokens::balance(&validator.cluster, &token_account), tokens_before - 3_000_000);
+    let dc_config: data_credits::state::DataCreditsConfig = validator.anchor_account(&scenario::dc_config_address(&network));
+    assert_eq!((dc_config.total_dc_minted, dc_config.total_tokens_burned), (450_000, 3_000_000));
+    // A price update is passed through to the program, which checks its owner.
+    assert_one_line_error(&civnet.run(&owner_file, &["dc", "mint", "--dc", "1000", "--price-update", &network.to_string()]), "AccountOwnedByWrongProgram");
+    assert_one_line_error(&civnet.run(&owner_file, &["dc", "mint", "--dc", "1000", "--price-update", "not-a-key"]), "is not a base58 public key");
+    // Exactly one of --dc and --tokens: neither is the program's named error, both clap's.
+    assert_one_line_error(&civnet.run(&owner_file, &["dc", "mint"]), "AmountChoice");
+    let both = civnet.run(&owner_file, &["dc", "mint", "--dc", "1", "--tokens", "1"]);
+    assert!(!both.ok && both.stderr.contains("cannot be used with"), "{}", both.stderr);
+    assert_eq!(validator.anchor_account::<data_credits::state::DataCreditsConfig>(&scenario::dc_config_address(&network)).total_dc_minted, 450_000);
+
+    // The owner onboards, then moves the device: device update burns the location fee.
+    civnet.ok(&owner_file, &["dc", "mint", "--dc", "2000000"]);
+    civnet.ok(&owner_file, &["device", "onboard", "--device-key", &device_key, "--sub-network", "IOT"]);
+    let dc_before = tokens::balance(&validator.cluster, &tokens::ata(&owner.pubkey(), &dc_mint));
+    let updated = civnet.ok(&owner_file, &["device", "update", "--device-key", &device_key, "--location", "8928308280fffff", "--elevation", "12", "--gain", "30"]);
+    assert_eq!(updated["device_key"], device_key);
+    let record: device_registry::state::Device = validator.anchor_account(&registry::device_address(&network, &device.pubkey()));
+    assert_eq!((record.location, record.elevation, record.gain), (0x8928308280fffff, 12, 30));
+    assert_eq!(tokens::balance(&validator.cluster, &tokens::ata(&owner.pubkey(), &dc_mint)), dc_before - 100_000, "the location fee");
+    let shown = civnet.ok(&operator, &["device", "show", &device_key]);
+    assert_eq!((shown["location"].as_str(), shown["elevation"].as_i64(), shown["gain"].as_u64()), (Some("8928308280fffff"), Some(12), Some(30)));
+    // Elevation only: no fee.
+    civnet.ok(&owner_file, &["device", "update", "--device-key", &device_key, "--elevation", "-3"]);
+    let record: device_registry::state::Device = validator.anchor_account(&registry::device_address(&network, &device.pubkey()));
+    assert_eq!((record.location, record.elevation, record.gain), (0x8928308280fffff, -3, 30));
+    assert_eq!(tokens::balance(&validator.cluster, &tokens::ata(&owner.pubkey(), &dc_mint)), dc_before - 100_000);
+    assert_one_line_error(&civnet.run(&maker_file, &["device", "update", "--device-key", &device_key, "--gain", "1"]), "does not hold the cNFT");
+    assert_one_line_error(&civnet.run(&owner_file, &["device", "update", "--device-key", &device_key, "--location", "zz"]), "is not an H3 cell");
+
+    // dc delegate: DC moves into the router's escrow.
+    let dc_before = tokens::balance(&validator.cluster, &tokens::ata(&owner.pubkey(), &dc_mint));
+    let delegated = civnet.ok(&owner_file, &["dc", "delegate", "--sub-network", "IOT", "--router-key", "router-1", "--amount", "200000"]);
+    let escrow = dc::escrow_address(&iot, "router-1");
+    assert_eq!((delegated["escrow"].as_str(), delegated["escrow_dc"].as_u64()), (Some(escrow.to_string().as_str()), Some(200_000)), "{delegated:#}");
+    assert_eq!(tokens::balance(&validator.cluster, &tokens::ata(&escrow, &dc_mint)), 200_000);
+    assert_eq!(tokens::balance(&validator.cluster, &tokens::ata(&owner.pubkey(), &dc_mint)), dc_before - 200_000);
+    assert_one_line_error(&civnet.run(&owner_file, &["dc", "delegate", "--sub-network", "NOPE", "--router-key", "router-1", "--amount", "1"]), "sub-network NOPE");
+    // sub-network show counts what happened: one onboarding, its fees, no usage yet.
+    let shown = civnet.ok(&operator, &["sub-network", "show", "IOT"]);
+    let devices = registry::sub_network_devices(&validator, &iot);
+    assert_eq!((devices.devices_onboarded, devices.active_devices, devices.fees_dc_burned), (1, 1, 400_000 + 100_000));
+    assert_eq!((shown["devices_onboarded"].as_u64(), shown["active_devices"].as_u64(), shown["fees_dc_burned"].as_u64()), (Some(1), Some(1), Some(500_000)), "{shown:#}");
+    assert_eq!(shown["dc_burned_for_usage"], 0, "delegated DC is not burned yet");
+
+    // rewards post-root: only the rewards oracle, only a well-formed file; nothing posted.
+    let asset_id = record.asset_id.to_string();
+    let rewards = |name: &str, text: &str| {
+        let path = civnet.dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let good = rewards("good.csv", &format!("asset_id,cumulative_amount\n{asset_id},5\n"));
+    assert_one_line_error(&civnet.run(&maker_file, &["rewards", "post-root", "--sub-network", "IOT", "--file", good.to_str().unwrap()]), "the rewards oracle is");
+    for (name, text, error) in [
+        ("no-comma.csv", format!("{asset_id} 5\n"), "expected asset_id,cumulative_amount"),
+        ("bad-amount.csv", format!("{asset_id},five\n"), "is not an amount"),
+        ("bad-key.csv", "nonsense,5\n".to_string(), "is not a base58 public key"),
+        ("bad.json", "[{\"asset_id\": 5}]".to_string(), "is not a JSON list"),
+        ("overflow.csv", format!("{asset_id},18446744073709551615\n{},1\n", Pubkey::new_unique()), "overflow"),
+    ] {
+        let file = rewards(name, &text);
+        assert_one_line_error(&civnet.run(&operator, &["rewards", "post-root", "--sub-network", "IOT", "--file", file.to_str().unwrap()]), error);
+    }
+    assert_one_line_error(&civnet.run(&operator, &["rewards", "post-root", "--sub-network", "IOT", "--file", "/nonexistent/rewards.csv"]), "reading /nonexistent/rewards.csv");
+    // rewards claim from a file: it needs the sub-network, and the device's asset in the file.
+    let claim = |file: &Path, sub: Option<&str>| {
+        let mut args = vec!["rewards", "claim", "--device-key", device_key.as_str(), "--file", file.to_str().unwrap()];
+        args.extend(sub.iter().flat_map(|s| ["--sub-network", *s]));
+        civnet.run(&owner_file, &args)
+    };
+    assert_one_line_error(&claim(&good, None), "--file needs --sub-network");
+    let elsewhere = rewards("elsewhere.csv", &format!("{},5\n", Pubkey::new_unique()));
+    assert_one_line_error(&claim(&elsewhere, Some("IOT")), &format!("asset {asset_id} is not in"));
+    assert_one_line_error(&claim(&good, Some("NOPE")), "sub-network NOPE");
+    assert!(validator.account_data(&net::rewards_root_address(&iot)).is_none_or(|_| validator.anchor_account::<emissions::state::RewardsRoot>(&net::rewards_root_address(&iot)).version == 0), "no root posted");
+
+    // tx send with bad input: not base64, not a transaction, signed by the wrong key.
+    assert_one_line_error(&civnet.run(&owner_file, &["tx", "send", "!!not base64!!"]), "the transaction is not base64");
+    assert_one_line_error(&civnet.run(&owner_file, &["tx", "send", "aGVsbG8gd29ybGQ="]), "the bytes are not a transaction");
+    use base64::Engine;
+    let transfer = anchor_lang::solana_program::system_instruction::transfer(&owner.pubkey(), &stranger.pubkey(), 1_000);
+    let blockhash = validator.cluster.rpc.latest_blockhash().unwrap();
+    let mut forged = solana_transaction::Transaction::new_with_payer(&[transfer], Some(&owner.pubkey()));
+    forged.message.recent_blockhash = blockhash;
+    forged.signatures[0] = stranger.sign_message(&forged.message_data());
+    let forged = base64::engine::general_purpose::STANDARD.encode(bincode::serialize(&forged).unwrap());
+    let stranger_lamports = validator.cluster.rpc.account(&stranger.pubkey()).unwrap().unwrap().1;
+    let run = civnet.run(&stranger_file, &["tx", "send", &forged]);
+    assert!(!run.ok && run.stderr.to_lowercase().contains("signature"), "a forged signature: {}", run.stderr);
+    assert_eq!(validator.cluster.rpc.account(&stranger.pubkey()).unwrap().unwrap().1, stranger_lamports, "nothing moved");
+
+    // dc mint --price-update: once the network prices DC by a Pyth feed, a purchase needs a
+    // price update, and the one given prices it ($1.50 lowered by twice the $0.01 confidence).
+    let pyth = data_credits::state::PriceOracle::Pyth { feed_id: FEED, max_age_secs: 3_600 };
+    let args = data_credits::instructions::UpdateConfigArgs { price_oracle: Some(pyth), max_dc_minted_per_epoch: None };
+    validator.send_ok(&[dc::update_config_ix(&keys, operator_key, args)], &[]);
+    assert_one_line_error(&civnet.run(&owner_file, &["dc", "mint", "--dc", "1000"]), "PriceUpdateRequired");
+    let dc_before = tokens::balance(&validator.cluster, &tokens::ata(&owner.pubkey(), &dc_mint));
+    let burned_before = validator.anchor_account::<data_credits::state::DataCreditsConfig>(&scenario::dc_config_address(&network)).total_tokens_burned;
+    let bought = civnet.ok(&owner_file, &["dc", "mint", "--tokens", "1000000", "--price-update", &price_update.to_string()]);
+    assert_eq!((bought["dc_minted"].as_u64(), bought["dc_balance"].as_u64()), (Some(148_000), Some(dc_before + 148_000)), "{bought:#}");
+    let dc_config: data_credits::state::DataCreditsConfig = validator.anchor_account(&scenario::dc_config_address(&network));
+    assert_eq!((dc_config.last_price_publish_time, dc_config.total_tokens_burned), (publish_time, burned_before + 1_000_000), "the update's price was used");
+
+    // migrate updates what differs: the network's cap, the DC price, IOT's fee, acme's approval.
+    let text = std::fs::read_to_string(&config).unwrap();
+    let changed = text
+        .replace("max_issuance_per_epoch = 1000000000", "max_issuance_per_epoch = 1200000000")
+        .replace("usd_per_token_e8 = 150000000", "usd_per_token_e8 = 175000000")
+        .replace("onboarding_fee_dc = 400000", "onboarding_fee_dc = 500000")
+        .replace("authority = \"", "approved = false\nauthority = \"");
+    assert_ne!(changed, text);
+    std::fs::write(&config, &changed).unwrap();
+    let updated = civnet.ok(&operator, &["migrate", "--config", config.to_str().unwrap()]);
+    assert_eq!(updated["changed"], 4, "{updated:#}");
+    let status = |step: &str| updated["steps"].as_array().unwrap().iter().find(|s| s["step"].as_str().unwrap().starts_with(step)).map(|s| s["status"].as_str().unwrap().to_string());
+    for (step, expected) in [("token mint", "unchanged"), ("network", "updated"), ("data credits", "updated"), ("sub-network IOT", "updated"), ("maker acme", "updated")] {
+        assert_eq!(status(step).as_deref(), Some(expected), "{step}: {updated:#}");
+    }
+    assert_eq!(validator.anchor_account::<emissions::state::Network>(&network).max_issuance_per_epoch, 1_200_000_000);
+    assert_eq!(validator.anchor_account::<data_credits::state::DataCreditsConfig>(&scenario::dc_config_address(&network)).price_oracle, data_credits::state::PriceOracle::Fixed { usd_per_token_e8: 175_000_000 });
+    let sub: emissions::state::SubNetwork = validator.anchor_account(&iot);
+    assert_eq!((sub.onboarding_fee_dc, sub.location_fee_dc), (500_000, 100_000));
+    assert!(!validator.anchor_account::<device_registry::state::Maker>(&acme).approved);
+    assert_eq!(civnet.ok(&operator, &["migrate", "--config", config.to_str().unwrap()])["changed"], 0, "then nothing differs");
+    // What cannot change after launch is refused, naming it; nothing is sent.
+    std::fs::write(&config, changed.replace(&format!("epoch_length_secs = {EPOCH_SECS}"), "epoch_length_secs = 99")).unwrap();
+    assert_one_line_error(&civnet.run(&operator, &["migrate", "--config", config.to_str().unwrap()]), "epoch length cannot change after launch");
+    assert_eq!(validator.anchor_account::<emissions::state::Network>(&network).epoch_length_secs, EPOCH_SECS as u32);
+    std::fs::write(&config, "[network]\nnonsense = 1\n").unwrap();
+    assert_one_line_error(&civnet.run(&operator, &["migrate", "--config", config.to_str().unwrap()]), "is not a civnet deployment file");
+
+    // `civnet index` names the price update that priced the Pyth purchase (read from the
+    // validator's transactions), and none for the fixed-price ones.
+    struct Stopped(std::process::Child);
+    impl Drop for Stopped {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let database = format!("sqlite://{}", civnet.dir.path().join("index.db").display());
+    let _indexer = Stopped(
+        Command::new(env!("CARGO_BIN_EXE_civnet"))
+            .args(["--url", &civnet.url, "--keypair"])
+            .arg(&operator)
+            .args(["index", "--database", &database, "--serve", &addr.to_string(), "--poll-ms", "200"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("civnet index starts"),
+    );
+    let started = std::time::Instant::now();
+    let mints = loop {
+        let page: Option<Value> = ureq::get(&format!("http://{addr}/mints?network={network}")).call().ok().and_then(|r| r.into_json().ok());
+        if let Some(page) = page.filter(|p| p["total"] == 3) {
+            break page;
+        }
+        assert!(started.elapsed().as_secs() < 120, "the index did not get the three purchases");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    };
+    let priced: Vec<&Value> = mints["items"].as_array().unwrap().iter().filter(|m| !m["price_update"].is_null()).collect();
+    assert_eq!(priced.len(), 1, "{mints:#}");
+    assert_eq!((priced[0]["price_update"].as_str(), priced[0]["price_mantissa"].as_u64(), priced[0]["dc_minted"].as_u64()), (Some(price_update.to_string().as_str()), Some(148_000_000), Some(148_000)));
+}
+
+/// The demo refuses impossible sizes before doing anything, naming the flags.
+#[test]
+fn the_demo_names_its_bad_arguments() {
+    for (args, error) in [
+        (&["--devices", "0"][..], "--devices and --epochs must be at least 1 and --sub-networks 1 to 8"),
+        (&["--epochs", "0"][..], "--devices and --epochs must be at least 1"),
+        (&["--sub-networks", "0"][..], "--sub-networks 1 to 8"),
+        (&["--sub-networks", "9"][..], "--sub-networks 1 to 8"),
+        (&["--devices", "4097", "--sub-networks", "1"][..], "at most 4096 devices per sub-network"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_civnet")).arg("demo").args(args).args(["--output", "json"]).output().expect("civnet demo runs");
+        let run = Run { ok: out.status.success(), json: Value::Null, stderr: String::from_utf8_lossy(&out.stderr).to_string() };
+        assert_eq!(out.status.code(), Some(1), "demo {args:?}: {}", run.stderr);
+        assert!(out.stdout.is_empty(), "demo {args:?} printed {:?}", String::from_utf8_lossy(&out.stdout));
+        assert_one_line_error(&run, error);
+    }
+    // Not a number: clap's usage error (exit code 2).
+    let out = Command::new(env!("CARGO_BIN_EXE_civnet")).args(["demo", "--devices", "-1"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+}

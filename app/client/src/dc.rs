@@ -152,6 +152,18 @@ pub struct PythPrice {
 /// receiver program unless `owner` says otherwise) at a new address; reading it needs no
 /// Pyth program.
 pub fn write_price_update(chain: &mut crate::Chain, price: &PythPrice, owner: Option<Pubkey>) -> Pubkey {
+    let mut account = price_update_account(price);
+    account.lamports = chain.rent_exempt_minimum(account.data.len());
+    account.owner = owner.unwrap_or(pyth_solana_receiver_sdk::ID);
+    let address = Pubkey::new_unique();
+    chain.svm.set_account(address, account).expect("set price account");
+    address
+}
+
+/// A `PriceUpdateV2` account as the Pyth receiver program writes it (owned by it, 1 SOL), for
+/// an engine to hold: [`write_price_update`] in litesvm, or a validator's genesis
+/// (`TestValidator::start_with_accounts`).
+pub fn price_update_account(price: &PythPrice) -> solana_account::Account {
     use pyth_solana_receiver_sdk::price_update::{PriceFeedMessage, PriceUpdateV2, VerificationLevel};
     let update = PriceUpdateV2 {
         write_authority: Pubkey::new_unique(),
@@ -170,16 +182,7 @@ pub fn write_price_update(chain: &mut crate::Chain, price: &PythPrice, owner: Op
     };
     let mut data = Vec::new();
     anchor_lang::AccountSerialize::try_serialize(&update, &mut data).expect("serialize PriceUpdateV2");
-    let address = Pubkey::new_unique();
-    let account = solana_account::Account {
-        lamports: chain.rent_exempt_minimum(data.len()),
-        data,
-        owner: owner.unwrap_or(pyth_solana_receiver_sdk::ID),
-        executable: false,
-        rent_epoch: 0,
-    };
-    chain.svm.set_account(address, account).expect("set price account");
-    address
+    solana_account::Account { lamports: 1_000_000_000, data, owner: pyth_solana_receiver_sdk::ID, executable: false, rent_epoch: 0 }
 }
 
 /// `mint_data_credits` priced by the Pyth update at `price_update`.

@@ -57,10 +57,16 @@ impl TestValidator {
     /// and waits until it answers and has produced a few slots. Panics with its log tail
     /// otherwise (tests want that).
     pub fn start() -> Self {
+        Self::start_with_accounts(&[])
+    }
+
+    /// Like [`TestValidator::start`], with `accounts` in its genesis (`--account`): accounts
+    /// only another program could write, such as a Pyth price update.
+    pub fn start_with_accounts(accounts: &[(Pubkey, solana_account::Account)]) -> Self {
         let ledger = tempfile::tempdir().expect("temporary ledger");
         let ports = PortBlock::reserve();
         let options = LocalnetOptions { ledger: ledger.path().to_path_buf(), rpc_port: ports.base, reset: true };
-        let mut validator = Self::spawn(&options, Some(ledger)).unwrap_or_else(|e| panic!("{e}"));
+        let mut validator = Self::spawn(&options, Some(ledger), accounts).unwrap_or_else(|e| panic!("{e}"));
         validator._ports = Some(ports);
         let payer = validator.cluster.payer.pubkey();
         validator.cluster.request_airdrop(&payer, 100 * crate::svm::SOL).expect("airdrop to the payer");
@@ -69,10 +75,10 @@ impl TestValidator {
 
     /// Starts a validator as `options` say; an error names the log tail.
     pub fn start_localnet(options: &LocalnetOptions) -> Result<Self, String> {
-        Self::spawn(options, None)
+        Self::spawn(options, None, &[])
     }
 
-    fn spawn(options: &LocalnetOptions, temporary: Option<tempfile::TempDir>) -> Result<Self, String> {
+    fn spawn(options: &LocalnetOptions, temporary: Option<tempfile::TempDir>, accounts: &[(Pubkey, solana_account::Account)]) -> Result<Self, String> {
         std::fs::create_dir_all(&options.ledger).map_err(|e| format!("creating ledger {}: {e}", options.ledger.display()))?;
         let base = options.rpc_port;
         let mut cmd = Command::new(validator_binary());
@@ -108,6 +114,18 @@ impl TestValidator {
             }
             cmd.arg("--bpf-program").arg(program.id.to_string()).arg(&program.path);
         }
+        // Read into the genesis at startup: the files only need to outlive the spawn.
+        let account_files = tempfile::tempdir().map_err(|e| format!("account files: {e}"))?;
+        for (address, account) in accounts {
+            use base64::Engine;
+            let file = account_files.path().join(format!("{address}.json"));
+            let json = serde_json::json!({"pubkey": address.to_string(), "account": {
+                "lamports": account.lamports, "data": [base64::engine::general_purpose::STANDARD.encode(&account.data), "base64"],
+                "owner": account.owner.to_string(), "executable": account.executable, "rentEpoch": 0, "space": account.data.len(),
+            }});
+            std::fs::write(&file, json.to_string()).map_err(|e| format!("writing {}: {e}", file.display()))?;
+            cmd.arg("--account").arg(address.to_string()).arg(&file);
+        }
         let log = |name: &str| std::fs::File::create(options.ledger.join(name)).map_err(|e| format!("log file: {e}"));
         let child = cmd
             .stdout(Stdio::from(log("civnet-validator.stdout.log")?))
@@ -117,6 +135,7 @@ impl TestValidator {
         let cluster = RpcCluster { rpc: Rpc::new(format!("http://127.0.0.1:{base}")), payer: Keypair::new() };
         let mut validator = Self { child, ledger: options.ledger.clone(), _temporary_ledger: temporary, _ports: None, cluster };
         validator.wait_until_ready(Duration::from_secs(120))?;
+        drop(account_files);
         Ok(validator)
     }
 

@@ -1,6 +1,10 @@
 //! The JSON HTTP API (`civnet index --serve ADDR`), read-only over the index. Lists take
 //! `?limit=` (default 100, at most 1000) and `?offset=` and answer
 //! `{"items": [...], "total": N, "limit": L, "offset": O}`, newest first where time matters.
+//! Errors are `{"error": "..."}`: 400 for a bad parameter (a limit outside 1..=1000, a
+//! negative offset, a value that is not a number, an epoch out of range, a path segment that
+//! is not an address, a sub-network name several networks use without `?network=`), 404 for
+//! what is not indexed and for unknown routes.
 //!
 //! | route | what |
 //! |---|---|
@@ -14,7 +18,8 @@
 //! | `/device-changes?sub_network=&epoch=&kind=&device=` | onboardings, activity changes, updates and retirements, with fees and active-device counts |
 //! | `/mints`, `/claims`, `/issuance` | DC mints, reward claims, issuance |
 //! | `/networks`, `/networks/{address}/epochs`, `/cells` | the explorer's overview, flywheel and map ([`crate::explorer`]) |
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -76,6 +81,29 @@ impl From<anyhow::Error> for ApiError {
 }
 
 type Answer = Result<Json<Value>, ApiError>;
+
+/// `axum::extract::Query` whose rejection (`?limit=ten`) is a JSON 400 like every other
+/// error of the API, not axum's plain-text body.
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Query(value)),
+            Err(rejection) => Err(ApiError(StatusCode::BAD_REQUEST, rejection.body_text())),
+        }
+    }
+}
+
+/// A path segment that must be an address: a 400 naming it when it is not base58 of 32 bytes.
+pub fn address(text: &str) -> Result<(), ApiError> {
+    match text.parse::<anchor_lang::prelude::Pubkey>() {
+        Ok(_) => Ok(()),
+        Err(_) => Err(ApiError(StatusCode::BAD_REQUEST, format!("{text} is not a base58 address"))),
+    }
+}
 
 #[derive(Debug, Default, Deserialize)]
 pub struct Params {
@@ -158,6 +186,7 @@ async fn devices(State(store): State<Store>, Query(params): Query<Params>) -> An
 }
 
 async fn device(State(store): State<Store>, Path(id): Path<String>) -> Answer {
+    address(&id)?;
     let mut select = Select::new(DEVICE_COLUMNS, DEVICE_FROM);
     select.filter("(d.device_key = ? OR d.asset_id = ? OR d.address = ?)", text(&id));
     match select.all(&store, "d.address").await?.into_iter().next() {
@@ -190,19 +219,25 @@ async fn sub_networks(State(store): State<Store>, Query(params): Query<Params>) 
     select.page(&store, "s.network, s.idx", &params).await
 }
 
-/// One sub-network's activity records (`null` for one not opened yet).
-async fn sub_network_activity(State(store): State<Store>, Path(name): Path<String>, Query(params): Query<Params>) -> Answer {
+/// The one sub-network `name` (a name or an address, in `?network=` if given) names: 404
+/// when none, 400 when the name is used in several networks and `?network=` is missing.
+async fn one_sub_network(store: &Store, name: &str, params: &Params) -> Result<Value, ApiError> {
     let mut select = Select::new("s.address, s.name, s.network", "sub_networks s");
-    select.filter("(s.name = ? OR s.address = ?)", text(&name));
+    select.filter("(s.name = ? OR s.address = ?)", text(name));
     if let Some(network) = &params.network {
         select.filter("s.network = ?", text(network));
     }
-    let found = select.all(&store, "s.network, s.idx").await?;
-    let sub = match found.as_slice() {
-        [sub] => sub,
-        [] => return Err(ApiError(StatusCode::NOT_FOUND, format!("unknown sub-network {name}"))),
-        _ => return Err(ApiError(StatusCode::BAD_REQUEST, format!("{name} names a sub-network in several networks: add ?network="))),
-    };
+    let mut found = select.all(store, "s.network, s.idx").await?;
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(ApiError(StatusCode::NOT_FOUND, format!("unknown sub-network {name}"))),
+        _ => Err(ApiError(StatusCode::BAD_REQUEST, format!("{name} names a sub-network in several networks: add ?network="))),
+    }
+}
+
+/// One sub-network's activity records (`null` for one not opened yet).
+async fn sub_network_activity(State(store): State<Store>, Path(name): Path<String>, Query(params): Query<Params>) -> Answer {
+    let sub = one_sub_network(&store, &name, &params).await?;
     let address = sub["address"].as_str().unwrap_or_default();
     let record = |table: &'static str| {
         let mut select = Select::new("*", table);
@@ -215,21 +250,18 @@ async fn sub_network_activity(State(store): State<Store>, Path(name): Path<Strin
 }
 
 async fn sub_network_epochs(State(store): State<Store>, Path(name): Path<String>, Query(params): Query<Params>) -> Answer {
-    let mut known = Select::new("address", "sub_networks");
-    known.filter("(name = ? OR address = ?)", text(&name));
-    if known.all(&store, "address").await?.is_empty() {
-        return Err(ApiError(StatusCode::NOT_FOUND, format!("unknown sub-network {name}")));
-    }
+    // One sub-network's: a name two networks use would mix their epochs.
+    let sub = one_sub_network(&store, &name, &params).await?;
     let mut select = Select::new("e.*, s.name AS sub_network_name, s.network AS network", "sub_network_epochs e JOIN sub_networks s ON s.address = e.sub_network");
-    select.filter("(s.name = ? OR s.address = ?)", text(&name));
-    if let Some(network) = &params.network {
-        select.filter("s.network = ?", text(network));
-    }
+    select.filter("s.address = ?", text(sub["address"].as_str().unwrap_or_default()));
     select.page(&store, "e.epoch DESC, e.sub_network", &params).await
 }
 
-async fn epoch(State(store): State<Store>, Path(n): Path<u64>) -> Answer {
-    let n = i64::try_from(n).map_err(|_| ApiError(StatusCode::BAD_REQUEST, "epoch out of range".into()))?;
+async fn epoch(State(store): State<Store>, Path(n): Path<String>) -> Answer {
+    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError(StatusCode::BAD_REQUEST, format!("epoch {n} is not a number")));
+    }
+    let n = n.parse::<i64>().map_err(|_| ApiError(StatusCode::BAD_REQUEST, "epoch out of range".into()))?;
     let mut networks = Select::new("*", "epochs");
     networks.filter("epoch = ?", Val::Int(Some(n)));
     let mut subs = Select::new("e.*, s.name AS sub_network_name, s.network AS network", "sub_network_epochs e LEFT JOIN sub_networks s ON s.address = e.sub_network");

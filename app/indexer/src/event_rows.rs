@@ -25,6 +25,15 @@ pub struct EventWrites {
     pub device: Option<DeviceFact>,
 }
 
+/// The Pyth price update a `mint_data_credits` named (its 7th account; Anchor passes the
+/// program's own id for an omitted optional account): NULL for a fixed price.
+fn price_update(mint_accounts: &[anchor_lang::prelude::Pubkey]) -> Val {
+    match mint_accounts.get(6) {
+        Some(key) if *key != data_credits::ID => pubkey(key),
+        _ => Val::Text(None),
+    }
+}
+
 pub fn writes(signature: &str, slot: u64, block_time: Option<i64>, located: &Located) -> Result<EventWrites> {
     let base = |table: &'static str| -> Result<Row> {
         Ok(Row::new(table, EVENT_KEY)
@@ -51,7 +60,8 @@ pub fn writes(signature: &str, slot: u64, block_time: Option<i64>, located: &Loc
                 .with("dc_minted", amount(e.dc_minted))
                 .with("price_mantissa", amount(e.price_mantissa))
                 .with("price_exponent", int(e.price_exponent)?)
-                .with("confidence", amount(e.confidence)),
+                .with("confidence", amount(e.confidence))
+                .with("price_update", price_update(&located.emitter_accounts)),
         ),
         Event::DataCreditsBurned(e) => rows.push(
             base("dc_burns")?

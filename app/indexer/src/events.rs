@@ -144,6 +144,9 @@ pub struct Located {
     pub ix: u32,
     pub inner_ix: u32,
     pub event: Event,
+    /// The accounts of the instruction that emitted it (the caller of an `emit_cpi!`
+    /// self-call); empty for log events (`emit!`).
+    pub emitter_accounts: Vec<Pubkey>,
 }
 
 /// A successful transaction of ours as the indexer needs it.
@@ -188,7 +191,7 @@ fn log_events(signature: &str, meta: &Value) -> Result<Vec<Located>> {
                 use base64::Engine;
                 let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(data) else { continue };
                 if let Some(event) = Event::decode(&program, &bytes).with_context(|| format!("{signature}: log event of instruction {ix}"))? {
-                    events.push(Located { ix: ix as u32, inner_ix: LOG_EVENT_BASE + in_ix, event });
+                    events.push(Located { ix: ix as u32, inner_ix: LOG_EVENT_BASE + in_ix, event, emitter_accounts: Vec::new() });
                     in_ix += 1;
                 }
             }
@@ -233,18 +236,24 @@ pub fn decode_transaction(signature: &str, tx: &Value) -> Result<Option<DecodedT
     for group in meta["innerInstructions"].as_array().into_iter().flatten() {
         let ix = group["index"].as_u64().ok_or_else(|| anyhow!("{signature}: inner instructions without index"))?;
         let parent = top_level.get(ix as usize).ok_or_else(|| anyhow!("{signature}: bad inner instruction index {ix}"))?;
-        // stack[h - 1]: the program running at stack height h (1 = the top-level one).
-        let mut stack = vec![key_at(&parent["programIdIndex"]).ok_or_else(|| anyhow!("{signature}: bad programIdIndex"))?];
+        let accounts_of = |instruction: &Value| -> Vec<Pubkey> { instruction["accounts"].as_array().into_iter().flatten().filter_map(key_at).collect() };
+        // stack[h - 1]: the instruction running at stack height h (1 = the top-level one):
+        // its program and accounts.
+        let mut stack = vec![(key_at(&parent["programIdIndex"]).ok_or_else(|| anyhow!("{signature}: bad programIdIndex"))?, accounts_of(parent))];
         for (inner_ix, inner) in group["instructions"].as_array().into_iter().flatten().enumerate() {
             let program = key_at(&inner["programIdIndex"]).ok_or_else(|| anyhow!("{signature}: bad programIdIndex in {inner}"))?;
-            let self_call = match inner["stackHeight"].as_u64() {
+            let (self_call, emitter_accounts) = match inner["stackHeight"].as_u64() {
                 Some(height) if height >= 2 => {
                     stack.truncate(height as usize - 1);
-                    let caller = stack.last().copied();
-                    stack.push(program);
-                    caller == Some(program)
+                    let caller = stack.last().cloned();
+                    stack.push((program, accounts_of(inner)));
+                    match caller {
+                        Some((caller, accounts)) if caller == program => (true, accounts),
+                        _ => (false, Vec::new()),
+                    }
                 }
-                _ => true,
+                // No stack heights (old RPC nodes): the top-level instruction is the best guess.
+                _ => (true, if stack[0].0 == program { stack[0].1.clone() } else { Vec::new() }),
             };
             if !PROGRAMS.contains(&program) || !self_call {
                 continue;
@@ -257,7 +266,7 @@ pub fn decode_transaction(signature: &str, tx: &Value) -> Result<Option<DecodedT
                 continue;
             }
             if let Some(event) = Event::decode(&program, body).with_context(|| format!("{signature}: instruction {ix}, inner {inner_ix}"))? {
-                events.push(Located { ix: ix as u32, inner_ix: inner_ix as u32, event });
+                events.push(Located { ix: ix as u32, inner_ix: inner_ix as u32, event, emitter_accounts });
             }
         }
     }

@@ -10,7 +10,7 @@
 //! | `/networks` | every network with `now`, `current_epoch`, `epoch_ends_at`, `emission_now`, `next_change`, `totals` |
 //! | `/networks/{address}/epochs` | the flywheel, one entry per epoch with any activity, newest first |
 //! | `/cells?network=&sub_network=` | occupied H3 cells: `{location, devices, active_devices}` |
-use axum::extract::{FromRef, Path, Query, State};
+use axum::extract::{FromRef, Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
-use crate::api::ApiError;
+use crate::api::{ApiError, Query};
 use crate::rows::Val;
 use crate::store::Store;
 
@@ -149,6 +149,7 @@ struct FlywheelEpoch {
 }
 
 async fn flywheel(State(state): State<ExplorerState>, Path(address): Path<String>) -> Answer {
+    crate::api::address(&address)?;
     let store = &state.store;
     let Some(network) = store.select("SELECT * FROM networks WHERE address = $1", &[text(&address)]).await?.into_iter().next() else {
         return Err(ApiError(StatusCode::NOT_FOUND, format!("unknown network {address}")));

@@ -357,7 +357,7 @@ pub fn assert_accounts_match_chain(w: &World, store: &Store) {
     }))).collect()));
     tables.push(("dc_configs", onchain::<DataCreditsConfig>(w, &data_credits::ID).into_iter().map(|(a, c)| (a, json!({
         "network": c.network.to_string(), "network_mint": c.network_mint.to_string(), "dc_mint": c.dc_mint.to_string(),
-        "price_oracle": match c.price_oracle { PriceOracle::Fixed { usd_per_token_e8 } => json!({"fixed": {"usd_per_token_e8": usd_per_token_e8}}), PriceOracle::Pyth { .. } => unreachable!() },
+        "price_oracle": match c.price_oracle { PriceOracle::Fixed { usd_per_token_e8 } => json!({"fixed": {"usd_per_token_e8": usd_per_token_e8}}), PriceOracle::Pyth { feed_id, max_age_secs } => json!({"pyth": {"feed_id": hex::encode(feed_id), "max_age_secs": max_age_secs}}) },
         "max_dc_minted_per_epoch": c.max_dc_minted_per_epoch, "mint_window_epoch": c.mint_window_epoch, "minted_this_epoch": c.minted_this_epoch,
         "total_dc_minted": c.total_dc_minted, "total_tokens_burned": c.total_tokens_burned,
         "epoch_length_secs": c.epoch_length_secs, "network_mint_decimals": c.network_mint_decimals,
