@@ -92,7 +92,7 @@ impl Reader {
     }
 
     fn address(&self, keypair: &str) -> String {
-        self.query(&format!("-k {keypair} address"))["pubkey"].as_str().unwrap().to_string()
+        self.query(&format!("-k {keypair} address")).as_str().expect("a base58 address").to_string()
     }
 
     fn printed(&self, field: &str) -> String {
@@ -227,6 +227,12 @@ fn the_readme_walkthrough_runs_as_written() {
             }
             l if l.starts_with("civnet epoch close --epoch") => reader.run_when_ready(&filled, Duration::from_secs(150)),
             l if l.starts_with("civnet epoch close") => {
+                if claimed_from_oracle.is_some() {
+                    // "Offline (stop the oracle first)".
+                    let mut oracle = reader.background.pop().expect("the oracle runs");
+                    oracle.kill().unwrap();
+                    oracle.wait().unwrap();
+                }
                 let current = reader.query("network show")["current_epoch"].as_u64().unwrap();
                 reader.run_ok(&filled);
                 reader.closed_epoch = Some(current - 1);
@@ -240,11 +246,8 @@ fn the_readme_walkthrough_runs_as_written() {
                 claimed_from_oracle = Some(paid);
             }
             l if l.starts_with("civnet rewards post-root") => {
-                // "Offline (no oracle running)": the oracle stops; the reader writes the file with
-                // the device's cumulative amount raised by 1,000 base units.
-                let mut oracle = reader.background.pop().expect("the oracle runs");
-                oracle.kill().unwrap();
-                oracle.wait().unwrap();
+                // The reader writes the file: the device's cumulative amount raised by 1,000 base
+                // units out of the newer epoch's issuance.
                 let asset_id = reader.query(&format!("device show {}", reader.address("device.json")))["asset_id"].as_str().unwrap().to_string();
                 let cumulative = claimed_from_oracle.expect("the oracle's claim ran first") + 1_000;
                 std::fs::write(reader.dir.path().join("rewards.csv"), format!("{asset_id},{cumulative}\n")).unwrap();
