@@ -328,22 +328,31 @@ fn check_step(s: &mut Seeded, step: &str, report: &Value, oracle: &str, device_k
             assert_eq!(balance, 1_000_000 - ONBOARDING_FEE_DC - LOCATION_FEE_DC, "the fee shown is the fee burned");
             // The device works through the next epoch, which then closes on chain; the oracle
             // splits it and posts the root.
-            let epoch = {
-                let now = net::current_epoch(v, EPOCH_SECS);
-                wait_until("the next epoch", Duration::from_secs(60), || net::current_epoch(v, EPOCH_SECS) > now);
-                now + 1
-            };
-            let started = Instant::now();
-            let mut heard = 0;
-            while started.elapsed() < Duration::from_secs(u64::from(EPOCH_SECS) - 6) && net::current_epoch(v, EPOCH_SECS) == epoch {
-                match heartbeat(oracle, device_key, s.iot.address).as_str() {
-                    "accepted" => heard += 1,
-                    "duplicate_slice" | "replayed" => {}
-                    other => panic!("heartbeat rejected: {other}"),
+            // (On a loaded machine an epoch of wall clock can pass with fewer than the minimum
+            // presence of 3 heartbeats through: then the device works through the next one.)
+            let mut attempts = 0;
+            let epoch = loop {
+                attempts += 1;
+                let epoch = {
+                    let now = net::current_epoch(v, EPOCH_SECS);
+                    wait_until("the next epoch", Duration::from_secs(60), || net::current_epoch(v, EPOCH_SECS) > now);
+                    now + 1
+                };
+                let started = Instant::now();
+                let mut heard = 0;
+                while started.elapsed() < Duration::from_secs(u64::from(EPOCH_SECS) - 6) && net::current_epoch(v, EPOCH_SECS) == epoch {
+                    match heartbeat(oracle, device_key, s.iot.address).as_str() {
+                        "accepted" => heard += 1,
+                        "duplicate_slice" | "replayed" => {}
+                        other => panic!("heartbeat rejected: {other}"),
+                    }
+                    std::thread::sleep(Duration::from_millis(1_000));
                 }
-                std::thread::sleep(Duration::from_millis(1_000));
-            }
-            assert!(heard >= 3, "{heard} slices heard");
+                if heard >= 3 {
+                    break epoch;
+                }
+                assert!(attempts < 4, "{attempts} epochs in a row with fewer than 3 heartbeats through ({heard} in the last)");
+            };
             wait_until("the epoch's end", Duration::from_secs(60), || net::current_epoch(v, EPOCH_SECS) > epoch);
             net::close_epoch(&mut s.validator, &s.net, &[&s.iot], epoch);
             let manifest = format!("{oracle}/v1/epochs/{epoch}/manifest");

@@ -14,21 +14,32 @@ fn an_owner_claims_what_the_oracle_computed() {
     let oracle = OracleProcess::spawn(&live, &sqlite_url(&dir, "oracle.db"), free_addr());
     let url = oracle.url.clone();
 
-    let epoch = live.next_epoch();
-    let started = Instant::now();
-    live.burn_from_escrow(60_000);
-    assert_eq!(post_reports(&url, &[live.receipt(&live.devices[0], 1, 60_000, oracle_now(&url))]), ["accepted"]);
-    let mut slices = 0u64;
-    while started.elapsed() < Duration::from_secs(u64::from(LIVE_EPOCH_SECS) - 6) && live.epoch() == epoch {
-        match heartbeat_over_http(&url, &live.devices[0], live.iot.address).as_str() {
-            "accepted" => slices += 1,
-            // Once a second by the oracle's clock: the same second twice is the same report.
-            "duplicate_slice" | "replayed" => {}
-            other => panic!("heartbeat rejected: {other}"),
+    // An epoch in which the device was heard in at least the minimum presence (3 of 20 one-second
+    // slices). On a loaded machine a 20-second epoch of wall clock can pass with fewer heartbeats
+    // through; then the story moves to the next epoch (a new session), never to a weaker check.
+    let mut attempts = 0u64;
+    let (epoch, slices) = loop {
+        attempts += 1;
+        let epoch = live.next_epoch();
+        let started = Instant::now();
+        live.burn_from_escrow(60_000);
+        assert_eq!(post_reports(&url, &[live.receipt(&live.devices[0], attempts, 60_000, oracle_now(&url))]), ["accepted"]);
+        let mut slices = 0u64;
+        while started.elapsed() < Duration::from_secs(u64::from(LIVE_EPOCH_SECS) - 6) && live.epoch() == epoch {
+            match heartbeat_over_http(&url, &live.devices[0], live.iot.address).as_str() {
+                "accepted" => slices += 1,
+                // Once a second by the oracle's clock: the same second twice is the same report.
+                "duplicate_slice" | "replayed" => {}
+                other => panic!("heartbeat rejected: {other}"),
+            }
+            std::thread::sleep(Duration::from_millis(1_000));
         }
-        std::thread::sleep(Duration::from_millis(1_000));
-    }
-    assert!(slices >= 3, "{slices} slices heard");
+        if slices >= 3 {
+            break (epoch, slices);
+        }
+        assert!(attempts < 4, "{attempts} epochs in a row with fewer than 3 heartbeats through ({slices} in the last)");
+        println!("epoch {epoch}: only {slices} heartbeats got through on this machine; the next epoch");
+    };
     live.close_on_chain(epoch);
     let manifest_url = format!("{url}/v1/epochs/{epoch}/manifest");
     wait_until("the oracle to close the epoch", Duration::from_secs(90), || get(&manifest_url).is_some_and(|m| m["sub_networks"][0]["state"] == "done"));
