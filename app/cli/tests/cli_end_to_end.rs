@@ -331,7 +331,7 @@ fn the_demo_runs_against_a_validator() {
     let validator = TestValidator::start();
     let civnet = Civnet { url: validator.rpc_url().to_string(), dir: tempfile::tempdir().unwrap(), network: None };
     let operator = civnet.keypair_file("operator", &validator.cluster.payer);
-    let report = civnet.ok(&operator, &["demo", "--devices", "3", "--epochs", "1", "--sub-networks", "2", "--epoch-secs", "10"]);
+    let report = civnet.ok(&operator, &["demo", "--devices", "3", "--epochs", "1", "--sub-networks", "2", "--epoch-secs", "20"]);
     assert_eq!(report["engine"], "cluster");
     assert_eq!(report["devices_onboarded"], 3);
     assert_eq!(report["reconciled"], true, "{report:#}");
