@@ -10,6 +10,7 @@ pub mod cluster;
 pub mod dc;
 pub mod errors;
 pub mod keys;
+pub mod lookup;
 pub mod network;
 pub mod pda;
 pub mod programs;
