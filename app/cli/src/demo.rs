@@ -609,8 +609,9 @@ impl<'a, E: Engine> Demo<'a, E> {
         // Owners claim every device's cumulative rewards with the oracle's proofs.
         let bar = progress(n as u64, "owners claiming rewards");
         let mut oracle_totals = Vec::with_capacity(n);
-        for device in &devices {
-            let proof = oracle.runtime.block_on(oracle.oracle.reward_proof(&device.issued.asset_id.to_string(), None))?;
+        let asset_ids: Vec<String> = devices.iter().map(|d| d.issued.asset_id.to_string()).collect();
+        let proofs = oracle.runtime.block_on(oracle.oracle.reward_proofs(&asset_ids))?;
+        for (device, proof) in devices.iter().zip(proofs) {
             let Some(proof) = proof else {
                 oracle_totals.push(0);
                 bar.inc(1);
