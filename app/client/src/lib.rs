@@ -7,6 +7,7 @@
 
 pub mod bubblegum;
 pub mod cluster;
+pub mod das;
 pub mod dc;
 pub mod errors;
 pub mod keys;

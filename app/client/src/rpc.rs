@@ -143,7 +143,12 @@ impl Rpc {
 
     /// `getTransaction(...)` (json encoding); right after confirmation it can briefly be null.
     pub fn transaction(&self, signature: &str) -> Result<Value, RpcError> {
-        let params = json!([signature, {"encoding": "json", "commitment": "confirmed", "maxSupportedTransactionVersion": 0}]);
+        self.transaction_at(signature, "confirmed")
+    }
+
+    /// [`Rpc::transaction`] at `commitment` (`confirmed` or `finalized`).
+    pub fn transaction_at(&self, signature: &str, commitment: &str) -> Result<Value, RpcError> {
+        let params = json!([signature, {"encoding": "json", "commitment": commitment, "maxSupportedTransactionVersion": 0}]);
         let started = Instant::now();
         loop {
             let tx = self.call("getTransaction", params.clone())?;
@@ -181,10 +186,15 @@ impl Rpc {
     /// page can be short before the end of history (where a node's ledger hands over to
     /// long-term storage).
     pub fn signatures_for_address(&self, address: &Pubkey, until: Option<&str>) -> Result<Vec<SignatureInfo>, RpcError> {
+        self.signatures_for_address_at(address, until, "confirmed")
+    }
+
+    /// [`Rpc::signatures_for_address`] at `commitment` (`confirmed` or `finalized`).
+    pub fn signatures_for_address_at(&self, address: &Pubkey, until: Option<&str>, commitment: &str) -> Result<Vec<SignatureInfo>, RpcError> {
         let mut newest_first = Vec::new();
         let mut before: Option<String> = None;
         loop {
-            let mut config = json!({"limit": 1000, "commitment": "confirmed"});
+            let mut config = json!({"limit": 1000, "commitment": commitment});
             if let Some(until) = until {
                 config["until"] = json!(until);
             }

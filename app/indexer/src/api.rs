@@ -13,11 +13,16 @@
 //! | `/burns?sub_network=&epoch=&kind=` | usage burns of DC (`kind`: usage, delegated) |
 //! | `/device-changes?sub_network=&epoch=&kind=&device=` | onboardings, activity changes, updates and retirements, with fees and active-device counts |
 //! | `/mints`, `/claims`, `/issuance` | DC mints, reward claims, issuance |
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+//! | `POST /`, `POST /das` | the DAS JSON-RPC API for device cNFTs ([`crate::das_api`]) |
+//!
+//! Every answer allows any origin (CORS), so web apps read the index from the browser.
+use axum::extract::{FromRef, Path, Query, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
+use civnet_client::rpc::Rpc;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -27,9 +32,36 @@ use crate::store::Store;
 const DEFAULT_LIMIT: i64 = 100;
 const MAX_LIMIT: i64 = 1000;
 
+/// What the routes read: the index, and the DAS handler's RPC node.
+#[derive(Clone)]
+pub struct ApiState {
+    pub store: Store,
+    pub das: crate::das_api::Das,
+}
+
+impl FromRef<ApiState> for Store {
+    fn from_ref(state: &ApiState) -> Store {
+        state.store.clone()
+    }
+}
+
+impl FromRef<ApiState> for crate::das_api::Das {
+    fn from_ref(state: &ApiState) -> crate::das_api::Das {
+        state.das.clone()
+    }
+}
+
+/// The API over `store`, without an RPC node (DAS proofs are not checked against the chain).
 pub fn router(store: Store) -> Router {
+    router_with_rpc(store, None)
+}
+
+/// The API over `store`; `rpc` is where DAS proofs are checked against tree accounts.
+pub fn router_with_rpc(store: Store, rpc: Option<Rpc>) -> Router {
+    let das = crate::das_api::Das { store: store.clone(), rpc };
     Router::new()
-        .route("/", get(status))
+        .route("/", get(status).post(crate::das_api::handle))
+        .route("/das", post(crate::das_api::handle))
         .route("/status", get(status))
         .route("/devices", get(devices))
         .route("/devices/{id}", get(device))
@@ -44,7 +76,20 @@ pub fn router(store: Store) -> Router {
         .route("/claims", get(claims))
         .route("/issuance", get(issuance))
         .fallback(|| async { ApiError(StatusCode::NOT_FOUND, "no such route".into()) })
-        .with_state(store)
+        .layer(axum::middleware::from_fn(cors))
+        .with_state(ApiState { store, das })
+}
+
+/// CORS for browsers: any origin may read; a preflight (`OPTIONS`) is answered here for
+/// every route.
+async fn cors(request: Request, next: Next) -> Response {
+    let mut response = if request.method() == Method::OPTIONS { StatusCode::NO_CONTENT.into_response() } else { next.run(request).await };
+    let headers = response.headers_mut();
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, OPTIONS"));
+    headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type"));
+    headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
+    response
 }
 
 pub struct ApiError(pub StatusCode, pub String);

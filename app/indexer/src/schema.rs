@@ -10,7 +10,10 @@ use std::borrow::Cow;
 
 /// `(version, description, sql)`; append only, never edit a released one. The index owns
 /// versions below [`FOREIGN_MIGRATIONS_FROM`].
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "civnet index", include_str!("../migrations/0001_civnet_index.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "civnet index", include_str!("../migrations/0001_civnet_index.sql")),
+    (3, "DAS: maker trees, nodes, assets", include_str!("../migrations/0003_das.sql")),
+];
 
 /// Services that keep their own tables next to the index in one database (civnet-oracle)
 /// number their migrations from here; they share sqlx's `_sqlx_migrations` table.
