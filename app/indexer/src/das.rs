@@ -716,3 +716,292 @@ pub fn check_against_chain(proof: &Proof, account: &[u8]) -> std::result::Result
 pub fn check_slice(max_depth: u32, max_buffer_size: u32) -> usize {
     TREE_SEQ_OFFSET + 24 + max_buffer_size as usize * (32 + 32 * max_depth as usize + 8)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use civnet_client::tree_history::TreeHistory;
+    use mpl_bubblegum::types::{Creator, TokenProgramVersion, TokenStandard, Version};
+    use serde_json::json;
+
+    const DEPTH: u32 = 5;
+    const MINT_V1: [u8; 8] = [145, 98, 192, 118, 184, 147, 118, 104];
+    const TRANSFER: [u8; 8] = [163, 52, 200, 231, 140, 3, 69, 186];
+    const BURN: [u8; 8] = [116, 110, 29, 56, 107, 219, 42, 93];
+
+    fn tree_key() -> Pubkey {
+        Pubkey::new_from_array([7; 32])
+    }
+
+    fn metadata(creator: Pubkey) -> MetadataArgs {
+        MetadataArgs {
+            name: "acme 0badcafe".into(),
+            symbol: "CIVNET".into(),
+            uri: "https://devices.civnet.example/0badcafe".into(),
+            seller_fee_basis_points: 0,
+            primary_sale_happened: false,
+            is_mutable: false,
+            edition_nonce: None,
+            token_standard: Some(TokenStandard::NonFungible),
+            collection: None,
+            uses: None,
+            token_program_version: TokenProgramVersion::Original,
+            creators: vec![Creator { address: creator, verified: true, share: 100 }],
+        }
+    }
+
+    /// Bubblegum's leaf event as the noop instruction carries it (written here field by
+    /// field: tags 1, 0, a u32 length, then the borsh event).
+    fn leaf_event(leaf: &LeafFields) -> Vec<u8> {
+        let schema = LeafSchema::V1 { id: leaf.id, owner: leaf.owner, delegate: leaf.delegate, nonce: leaf.nonce, data_hash: leaf.data_hash, creator_hash: leaf.creator_hash };
+        let event = borsh::to_vec(&LeafSchemaEvent::new(Version::V1, schema.clone(), schema.hash())).unwrap();
+        let mut data = vec![1, 0];
+        data.extend_from_slice(&(event.len() as u32).to_le_bytes());
+        data.extend(event);
+        data
+    }
+
+    /// account compression's change-log event, as `tree_history` decodes it.
+    fn changelog_event(change: &ChangeLog) -> Vec<u8> {
+        let mut bytes = vec![0u8, 0u8];
+        bytes.extend_from_slice(change.tree.as_ref());
+        bytes.extend_from_slice(&(change.path.len() as u32).to_le_bytes());
+        for node in &change.path {
+            bytes.extend_from_slice(&node.node);
+            bytes.extend_from_slice(&node.index.to_le_bytes());
+        }
+        bytes.extend_from_slice(&change.seq.to_le_bytes());
+        bytes.extend_from_slice(&change.index.to_le_bytes());
+        bytes
+    }
+
+    fn b58(data: &[u8]) -> String {
+        bs58::encode(data).into_string()
+    }
+
+    /// A transaction in which `caller` (Bubblegum itself at top level, or a program that
+    /// calls it) runs a Bubblegum instruction with `data`: account compression then noop with
+    /// `change`, and noop with `leaf` from Bubblegum. Keys: payer 0, tree 1, caller 2,
+    /// Bubblegum 3, compression 4, noop 5.
+    fn bubblegum_tx(slot: u64, caller: Pubkey, data: &[u8], change: &ChangeLog, leaf: Option<&LeafFields>) -> Value {
+        let top_is_bubblegum = caller == BUBBLEGUM_ID;
+        let base = if top_is_bubblegum { 1 } else { 2 };
+        let mut inner = Vec::new();
+        if !top_is_bubblegum {
+            inner.push(json!({"programIdIndex": 3, "accounts": [1, 1, 1, 1, 0, 0], "data": b58(data), "stackHeight": base}));
+        }
+        inner.push(json!({"programIdIndex": 4, "accounts": [1], "data": b58(&[1]), "stackHeight": base + 1}));
+        inner.push(json!({"programIdIndex": 5, "accounts": [], "data": b58(&changelog_event(change)), "stackHeight": base + 2}));
+        if let Some(leaf) = leaf {
+            inner.push(json!({"programIdIndex": 5, "accounts": [], "data": b58(&leaf_event(leaf)), "stackHeight": base + 1}));
+        }
+        let top_data = if top_is_bubblegum { b58(data) } else { b58(&[9]) };
+        let keys: Vec<String> = [Pubkey::new_from_array([1; 32]), tree_key(), caller, BUBBLEGUM_ID, SPL_ACCOUNT_COMPRESSION_ID, SPL_NOOP_ID].iter().map(|k| k.to_string()).collect();
+        json!({
+            "slot": slot,
+            "meta": {"err": null, "loadedAddresses": {"writable": [], "readonly": []}, "innerInstructions": [{"index": 0, "instructions": inner}]},
+            "transaction": {"message": {
+                "accountKeys": keys,
+                "instructions": [{"programIdIndex": 2, "accounts": [1, 1, 1, 1, 0, 0], "data": top_data}],
+            }},
+        })
+    }
+
+    fn leaf_of(nonce: u64, owner: Pubkey, creator: Pubkey) -> LeafFields {
+        let metadata = metadata(creator);
+        LeafFields {
+            id: mpl_bubblegum::utils::get_asset_id(&tree_key(), nonce),
+            owner,
+            delegate: owner,
+            nonce,
+            data_hash: mpl_bubblegum::hash::hash_metadata(&metadata).unwrap(),
+            creator_hash: mpl_bubblegum::hash::hash_creators(&metadata.creators),
+        }
+    }
+
+    fn leaf_hash(leaf: &LeafFields) -> [u8; 32] {
+        LeafSchema::V1 { id: leaf.id, owner: leaf.owner, delegate: leaf.delegate, nonce: leaf.nonce, data_hash: leaf.data_hash, creator_hash: leaf.creator_hash }.hash()
+    }
+
+    #[test]
+    fn a_leaf_event_decodes_only_from_its_exact_encoding() {
+        let leaf = leaf_of(3, Pubkey::new_unique(), Pubkey::new_unique());
+        let data = leaf_event(&leaf);
+        assert_eq!(decode_leaf_event(&data), Some(leaf));
+        let mut trailing = data.clone();
+        trailing.push(0);
+        assert_eq!(decode_leaf_event(&trailing), None);
+        let mut changelog_tag = data.clone();
+        changelog_tag[0] = 0;
+        assert_eq!(decode_leaf_event(&changelog_tag), None);
+        assert_eq!(decode_leaf_event(&data[..10]), None);
+    }
+
+    #[test]
+    fn bubblegum_instructions_are_read_with_their_own_change_and_leaf_event() {
+        let mut history = TreeHistory::new(DEPTH);
+        history.set_leaf(0, [0; 32]);
+        let (owner, creator) = (Pubkey::new_unique(), Pubkey::new_unique());
+        let leaf = leaf_of(0, owner, creator);
+        let mut change = history.set_leaf(0, leaf_hash(&leaf));
+        change.tree = tree_key();
+        let mint = [MINT_V1.to_vec(), borsh::to_vec(&metadata(creator)).unwrap()].concat();
+        // Minted by civnet's issue_device (Bubblegum below the top level) and at top level.
+        for caller in [Pubkey::new_unique(), BUBBLEGUM_ID] {
+            let ops = tree_ops(&bubblegum_tx(5, caller, &mint, &change, Some(&leaf)), &tree_key()).unwrap();
+            assert_eq!(ops.len(), 1, "caller {caller}");
+            assert_eq!((ops[0].kind, ops[0].change.as_ref(), ops[0].leaf), (OpKind::Mint, Some(&change), Some(leaf)));
+            assert_eq!(ops[0].metadata.as_ref().unwrap().name, "acme 0badcafe");
+        }
+        // Another tree's instruction in the same transaction is not this tree's.
+        assert!(tree_ops(&bubblegum_tx(5, BUBBLEGUM_ID, &mint, &change, Some(&leaf)), &Pubkey::new_unique()).unwrap().is_empty());
+        // A failed transaction did nothing.
+        let mut failed = bubblegum_tx(5, BUBBLEGUM_ID, &mint, &change, Some(&leaf));
+        failed["meta"]["err"] = json!({"InstructionError": [0, "InvalidArgument"]});
+        assert!(tree_ops(&failed, &tree_key()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_leaf_event_forged_through_noop_outside_bubblegum_is_ignored() {
+        let mut history = TreeHistory::new(DEPTH);
+        history.set_leaf(0, [0; 32]);
+        let (owner, thief) = (Pubkey::new_unique(), Pubkey::new_unique());
+        let leaf = leaf_of(0, owner, Pubkey::new_unique());
+        let mut change = history.set_leaf(0, leaf_hash(&leaf));
+        change.tree = tree_key();
+        let mut tx = bubblegum_tx(5, BUBBLEGUM_ID, &TRANSFER, &change, Some(&leaf));
+        let forged = b58(&leaf_event(&LeafFields { owner: thief, delegate: thief, ..leaf }));
+        // Noop called at top level, and by account compression instead of Bubblegum.
+        tx["transaction"]["message"]["instructions"].as_array_mut().unwrap().push(json!({"programIdIndex": 5, "accounts": [], "data": forged}));
+        let inner = tx["meta"]["innerInstructions"][0]["instructions"].as_array_mut().unwrap();
+        inner.insert(2, json!({"programIdIndex": 5, "accounts": [], "data": forged, "stackHeight": 3}));
+        let ops = tree_ops(&tx, &tree_key()).unwrap();
+        assert_eq!(ops.len(), 1);
+        assert_eq!(ops[0].leaf.unwrap().owner, owner, "the forged owner was not taken");
+    }
+
+    async fn store_with_tree() -> (tempfile::TempDir, Store, TreeRow) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&format!("sqlite://{}", dir.path().join("das.db").display())).await.unwrap();
+        sqlx::query("INSERT INTO das_trees (tree, network, maker, tree_creator, max_depth, max_buffer_size, seq, changes, gap) VALUES ($1, 'N', 'M', 'C', $2, 8, 0, 0, 0)")
+            .bind(tree_key().to_string())
+            .bind(i64::from(DEPTH))
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        let tree = trees(&store.pool).await.unwrap().pop().unwrap();
+        (dir, store, tree)
+    }
+
+    /// The story of one tree: initialized, three mints, a plain Bubblegum transfer, a burn;
+    /// each step indexed from its transactions, every proof equal to the reference tree's.
+    #[tokio::test]
+    async fn proofs_owners_and_burns_follow_the_trees_history() {
+        let (_dir, store, tree) = store_with_tree().await;
+        let mut reference = TreeHistory::new(DEPTH);
+        let mut init = reference.set_leaf(0, [0; 32]);
+        init.tree = tree_key();
+        init.seq = 0;
+        let creator = Pubkey::new_unique();
+        let owners: Vec<Pubkey> = (0..3).map(|_| Pubkey::new_unique()).collect();
+        let init_keys: Vec<String> = [Pubkey::new_unique(), tree_key(), SPL_ACCOUNT_COMPRESSION_ID, SPL_NOOP_ID, BUBBLEGUM_ID].iter().map(|k| k.to_string()).collect();
+        let mut txs = vec![json!({"slot": 1, "meta": {"err": null, "loadedAddresses": {"writable": [], "readonly": []}, "innerInstructions": [{"index": 0, "instructions": [
+            {"programIdIndex": 2, "accounts": [1], "data": b58(&[1]), "stackHeight": 2},
+            {"programIdIndex": 3, "accounts": [], "data": b58(&changelog_event(&init)), "stackHeight": 3},
+        ]}]}, "transaction": {"message": {"accountKeys": init_keys,
+            "instructions": [{"programIdIndex": 4, "accounts": [1], "data": b58(&[165, 83, 136, 142, 89, 202, 47, 220])}]}}})];
+        let mut reference_with_seq = |index: u32, hash: [u8; 32]| {
+            let mut change = reference.set_leaf(index, hash);
+            change.tree = tree_key();
+            change.seq -= 1;
+            change
+        };
+        for (nonce, owner) in owners.iter().enumerate() {
+            let leaf = leaf_of(nonce as u64, *owner, creator);
+            let change = reference_with_seq(nonce as u32, leaf_hash(&leaf));
+            txs.push(bubblegum_tx(2 + nonce as u64, Pubkey::new_unique(), &[MINT_V1.to_vec(), borsh::to_vec(&metadata(creator)).unwrap()].concat(), &change, Some(&leaf)));
+        }
+        let stats = apply(&store, &tree, &tree_key(), &txs, ("s1", 4)).await.unwrap();
+        assert_eq!((stats.changes, stats.assets_minted), (4, 3));
+        let mut conn = store.pool.acquire().await.unwrap();
+        let check = |proof: &Proof, reference: &TreeHistory, index: u32| {
+            assert_eq!(proof.root, reference.root());
+            assert_eq!(proof.proof, reference.proof(index));
+            assert_eq!(proof.leaf, reference.leaf(index));
+            assert_eq!(proof.node_index, (1 << DEPTH) + u64::from(index));
+        };
+        let id1 = leaf_of(1, owners[1], creator).id.to_string();
+        let proof = asset_proof(&mut conn, &id1).await.unwrap().unwrap();
+        check(&proof, &reference, 1);
+        assert_eq!(proof.seq, 3);
+        let asset1 = asset(&mut conn, &id1).await.unwrap().unwrap();
+        assert_eq!((asset1.owner.as_str(), asset1.creators.clone()), (owners[1].to_string().as_str(), vec![(creator.to_string(), 100, true)]));
+
+        // A plain Bubblegum transfer of asset 1 (its owner signing, no civnet involved), then
+        // a burn of asset 2.
+        let buyer = Pubkey::new_unique();
+        let moved = LeafFields { owner: buyer, delegate: buyer, ..leaf_of(1, owners[1], creator) };
+        let transfer = reference_with_seq(1, leaf_hash(&moved));
+        let burn = reference_with_seq(2, [0; 32]);
+        let later = vec![bubblegum_tx(10, BUBBLEGUM_ID, &TRANSFER, &transfer, Some(&moved)), bubblegum_tx(11, BUBBLEGUM_ID, &BURN, &burn, None)];
+        drop(conn);
+        apply(&store, &tree, &tree_key(), &later, ("s2", 11)).await.unwrap();
+        // Replaying the same chunk changes nothing.
+        let again = apply(&store, &tree, &tree_key(), &later, ("s2", 11)).await.unwrap();
+        assert_eq!(again.changes, 0);
+        let mut conn = store.pool.acquire().await.unwrap();
+        let asset1 = asset(&mut conn, &id1).await.unwrap().unwrap();
+        assert_eq!((asset1.owner, asset1.delegate, asset1.seq), (buyer.to_string(), buyer.to_string(), 4));
+        let proof = asset_proof(&mut conn, &id1).await.unwrap().unwrap();
+        check(&proof, &reference, 1);
+        let id0 = leaf_of(0, owners[0], creator).id.to_string();
+        check(&asset_proof(&mut conn, &id0).await.unwrap().unwrap(), &reference, 0);
+        let id2 = leaf_of(2, owners[2], creator).id.to_string();
+        assert_eq!(asset(&mut conn, &id2).await.unwrap().unwrap().state, "burnt");
+        assert_eq!(asset_proof(&mut conn, &id2).await.unwrap(), Err(ProofRefusal::NotInTree("burnt".into())));
+        assert_eq!(asset_proof(&mut conn, &Pubkey::new_unique().to_string()).await.unwrap(), Err(ProofRefusal::UnknownAsset));
+
+        // A change read past a missing one: the tree's proofs are refused from then on.
+        let skipped = reference_with_seq(3, [5; 32]);
+        let _ = skipped;
+        let after_gap = reference_with_seq(4, [6; 32]);
+        drop(conn);
+        apply(&store, &tree, &tree_key(), &[bubblegum_tx(12, BUBBLEGUM_ID, &BURN, &after_gap, None)], ("s3", 12)).await.unwrap();
+        let mut conn = store.pool.acquire().await.unwrap();
+        assert_eq!(asset_proof(&mut conn, &id0).await.unwrap(), Err(ProofRefusal::IncompleteHistory { seq: 7 }));
+    }
+
+    /// A tree account's change-log buffer (header, sequence number, active index, buffer
+    /// size, entries of root + path + index), with `roots[i]` the root written at sequence
+    /// number `first_seq + i`.
+    fn tree_account(depth: u32, buffer: u32, first_seq: u64, roots: &[[u8; 32]]) -> Vec<u8> {
+        let entry = 32 + 32 * depth as usize + 8;
+        let mut data = vec![0u8; check_slice(depth, buffer)];
+        let seq = first_seq + roots.len() as u64 - 1;
+        let active = (roots.len() as u64 - 1) % u64::from(buffer);
+        data[TREE_SEQ_OFFSET..TREE_SEQ_OFFSET + 8].copy_from_slice(&seq.to_le_bytes());
+        data[TREE_SEQ_OFFSET + 8..TREE_SEQ_OFFSET + 16].copy_from_slice(&active.to_le_bytes());
+        for (i, root) in roots.iter().enumerate() {
+            let slot = i % buffer as usize;
+            let offset = TREE_SEQ_OFFSET + 24 + slot * entry;
+            data[offset..offset + 32].copy_from_slice(root);
+        }
+        data
+    }
+
+    #[test]
+    fn a_proof_is_checked_against_the_chains_buffer_and_a_stale_one_says_so() {
+        let roots: Vec<[u8; 32]> = (0..20u8).map(|i| [i; 32]).collect();
+        let account = tree_account(DEPTH, 8, 0, &roots);
+        let proof = |seq: u64, root: [u8; 32]| Proof { tree: "T".into(), root, leaf: [0; 32], proof: vec![], node_index: 32, leaf_index: 0, max_depth: DEPTH, max_buffer_size: 8, seq };
+        assert_eq!(check_against_chain(&proof(19, [19; 32]), &account), Ok(()));
+        assert_eq!(check_against_chain(&proof(12, [12; 32]), &account), Ok(()), "seven behind: still in an 8-entry buffer");
+        let stale = check_against_chain(&proof(11, [11; 32]), &account).unwrap_err();
+        assert!(stale.starts_with("stale proof: the index has tree T at sequence number 11, the chain at 19"), "{stale}");
+        let wrong = check_against_chain(&proof(15, [99; 32]), &account).unwrap_err();
+        assert!(wrong.contains("the chain's root of tree T at sequence number 15 is"), "{wrong}");
+        let ahead = check_against_chain(&proof(25, [1; 32]), &account).unwrap_err();
+        assert!(ahead.contains("behind the index's 25"), "{ahead}");
+        assert!(check_against_chain(&proof(19, [19; 32]), &account[..40]).unwrap_err().contains("not a merkle tree account"));
+    }
+}
