@@ -62,6 +62,11 @@ fn burns_become_scores_and_scores_become_issuance_across_a_halving() {
     assert_eq!(first, 5);
     let network: Network = s.chain.anchor_account(&s.net.network);
     assert_eq!(network.start_epoch, first);
+    // One active device each: a sub-network without active devices scores 0. The owner is
+    // the customer, who buys each onboarding fee (4,000,000 DC, $40) with genesis tokens.
+    let customer = s.customer.insecure_clone();
+    let subs = [&s.iot, &s.mobile];
+    stories::onboard_devices(&mut s.chain, &s.net, &customer, &subs, 1);
 
     // Epochs 5..=8: the halving schedule steps from 1,000 to 500 tokens at epoch 4 and to 250 at 8.
     let burns: [(u64, u64); 4] = [(10_000_000, 2_500_000), (4_000_000, 0), (0, 900_000), (1_000_000, 1_000_000)];
@@ -81,11 +86,9 @@ fn burns_become_scores_and_scores_become_issuance_across_a_halving() {
         net::warp_to_next_epoch(&mut s.chain, EPOCH);
         s.close(epoch);
 
-        let expected = net::expected_shares(emissions[i], &[net::expected_utility_score(iot_dc, 0), net::expected_utility_score(mobile_dc, 0)]);
+        let expected = net::expected_shares(emissions[i], &[net::expected_utility_score(iot_dc, 1), net::expected_utility_score(mobile_dc, 1)]);
         let issued = [s.issued(&s.iot.address, epoch), s.issued(&s.mobile.address, epoch)];
-        for (got, want) in issued.iter().zip(&expected) {
-            assert!(got.abs_diff(*want) <= 1, "epoch {epoch}: issued {issued:?}, formula {expected:?}");
-        }
+        assert_eq!(issued.to_vec(), expected, "epoch {epoch}");
         let info: EpochInfo = s.chain.anchor_account(&net::epoch_info_address(&s.net.network, epoch));
         assert_eq!(info.emission, emissions[i], "epoch {epoch}");
         assert_eq!(info.dc_burned, iot_dc + mobile_dc);
@@ -97,9 +100,10 @@ fn burns_become_scores_and_scores_become_issuance_across_a_halving() {
     // Exact values where the roots are exact: epoch 5 scores 10 : 5.
     assert_eq!(s.issued(&s.iot.address, first), 333_333_333);
     assert_eq!(s.issued(&s.mobile.address, first), 166_666_666);
-    // Epoch 6: MOBILE was quiet and has no devices, IOT takes the whole emission.
-    assert_eq!(s.issued(&s.iot.address, first + 1), 500_000_000);
-    assert_eq!(s.issued(&s.mobile.address, first + 1), 0);
+    // Epoch 6: MOBILE was quiet, its device still counts (1), IOT burned $40 (sqrt 40 =
+    // 6.324555): 500 tokens * 6.324555 / 7.324555 and * 1 / 7.324555, floored.
+    assert_eq!(s.issued(&s.iot.address, first + 1), 431_736_467);
+    assert_eq!(s.issued(&s.mobile.address, first + 1), 68_263_532);
 
     // Escrows hold exactly what was issued; the token supply grew by exactly that.
     let iot: SubNetwork = s.chain.anchor_account(&s.iot.address);
@@ -109,8 +113,9 @@ fn burns_become_scores_and_scores_become_issuance_across_a_halving() {
     assert_eq!(dc::sub_network_burns(&s.chain, &s.iot.address).total_burned, 15_000_000);
     let network: Network = s.chain.anchor_account(&s.net.network);
     assert_eq!(network.total_issued, iot.total_issued + mobile.total_issued);
-    // Genesis 10,000 tokens, minus what bought 50M DC ($500 = 333.333334 tokens), plus issuance.
-    assert_eq!(tokens::supply(&s.chain, &s.net.token_mint), 10_000_000_000 - 333_333_334 + network.total_issued);
+    // Genesis 10,000 tokens, minus what bought 50M DC ($500 = 333.333334 tokens) and two
+    // onboarding fees of 4M DC ($40 = 26.666667 tokens each, rounded up), plus issuance.
+    assert_eq!(tokens::supply(&s.chain, &s.net.token_mint), 10_000_000_000 - 333_333_334 - 2 * 26_666_667 + network.total_issued);
 }
 
 #[test]
@@ -190,6 +195,8 @@ struct Claims {
 fn issued_and_minted() -> Claims {
     let mut s = launch();
     let epoch = s.epoch();
+    let customer = s.customer.insecure_clone();
+    stories::onboard_devices(&mut s.chain, &s.net, &customer, &[&s.iot], 1);
     s.burn(&s.iot.address.clone(), 10_000_000);
     net::warp_to_next_epoch(&mut s.chain, EPOCH);
     s.close(epoch);

@@ -80,26 +80,26 @@ fn each_program_runs_its_instruction_in_solana_test_validator() {
 }
 
 #[test]
-fn a_network_mint_not_controlled_by_the_network_is_rejected() {
+fn a_network_mint_whose_holder_does_not_sign_is_rejected() {
     let mut chain = Chain::new();
     let outsider = Keypair::new();
-    let token_mint = tokens::create_mint(&mut chain, &outsider.pubkey(), 6);
-    let network = scenario::network_address(&token_mint);
-    let keys = NetworkKeys { authority: Keypair::new(), token_mint, network, mint_authority: scenario::network_mint_authority(&network) };
-    let ix = scenario::initialize_network_ix(&keys, chain.payer.pubkey(), default_network_args());
+    let (token_mint, network, _) = scenario::create_network_mint(&mut chain, &outsider.pubkey());
+    let keys = NetworkKeys::for_mint(token_mint, Keypair::new());
+    let ix = scenario::initialize_network_ix(&keys, chain.payer.pubkey(), keys.authority.pubkey(), default_network_args());
     let failure = chain.send_err(&[ix], &[&keys.authority]);
-    failure.assert_anchor_error(emissions::errors::EmissionsError::MintAuthorityNotNetwork);
+    failure.assert_anchor_error(emissions::errors::EmissionsError::NotMintAuthority);
     assert!(chain.account_data(&network).is_none(), "no network account was created");
 }
 
 #[test]
 fn an_unsorted_emission_schedule_is_rejected() {
     let mut chain = Chain::new();
-    let (token_mint, network, mint_authority) = scenario::create_network_mint(&mut chain);
-    let keys = NetworkKeys { authority: Keypair::new(), token_mint, network, mint_authority };
+    let authority = Keypair::new();
+    let (token_mint, _, _) = scenario::create_network_mint(&mut chain, &authority.pubkey());
+    let keys = NetworkKeys::for_mint(token_mint, authority);
     let mut args = default_network_args();
     args.emission_schedule.reverse();
-    let ix = scenario::initialize_network_ix(&keys, chain.payer.pubkey(), args);
+    let ix = scenario::initialize_network_ix(&keys, chain.payer.pubkey(), keys.authority.pubkey(), args);
     chain.send_err(&[ix], &[&keys.authority]).assert_anchor_error(emissions::errors::EmissionsError::ScheduleNotSorted);
 }
 
@@ -122,6 +122,54 @@ fn an_invalid_maker_name_is_rejected_by_name() {
     failure.assert_anchor_error(device_registry::errors::DeviceRegistryError::InvalidMakerName);
     let failure = scenario::create_maker(&mut chain, &keys.network, "Upper Case", Pubkey::new_unique()).unwrap_err();
     failure.assert_anchor_error(device_registry::errors::DeviceRegistryError::InvalidMakerName);
+}
+
+/// What each engine runs with: mainnet-beta's feature set (`civnet_client::features`).
+#[test]
+fn both_engines_run_mainnet_betas_feature_set() {
+    use civnet_harness::features;
+    let inactive = features::inactive_on_mainnet();
+    let active = features::active_on_mainnet();
+    assert!(!inactive.is_empty() && !active.is_empty());
+    // SIMD-0500's refusal of non-v3 deployments is one of those not on mainnet yet: a default
+    // solana-test-validator would run it, ours does not.
+    // Both engines hold an activated feature account for exactly the active ones.
+    let chain = Chain::new();
+    for feature in &inactive {
+        assert!(chain.account_data(feature).is_none(), "{feature} is active in litesvm but not on mainnet");
+    }
+    for feature in &active {
+        assert!(chain.account_data(feature).is_some(), "{feature} is active on mainnet but not in litesvm");
+    }
+    let validator = TestValidator::start();
+    for feature in inactive.iter().take(40) {
+        assert!(validator.account_data(feature).is_none(), "{feature} is active in the test validator but not on mainnet");
+    }
+    let enable_v3 = "5cC3foj77CWun58pC51ebHFUWavHWKarWyR5UUik7dnC".parse::<Pubkey>().unwrap();
+    assert!(active.contains(&enable_v3), "SBPF v3 execution is active on mainnet");
+    assert!(validator.account_data(&enable_v3).is_some(), "the validator activated SBPF v3");
+}
+
+/// Deployed as `solana program deploy` would, through BPF loader v3 under mainnet's features:
+/// the loader verifies the ELF at deployment, then the program runs (and, deployed at an
+/// address other than its declared id, answers with Anchor's DeclaredProgramIdMismatch).
+#[test]
+fn every_civnet_program_deploys_under_mainnet_features() {
+    use civnet_harness::deploy;
+    let mut chain = Chain::new();
+    let authority = chain.funded_keypair(100);
+    for program in programs::all().into_iter().take(3) {
+        let address = Keypair::new();
+        let elf = programs::read(&program);
+        deploy::deploy_upgradeable(&mut chain, &address, &authority, &elf).unwrap_or_else(|f| panic!("deploying {}: {f}", program.name));
+        assert!(chain.svm.get_account(&address.pubkey()).is_some_and(|a| a.executable), "{}", program.name);
+        let data_len = chain.account_data(&deploy::program_data_address(&address.pubkey())).unwrap().len();
+        assert!(data_len > elf.len(), "{}: program data holds the ELF", program.name);
+        // Any instruction: the program runs and refuses to act at a foreign address.
+        let ix = anchor_lang::solana_program::instruction::Instruction { program_id: address.pubkey(), accounts: vec![], data: vec![0; 8] };
+        let failure = chain.send_err(&[ix], &[]);
+        assert!(failure.logs.iter().any(|l| l.contains(&format!("Program {} invoke", address.pubkey()))), "{}: {:#?}", program.name, failure.logs);
+    }
 }
 
 #[test]

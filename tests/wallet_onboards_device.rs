@@ -168,18 +168,18 @@ fn only_approved_makers_issue_and_a_device_key_only_once() {
     assert_eq!(bubblegum::tree_config(&w.chain, &w.maker.tree.unwrap()).num_minted, 1);
 
     // Revoked: no more devices.
-    let ix = registry::set_maker_approval_ix(&w.net, w.net.authority.pubkey(), &w.maker.address, false);
+    let ix = registry::revoke_maker_ix(&w.net, w.net.authority.pubkey(), &w.maker.address);
     let net_authority = w.net.authority.insecure_clone();
     w.chain.send_ok(&[ix], &[&net_authority]);
     let other = Keypair::new();
     let ix = w.maker.issue_device_ix(&w.net, payer, other.pubkey(), owner);
     w.chain.send_err(&[bubblegum::compute_budget(400_000), ix], &[&authority, &other]).assert_anchor_error(DeviceRegistryError::MakerNotApproved);
     // Only the network authority approves.
-    let ix = registry::set_maker_approval_ix(&w.net, authority.pubkey(), &w.maker.address, true);
+    let ix = registry::approve_maker_ix(&w.net, authority.pubkey(), &w.maker.address, authority.pubkey());
     w.chain.send_err(&[ix], &[&authority]).assert_anchor_error(anchor_lang::error::ErrorCode::ConstraintHasOne);
     // A maker that was never approved.
     let mut fresh = MakerKeys::create_approved(&mut w.chain, &w.net, "fresh-maker");
-    let ix = registry::set_maker_approval_ix(&w.net, w.net.authority.pubkey(), &fresh.address, false);
+    let ix = registry::revoke_maker_ix(&w.net, w.net.authority.pubkey(), &fresh.address);
     w.chain.send_ok(&[ix], &[&net_authority]);
     fresh.set_tree(&mut w.chain, &w.net, TREE).expect("tree");
     let fresh_authority = fresh.authority.insecure_clone();

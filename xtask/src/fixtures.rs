@@ -10,6 +10,7 @@
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 
+use crate::cache;
 use crate::paths::{self, HOST_TOOLCHAIN};
 use crate::sbf::{self, install_file};
 use crate::toolchain::SbfTools;
@@ -90,7 +91,55 @@ fn committed_lock() -> PathBuf {
     paths::workspace_root().join("xtask/fixtures/Cargo.lock")
 }
 
+/// The fixtures depend only on pinned inputs, so they are built once per machine into the
+/// tools cache (`fixtures-<key>`), keyed by every input (`cache_key`), and copied from there
+/// into `target/deploy/fixtures/`.
 pub fn build(tools: &SbfTools) -> Result<()> {
+    let key = cache_key(tools)?;
+    let entry = paths::tools_cache().join(format!("fixtures-{}", key.finish()));
+    let cached = match cache::lookup(&entry) {
+        Some(dir) => dir,
+        None => {
+            let built = build_uncached(tools)?;
+            cache::store(&entry, &key, &built)?;
+            eprintln!("xtask: fixtures cached in {}", entry.display());
+            entry
+        }
+    };
+    let out = paths::deploy_dir().join("fixtures");
+    for (_, _, lib) in FIXTURES {
+        let name = format!("{lib}.so");
+        install_file(&cached.join(&name), &out.join(&name))?;
+    }
+    Ok(())
+}
+
+/// Everything the fixture `.so` files are made from: the crates and their edits, the
+/// generated manifest, the pinned lockfile, the nightly (by its commit), the patched std, the
+/// target spec, the rustflags and sbpf-linker, and the build recipe itself (this file and
+/// `sbf.rs`, so a changed recipe is a new entry).
+fn cache_key(tools: &SbfTools) -> Result<cache::Key> {
+    let mut key = cache::Key::new("civnet fixtures");
+    key.text("crates", &format!("{FIXTURES:?}"))
+        .text("edits", &format!("{EDITS:?}"))
+        .text("workspace manifest", WORKSPACE_MANIFEST)
+        .text("lockfile pins", &format!("{PINS:?}"))
+        .text("nightly", &crate::toolchain::rustc_version(paths::SBF_NIGHTLY)?)
+        .text("patched std", &tools.std_library.display().to_string())
+        .text("rustflags", &sbf::rustflags(tools).join(" "))
+        .text("sbpf-linker", paths::SBPF_LINKER_VERSION)
+        .text("recipe fixtures.rs", include_str!("fixtures.rs"))
+        .text("recipe sbf.rs", include_str!("sbf.rs"))
+        .text("recipe stdpatch.rs", include_str!("stdpatch.rs"));
+    key.file("target spec", &tools.target_spec)?;
+    if committed_lock().exists() {
+        key.file("lockfile", &committed_lock())?;
+    }
+    Ok(key)
+}
+
+/// Builds the fixtures in `target/fixtures/` and returns (`<lib>.so`, built path) pairs.
+fn build_uncached(tools: &SbfTools) -> Result<Vec<(String, PathBuf)>> {
     let workspace = fixtures_dir();
     unpack_crates(&workspace)?;
     std::fs::write(workspace.join("Cargo.toml"), WORKSPACE_MANIFEST)?;
@@ -101,7 +150,7 @@ pub fn build(tools: &SbfTools) -> Result<()> {
         create_lock(&workspace)?;
         &[]
     };
-    let out = paths::deploy_dir().join("fixtures");
+    let mut built = Vec::new();
     for (name, _, lib) in FIXTURES {
         eprintln!("xtask: building fixture {name} (SBF)");
         // The registry crates do not link `solana-compiler-builtins`; compiler_builtins' own
@@ -110,9 +159,9 @@ pub fn build(tools: &SbfTools) -> Result<()> {
         let mut args = vec!["-Zbuild-std-features=compiler-builtins-mem"];
         args.extend_from_slice(lock_args);
         let so = sbf::cargo_build(tools, &workspace, name, lib, &args)?;
-        install_file(&so, &out.join(format!("{lib}.so")))?;
+        built.push((format!("{lib}.so"), so));
     }
-    Ok(())
+    Ok(built)
 }
 
 /// The registry sources, fetched by cargo and unpacked once, with `EDITS` applied.

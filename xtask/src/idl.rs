@@ -5,12 +5,28 @@ use anchor_lang_idl::build::IdlBuilder;
 
 use crate::paths;
 use crate::sbf::program_names;
+use crate::toolchain::SbfTools;
 
-pub fn build_all() -> Result<()> {
+pub fn build_all(tools: &SbfTools) -> Result<()> {
     // anchor-lang-idl re-invokes `cargo` and would forward the outer rustup toolchain
     // variable verbatim; the workspace's rust-toolchain.toml picks the host toolchain.
     std::env::remove_var("RUSTUP_TOOLCHAIN");
     std::env::remove_var("CARGO");
+    // It also sets RUSTFLAGS="-A warnings": different flags from the test build's in the same
+    // target directory would rebuild the shared dependencies back and forth. An empty
+    // CARGO_ENCODED_RUSTFLAGS takes precedence over RUSTFLAGS, so both builds use no flags and
+    // share every unit they have in common (proc macros, build scripts, most dependencies).
+    std::env::set_var("CARGO_ENCODED_RUSTFLAGS", "");
+    if let Some(sccache) = &tools.sccache {
+        let mut probe = std::process::Command::new("true");
+        crate::sccache::wrap(&mut probe, Some(sccache));
+        for (var, value) in probe.get_envs() {
+            match value {
+                Some(value) => std::env::set_var(var, value),
+                None => std::env::remove_var(var),
+            }
+        }
+    }
     let idl_dir = paths::target_dir().join("idl");
     std::fs::create_dir_all(&idl_dir)?;
     for name in program_names()? {
@@ -30,11 +46,19 @@ pub fn build_all() -> Result<()> {
     Ok(())
 }
 
-/// The IDL is newer than every source file the programs and the shared crate have.
-fn is_fresh(out: &std::path::Path, _program: &std::path::Path) -> Result<bool> {
+/// The IDL is newer than every file it is built from: the program's directory, the programs
+/// it depends on (named in its Cargo.toml), `crates/` and `Cargo.lock`. A change in one
+/// program rebuilds its IDL and its dependents', not every IDL.
+fn is_fresh(out: &std::path::Path, program: &std::path::Path) -> Result<bool> {
     let Ok(built) = std::fs::metadata(out).and_then(|m| m.modified()) else { return Ok(false) };
     let root = paths::workspace_root();
-    let mut stack = vec![root.join("programs"), root.join("crates"), root.join("Cargo.lock")];
+    let manifest = std::fs::read_to_string(program.join("Cargo.toml"))?;
+    let mut stack = vec![program.to_path_buf(), root.join("crates"), root.join("Cargo.lock")];
+    for other in program_names()? {
+        if manifest.lines().any(|line| line.trim_start().starts_with(&format!("{other} ")) || line.trim_start().starts_with(&format!("{other}="))) {
+            stack.push(root.join("programs").join(other));
+        }
+    }
     while let Some(path) = stack.pop() {
         let meta = std::fs::metadata(&path)?;
         if meta.is_dir() {

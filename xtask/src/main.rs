@@ -2,17 +2,23 @@
 //! downloaded on our machines, so the SBF programs are built with an upstream nightly,
 //! a patched copy of std and sbpf-linker (SBPF v3); see README "How the SBF build works".
 //!
-//! Commands: setup, build-sbf, fixtures, validator, test, bench, env.
+//! Commands: setup, build-sbf, fixtures, validator, web, test, bench, env.
 
+mod cache;
 mod fixtures;
 mod idl;
 mod paths;
+mod phases;
 mod sbf;
+mod sccache;
 mod stdpatch;
+mod system;
 mod toolchain;
 mod validator;
+mod web;
 
 use anyhow::{bail, Result};
+use phases::Phases;
 use std::process::Command;
 
 const USAGE: &str = "usage: cargo xtask <command>
@@ -21,11 +27,16 @@ const USAGE: &str = "usage: cargo xtask <command>
   fixtures    Bubblegum, SPL account compression and SPL noop from the crate registry
               -> target/deploy/fixtures/*.so
   validator   build solana-test-validator (agave-validator 4.2.2) into the tools cache
-  test        all of the above, then every test of the workspace (extra args go to cargo test)
+  web         the IDLs, then the web app: npm ci + npm run build in app/web -> app/web/dist
+  test        all of the above, then every test of the workspace; `cargo xtask test [cargo
+              args] [-- test args]`, e.g. `cargo xtask test -- wallet_onboards_device` runs
+              one story; prints each phase's time at the end
   bench       build the programs, then measure compute units, tx sizes, cost per device and
               the demo's wall time in litesvm -> target/bench/bench.{md,json}
               (extra args go to `civnet bench`)
-  env         print the paths the pipeline uses";
+  env         print the paths the pipeline uses
+  clear-cache [fixtures|validator|sccache|all]
+              delete entries of the per-machine tools cache (the next run rebuilds them)";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -34,67 +45,160 @@ fn main() -> Result<()> {
         return Ok(());
     };
     let rest = &args[1..];
-    let started = std::time::Instant::now();
-    match command.as_str() {
+    let mut phases = Phases::new(command);
+    let result = run_command(command, rest, &mut phases);
+    phases.print(result.is_ok());
+    result
+}
+
+fn run_command(command: &str, rest: &[String], phases: &mut Phases) -> Result<()> {
+    match command {
         "setup" => {
-            toolchain::setup()?;
+            let tools = phases.run("setup (toolchain, sbpf-linker, std, sccache)", toolchain::setup)?;
+            phases.sccache = tools.sccache;
         }
         "build-sbf" => {
-            let tools = toolchain::setup()?;
-            sbf::build_programs(&tools)?;
-            idl::build_all()?;
+            let tools = phases.run("setup (toolchain, sbpf-linker, std, sccache)", toolchain::setup)?;
+            phases.sccache = tools.sccache.clone();
+            phases.run("SBF programs", || sbf::build_programs(&tools))?;
+            phases.run("IDL", || idl::build_all(&tools))?;
         }
         "fixtures" => {
-            let tools = toolchain::setup()?;
-            fixtures::build(&tools)?;
+            let tools = phases.run("setup (toolchain, sbpf-linker, std, sccache)", toolchain::setup)?;
+            phases.sccache = tools.sccache.clone();
+            phases.run("fixtures", || fixtures::build(&tools))?;
         }
         "validator" => {
-            validator::build()?;
+            phases.run("validator", validator::build)?;
+        }
+        "web" => {
+            let tools = phases.run("setup (toolchain, sbpf-linker, std, sccache)", toolchain::setup)?;
+            phases.sccache = tools.sccache.clone();
+            phases.run("IDL", || idl::build_all(&tools))?;
+            phases.run("web app", web::build)?;
         }
         "test" => {
-            let tools = toolchain::setup()?;
-            sbf::build_programs(&tools)?;
-            idl::build_all()?;
-            fixtures::build(&tools)?;
-            let validator = validator::build()?;
-            run_tests(&validator, rest)?;
+            let tools = phases.run("setup (toolchain, sbpf-linker, std, sccache)", toolchain::setup)?;
+            phases.sccache = tools.sccache.clone();
+            let phases = &*phases;
+            let (cargo_args, test_args) = split_test_args(rest);
+            // Two lanes at once: the SBF builds (nightly, target/sbf; their fat-LTO links run
+            // on one core) and the host builds (stable, target/debug). Neither needs the
+            // other's output until the tests run.
+            let validator = std::thread::scope(|lanes| -> Result<std::path::PathBuf> {
+                let sbf = lanes.spawn(|| -> Result<()> {
+                    phases.run_on("sbf", "SBF programs", || sbf::build_programs(&tools))?;
+                    phases.run_on("sbf", "fixtures", || fixtures::build(&tools))
+                });
+                let host = (|| -> Result<std::path::PathBuf> {
+                    let validator = phases.run_on("host", "validator", validator::build)?;
+                    phases.run_on("host", "IDL", || idl::build_all(&tools))?;
+                    phases.run_on("host", "web app", web::build)?;
+                    phases.run_on("host", "system packages for tests", || system::ensure(system::HOST_TESTS, "the services' PostgreSQL tests and the web app's browser test"))?;
+                    phases.run_on("host", "host test build", || host_tests(&tools, &validator, &cargo_args, None))?;
+                    Ok(validator)
+                })();
+                let sbf = sbf.join().map_err(|_| anyhow::anyhow!("the SBF build lane panicked"))?;
+                let validator = host?;
+                sbf?;
+                Ok(validator)
+            })?;
+            phases.run("tests", || host_tests(&tools, &validator, &cargo_args, Some(&test_args)))?;
         }
         "bench" => {
-            let tools = toolchain::setup()?;
-            sbf::build_programs(&tools)?;
-            idl::build_all()?;
-            fixtures::build(&tools)?;
-            run_bench(rest)?;
+            let tools = phases.run("setup (toolchain, sbpf-linker, std, sccache)", toolchain::setup)?;
+            phases.sccache = tools.sccache.clone();
+            phases.run("SBF programs", || sbf::build_programs(&tools))?;
+            phases.run("IDL", || idl::build_all(&tools))?;
+            phases.run("fixtures", || fixtures::build(&tools))?;
+            phases.run("bench", || run_bench(&tools, rest))?;
         }
         "env" => paths::print()?,
+        "clear-cache" => clear_cache(rest)?,
         "help" | "--help" | "-h" => println!("{USAGE}"),
         other => bail!("unknown command `{other}`\n{USAGE}"),
     }
-    eprintln!("xtask {command}: done in {:.0?}", started.elapsed());
     Ok(())
 }
 
-/// Every test of the workspace on the host toolchain, with the paths the harness needs.
-fn run_tests(validator: &std::path::Path, extra: &[String]) -> Result<()> {
+/// `cargo xtask test [cargo args] [-- test args]`: cargo's arguments go to both the build and
+/// the run, the test binaries' arguments (a story name, `--nocapture`) only to the run.
+fn split_test_args(rest: &[String]) -> (Vec<String>, Vec<String>) {
+    match rest.iter().position(|a| a == "--") {
+        Some(i) => (rest[..i].to_vec(), rest[i + 1..].to_vec()),
+        None => (rest.to_vec(), Vec::new()),
+    }
+}
+
+/// Target selection when the caller gives none: every target with `test = true` (unit tests
+/// of libraries and binaries, integration tests), not doctests: no crate has doc examples
+/// (only `text` blocks), so the rustdoc pass per library is skipped.
+const DEFAULT_TARGETS: &[&str] = &["--tests"];
+const TARGET_FLAGS: &[&str] = &["--doc", "--lib", "--bins", "--bin", "--tests", "--test", "--examples", "--example", "--benches", "--bench", "--all-targets"];
+
+/// Every test of the workspace on the host toolchain, with the paths the harness needs:
+/// `run: None` builds the test binaries (`--no-run`), `Some(args)` runs them.
+fn host_tests(tools: &toolchain::SbfTools, validator: &std::path::Path, cargo_args: &[String], run: Option<&[String]>) -> Result<()> {
     let root = paths::workspace_root();
-    let status = paths::host_cargo()
-        .current_dir(&root)
-        .args(["test", "--workspace", "--exclude", "xtask"])
-        .args(extra)
-        .env("CIVNET_DEPLOY_DIR", paths::deploy_dir())
-        .env("CIVNET_TEST_VALIDATOR", validator)
-        .status()?;
+    let mut cargo = paths::host_cargo();
+    sccache::wrap(&mut cargo, tools.sccache.as_deref());
+    cargo.current_dir(&root).arg("test");
+    // The whole workspace unless the caller picked packages (`-p civnet-cli`).
+    if !cargo_args.iter().any(|a| a == "-p" || a.starts_with("--package") || a.starts_with("-p")) {
+        cargo.arg("--workspace");
+    }
+    if !cargo_args.iter().any(|a| TARGET_FLAGS.contains(&a.split('=').next().unwrap_or(a))) {
+        cargo.args(DEFAULT_TARGETS);
+    }
+    cargo.args(cargo_args);
+    match run {
+        None => {
+            cargo.arg("--no-run");
+        }
+        Some(test_args) => {
+            cargo.arg("--").args(test_args);
+        }
+    }
+    let status = cargo.env("CIVNET_DEPLOY_DIR", paths::deploy_dir()).env("CIVNET_TEST_VALIDATOR", validator).status()?;
     if !status.success() {
         bail!("cargo test failed ({status})");
     }
     Ok(())
 }
 
+/// Deletes tools-cache entries by kind; `all` deletes the whole cache (a cold machine).
+fn clear_cache(what: &[String]) -> Result<()> {
+    let cache = paths::tools_cache();
+    let kind = what.first().map(String::as_str).unwrap_or("");
+    let prefixes: &[&str] = match kind {
+        "fixtures" => &["fixtures-"],
+        "validator" => &["validator-"],
+        "sccache" => &["sccache"],
+        "all" => &[""],
+        _ => bail!("usage: cargo xtask clear-cache fixtures|validator|sccache|all"),
+    };
+    if matches!(kind, "sccache" | "all") {
+        sccache::stop_server();
+    }
+    let Ok(entries) = std::fs::read_dir(&cache) else { return Ok(()) };
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if prefixes.iter().any(|p| name.starts_with(p)) || prefixes.iter().any(|p| name.starts_with(&format!(".{p}"))) {
+            eprintln!("xtask: removing {}", entry.path().display());
+            std::fs::remove_dir_all(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
 /// `civnet bench` on the host toolchain against the programs just built.
-fn run_bench(extra: &[String]) -> Result<()> {
+fn run_bench(tools: &toolchain::SbfTools, extra: &[String]) -> Result<()> {
     let root = paths::workspace_root();
     let out = root.join("target/bench");
-    let status = paths::host_cargo()
+    let mut cargo = paths::host_cargo();
+    sccache::wrap(&mut cargo, tools.sccache.as_deref());
+    let status = cargo
         .current_dir(&root)
         .args(["run", "--quiet", "--package", "civnet-cli", "--", "bench", "--out"])
         .arg(&out)

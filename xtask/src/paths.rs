@@ -45,12 +45,20 @@ pub fn validator_dir() -> PathBuf {
 }
 
 /// A cargo of the given rustup toolchain, with the variables the outer `cargo xtask`
-/// invocation set removed so they do not leak into the inner build.
+/// invocation set removed so they do not leak into the inner build (sccache hashes every
+/// `CARGO_*` variable rustc sees: a leaked path would make each clone's keys different).
 pub fn cargo_of(toolchain: &str) -> Command {
     let mut cmd = Command::new("rustup");
     cmd.args(["run", toolchain, "cargo"]);
-    for var in ["RUSTUP_TOOLCHAIN", "RUSTC", "RUSTDOC", "CARGO", "RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_MANIFEST_DIR"] {
+    for var in ["RUSTUP_TOOLCHAIN", "RUSTC", "RUSTDOC", "CARGO", "RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "RUSTC_WRAPPER"] {
         cmd.env_remove(var);
+    }
+    for (var, _) in std::env::vars_os() {
+        let var = var.to_string_lossy();
+        let set_by_cargo_run = ["CARGO_MANIFEST_", "CARGO_PKG_", "CARGO_CRATE_NAME", "CARGO_BIN_NAME", "CARGO_PRIMARY_PACKAGE", "CARGO_RUSTC_CURRENT_DIR"];
+        if set_by_cargo_run.iter().any(|prefix| var.starts_with(prefix)) {
+            cmd.env_remove(&*var);
+        }
     }
     cmd
 }

@@ -19,7 +19,7 @@ pub fn sbf_uplift_dir(package: &str) -> PathBuf {
 
 /// `rustflags` for the SBF target, passed through `CARGO_ENCODED_RUSTFLAGS` (with `--target`
 /// they do not reach build scripts or proc macros).
-fn rustflags(tools: &SbfTools) -> Vec<String> {
+pub fn rustflags(tools: &SbfTools) -> Vec<String> {
     let mut flags = vec![format!("-Clinker={}", tools.linker.display())];
     flags.extend(
         [
@@ -42,16 +42,20 @@ fn rustflags(tools: &SbfTools) -> Vec<String> {
 
 /// `cargo build --release -p <package>` for SBF in `workspace`, returning the built `.so`.
 pub fn cargo_build(tools: &SbfTools, workspace: &Path, package: &str, lib_name: &str, extra: &[&str]) -> Result<PathBuf> {
-    let target_spec = paths::workspace_root().join("sbf/sbpf-solana-solana.json");
     let target_dir = sbf_uplift_dir(package);
-    let output = paths::cargo_of(SBF_NIGHTLY)
+    let mut cargo = paths::cargo_of(SBF_NIGHTLY);
+    crate::sccache::wrap(&mut cargo, tools.sccache.as_deref());
+    let output = cargo
         .current_dir(workspace)
         .args(["build", "--release", "-p", package, "--target"])
-        .arg(&target_spec)
+        .arg(&tools.target_spec)
         .args(["-Zbuild-std=std,panic_abort", "-Zjson-target-spec", "--target-dir"])
         .arg(&target_dir)
         .args(extra)
-        .env("CARGO_BUILD_BUILD_DIR", sbf_build_dir())
+        // As a flag, not CARGO_BUILD_BUILD_DIR: rustc sees every CARGO_* variable, and sccache
+        // hashes them; this clone-specific path would make every clone miss the cache.
+        .arg("--config")
+        .arg(format!("build.build-dir={:?}", sbf_build_dir().display().to_string()))
         .env("CARGO_ENCODED_RUSTFLAGS", rustflags(tools).join("\x1f"))
         // std's build script: do not mark this unknown OS `restricted_std`.
         .env("RUSTC_BOOTSTRAP_SYNTHETIC_TARGET", "1")

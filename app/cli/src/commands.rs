@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 use solana_transaction::Transaction;
 use std::path::PathBuf;
 
-use crate::context::{account, ensure_signer, key_or, optional_account, pubkey, read_keypair, send, send_as_wallet, Context};
+use crate::context::{account, ensure_signer, explain_send_error, key_or, optional_account, pubkey, read_keypair, send, send_as_wallet, Context};
 
 // ---------------------------------------------------------------- localnet
 
@@ -40,10 +40,9 @@ pub struct LocalnetArgs {
 pub fn localnet(ctx: &Context, args: LocalnetArgs) -> Result<Value> {
     let options = LocalnetOptions { ledger: args.ledger.clone(), rpc_port: args.rpc_port, reset: args.reset };
     let mut validator = TestValidator::start_localnet(&options).map_err(anyhow::Error::msg)?;
-    // Fund the CLI's keypair so the next commands can pay.
-    if let Ok(signer) = ctx.signer() {
-        validator.cluster.request_airdrop(&signer.pubkey(), 1_000_000_000_000).map_err(|e| anyhow!("airdrop: {e}"))?;
-    }
+    // Fund the CLI's keypair (created when missing) so the next commands can pay.
+    let signer = crate::wallet::ensure_keypair(ctx)?;
+    validator.cluster.request_airdrop(&signer.pubkey(), 1_000_000_000_000).map_err(|e| anyhow!("airdrop: {e}"))?;
     eprintln!(
         "civnet localnet: RPC {} with emissions, data_credits, device_registry, Bubblegum, account compression and noop; ledger {}; Ctrl-C stops it",
         validator.rpc_url(),
@@ -93,10 +92,13 @@ pub fn network(ctx: &Context, cmd: NetworkCmd) -> Result<Value> {
                 max_issuance_per_epoch: a.tokens_per_epoch,
                 emission_schedule: schedule,
             };
+            // The signer creates the mint and holds minting until initialize_network, which it
+            // signs and which hands minting to the network's PDA (no window for a front-run).
             let mint = Keypair::new();
             let keys = NetworkKeys::for_mint(mint.pubkey(), cluster.payer.insecure_clone());
-            tokens::create_mint_at(&mut cluster, &mint, &keys.mint_authority, 6);
-            send(&cluster, &[scenario::initialize_network_ix(&keys, cluster.payer.pubkey(), args)], &[])?;
+            let holder = cluster.payer.pubkey();
+            tokens::create_mint_at(&mut cluster, &mint, &holder, 6);
+            send(&cluster, &[scenario::initialize_network_ix(&keys, cluster.payer.pubkey(), cluster.payer.pubkey(), args)], &[])?;
             let dc_args = data_credits::instructions::InitializeArgs {
                 price_oracle: data_credits::state::PriceOracle::Fixed { usd_per_token_e8: a.usd_per_token_e8 },
                 max_dc_minted_per_epoch: a.max_dc_minted_per_epoch,
@@ -229,8 +231,14 @@ pub enum MakerCmd {
         #[arg(long)]
         authority: Option<String>,
     },
-    /// Approve a maker to issue devices (network authority).
-    Approve { name: String },
+    /// Approve a maker to issue devices (network authority). Anyone can register a name, so
+    /// the approval names the maker authority it expects and fails if someone else holds it.
+    Approve {
+        name: String,
+        /// The maker authority you expect (`maker show NAME` prints the registered one).
+        #[arg(long)]
+        authority: String,
+    },
     /// Revoke a maker's approval (network authority).
     Revoke { name: String },
     /// Give the maker a new Bubblegum tree for its device cNFTs (maker authority).
@@ -257,8 +265,8 @@ pub fn maker(ctx: &Context, cmd: MakerCmd) -> Result<Value> {
             let outcome = scenario::create_maker(&mut cluster, &keys.network, &name, authority).map_err(|f| anyhow!("transaction failed: {f}"))?;
             Ok(json!({"maker": scenario::maker_address(&keys.network, &name).to_string(), "name": name, "authority": authority.to_string(), "signature": outcome.signature}))
         }
-        MakerCmd::Approve { name } => set_approval(&cluster, &keys, &name, true),
-        MakerCmd::Revoke { name } => set_approval(&cluster, &keys, &name, false),
+        MakerCmd::Approve { name, authority } => set_approval(&cluster, &keys, &name, Some(pubkey(&authority)?)),
+        MakerCmd::Revoke { name } => set_approval(&cluster, &keys, &name, None),
         MakerCmd::SetTree { name, max_depth, max_buffer_size, canopy_depth } => {
             if canopy_depth > max_depth {
                 bail!("--canopy-depth ({canopy_depth}) cannot exceed --max-depth ({max_depth})");
@@ -284,11 +292,20 @@ pub fn maker(ctx: &Context, cmd: MakerCmd) -> Result<Value> {
     }
 }
 
-fn set_approval(cluster: &RpcCluster, keys: &NetworkKeys, name: &str, approved: bool) -> Result<Value> {
+/// Approves `name` expecting `approve_for` as its authority, or revokes it (`None`).
+fn set_approval(cluster: &RpcCluster, keys: &NetworkKeys, name: &str, approve_for: Option<Pubkey>) -> Result<Value> {
     let address = scenario::maker_address(&keys.network, name);
-    account::<Maker>(cluster, &address).with_context(|| format!("maker {name}"))?;
-    let outcome = send(cluster, &[registry::set_maker_approval_ix(keys, cluster.payer.pubkey(), &address, approved)], &[])?;
-    Ok(json!({"maker": address.to_string(), "approved": approved, "signature": outcome.signature}))
+    let maker = account::<Maker>(cluster, &address).with_context(|| format!("maker {name}"))?;
+    let me = cluster.payer.pubkey();
+    let ix = match approve_for {
+        Some(expected) if expected != maker.authority => {
+            bail!("maker {name} is registered with authority {}, not {expected}: not approving (someone else may have registered the name)", maker.authority)
+        }
+        Some(expected) => registry::approve_maker_ix(keys, me, &address, expected),
+        None => registry::revoke_maker_ix(keys, me, &address),
+    };
+    let outcome = send(cluster, &[ix], &[])?;
+    Ok(json!({"maker": address.to_string(), "authority": maker.authority.to_string(), "approved": approve_for.is_some(), "signature": outcome.signature}))
 }
 
 // ---------------------------------------------------------------- device
@@ -605,6 +622,14 @@ pub fn dc(ctx: &Context, cmd: DcCmd) -> Result<Value> {
             let recipient = key_or(&recipient, me)?;
             let create = civnet_client::tokens::create_ata_ix(&me, &recipient, &dc_mint);
             let args = data_credits::instructions::MintDataCreditsArgs { token_amount, dc_amount };
+            // Without network tokens the program can only fail on its token account: say so.
+            let token_account = tokens::ata(&me, &keys.token_mint);
+            if tokens::balance(&cluster, &token_account) == 0 {
+                bail!(
+                    "{me} holds no network tokens on this cluster (token account {token_account}) to buy DC with; \
+                     get some with `civnet airdrop {me} --tokens N`, signed by a wallet that holds them (on localnet: the one that ran `migrate`)"
+                );
+            }
             let before = tokens::balance(&cluster, &tokens::ata(&recipient, &dc_mint));
             let outcome = send(&cluster, &[create, dc::mint_data_credits_priced_ix(&keys, me, recipient, args, price_update)], &[])?;
             let after = tokens::balance(&cluster, &tokens::ata(&recipient, &dc_mint));
@@ -892,7 +917,8 @@ pub fn tx(ctx: &Context, cmd: TxCmd) -> Result<Value> {
                     bail!("the transaction still lacks signatures after signing with {me}");
                 }
             }
-            let outcome = cluster.send_signed(&tx).map_err(|e| anyhow!("transaction failed: {e}"))?;
+            let fee_payer = tx.message.account_keys[0];
+            let outcome = cluster.send_signed(&tx).map_err(|e| explain_send_error(&cluster, e, &fee_payer))?;
             Ok(json!({"signature": outcome.signature, "compute_units": outcome.compute_units}))
         }
     }

@@ -121,10 +121,34 @@ pub fn optional_account<T: anchor_lang::AccountDeserialize>(cluster: &RpcCluster
 
 /// Sends one transaction paid by the signer; a failure is the program's error by name.
 pub fn send(cluster: &RpcCluster, instructions: &[Instruction], signers: &[&Keypair]) -> Result<TxSuccess> {
-    cluster.try_send(instructions, signers).map_err(|e| match e {
-        SendError::Failed(failure) => anyhow!("transaction failed: {failure}"),
-        SendError::Rpc(error) => anyhow!("RPC: {error}"),
-    })
+    cluster.try_send(instructions, signers).map_err(|e| explain_send_error(cluster, e, &cluster.payer.pubkey()))
+}
+
+/// A failed send as the user can act on it: a fee payer without SOL is named as such (the
+/// runtime only says `AccountNotFound` or `InsufficientFundsForFee`), with how to fund it.
+pub fn explain_send_error(cluster: &RpcCluster, error: SendError, fee_payer: &Pubkey) -> anyhow::Error {
+    let text = match error {
+        SendError::Failed(failure) => format!("transaction failed: {failure}"),
+        SendError::Rpc(error) => return anyhow!("RPC: {error}"),
+    };
+    anyhow!("{}", explain_unfunded(&text, fee_payer, &cluster.rpc.url).unwrap_or(text))
+}
+
+/// `transaction failed: AccountNotFound` (the fee payer does not exist: it never had SOL) and
+/// `InsufficientFunds...` said as what the fee payer lacks and how to get it. `None` for any
+/// other failure. Used for every command's error, whichever way it failed.
+pub fn explain_unfunded(message: &str, fee_payer: &Pubkey, url: &str) -> Option<String> {
+    let failure = message.strip_prefix("transaction failed: ")?.trim();
+    let lacks = if failure.starts_with("AccountNotFound") {
+        "has no SOL"
+    } else if failure.starts_with("InsufficientFundsForFee") || failure.starts_with("InsufficientFundsForRent") {
+        "has too little SOL"
+    } else {
+        return None;
+    };
+    Some(format!(
+        "transaction failed: the fee payer {fee_payer} {lacks} on this cluster ({url}); fund it with `civnet airdrop {fee_payer}` (localnet, devnet) or a SOL transfer"
+    ))
 }
 
 /// Creates or extends the network's lookup table (the signer is the network authority and

@@ -9,6 +9,7 @@ mod context;
 mod demo;
 mod migrate;
 mod output;
+mod wallet;
 
 use context::Context;
 
@@ -68,8 +69,15 @@ pub enum Command {
     /// The rewards oracle of the --network's sub-networks whose rewards oracle is --keypair:
     /// verifies device reports, splits each epoch's issuance, posts roots, serves proofs.
     Oracle(civnet_oracle::OracleArgs),
-    /// Run solana-test-validator with every civnet program and fixture preloaded.
+    /// Run solana-test-validator with every civnet program and fixture preloaded; creates
+    /// and funds the --keypair when it is missing.
     Localnet(commands::LocalnetArgs),
+    /// Write a new keypair (Solana CLI JSON format) to --outfile or the --keypair path.
+    Keygen(wallet::KeygenArgs),
+    /// Print the --keypair's public key.
+    Address,
+    /// Fund a wallet on localnet/devnet: SOL from the faucet, network tokens from the signer.
+    Airdrop(wallet::AirdropArgs),
     #[command(subcommand)]
     Network(commands::NetworkCmd),
     #[command(subcommand, name = "sub-network")]
@@ -93,18 +101,26 @@ fn main() {
     let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     cli.url_given = matches.value_source("url").is_some_and(|source| source != clap::parser::ValueSource::DefaultValue);
     let output = cli.output;
+    // A transaction the signer cannot pay for fails as `AccountNotFound` in the runtime, from
+    // whichever engine call sent it: every error line is told as what the signer lacks.
+    let signer = context::read_keypair(&cli.keypair).ok().map(|k| civnet_client::Signer::pubkey(&k));
+    let url = civnet_client::rpc::cluster_url(&cli.url);
+    let error_line = move |text: &str| -> String {
+        let first = text.lines().next().unwrap_or_default();
+        signer.and_then(|payer| context::explain_unfunded(first, &payer, &url)).unwrap_or_else(|| first.to_string())
+    };
+    let panic_line = error_line.clone();
     // Panics inside the client's engines (an RPC that went away mid-run) are reported as one
     // line like every other failure.
-    std::panic::set_hook(Box::new(|info| {
+    std::panic::set_hook(Box::new(move |info| {
         let message = info.payload().downcast_ref::<String>().cloned().or_else(|| info.payload().downcast_ref::<&str>().map(|s| s.to_string()));
-        eprintln!("error: {}", message.unwrap_or_else(|| info.to_string()).lines().next().unwrap_or_default());
+        eprintln!("error: {}", panic_line(&message.unwrap_or_else(|| info.to_string())));
     }));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli)));
     match result {
         Ok(Ok(value)) => output::print(output, &value),
         Ok(Err(error)) => {
-            let text = format!("{error:#}");
-            eprintln!("error: {}", text.lines().next().unwrap_or_default());
+            eprintln!("error: {}", error_line(&format!("{error:#}")));
             std::process::exit(1);
         }
         Err(_) => std::process::exit(1),
@@ -120,6 +136,9 @@ fn run(cli: Cli) -> anyhow::Result<serde_json::Value> {
         Command::Index(args) => civnet_indexer::run(&ctx.url, args),
         Command::Oracle(args) => commands::oracle(&ctx, args),
         Command::Localnet(args) => commands::localnet(&ctx, args),
+        Command::Keygen(args) => wallet::keygen(&ctx, args),
+        Command::Address => wallet::address(&ctx),
+        Command::Airdrop(args) => wallet::airdrop(&ctx, args),
         Command::Network(cmd) => commands::network(&ctx, cmd),
         Command::SubNetwork(cmd) => commands::sub_network(&ctx, cmd),
         Command::Maker(cmd) => commands::maker(&ctx, cmd),

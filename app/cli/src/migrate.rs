@@ -38,8 +38,8 @@ pub struct Config {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkConfig {
-    /// The token mint's keypair file (relative to the config file); created on the first
-    /// run. It fixes the mint and so the network address.
+    /// The token mint's keypair file (relative to the config file, or `~/...`); created on
+    /// the first run. It fixes the mint and so the network address.
     pub token_mint_keypair: PathBuf,
     pub epoch_length_secs: u32,
     pub max_issuance_per_epoch: u64,
@@ -56,6 +56,7 @@ pub struct NetworkConfig {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GenesisAllocation {
+    /// A wallet address, or "signer" for the --keypair running the migration.
     pub owner: String,
     /// Base units (6 decimals).
     pub amount: u64,
@@ -109,7 +110,7 @@ pub fn run(ctx: &Context, args: MigrateArgs) -> Result<Value> {
     let mut steps = Steps(Vec::new());
 
     // The token mint: its keypair fixes every address below.
-    let mint_path = base.join(&config.network.token_mint_keypair);
+    let mint_path = keys_path(base, &config.network.token_mint_keypair);
     let mint = if mint_path.exists() {
         read_keypair(&mint_path.to_string_lossy())?
     } else {
@@ -120,13 +121,13 @@ pub fn run(ctx: &Context, args: MigrateArgs) -> Result<Value> {
     let keys = NetworkKeys::for_mint(mint.pubkey(), cluster.payer.insecure_clone());
     let network = keys.network;
     if cluster.rpc.account(&keys.token_mint)?.is_none() {
-        // The signer mints the genesis allocations, then hands minting to the network's PDA.
+        // The signer mints the genesis allocations and keeps minting until initialize_network
+        // (below, signed by it) hands it to the network's PDA in the same instruction.
         let launcher = cluster.payer.insecure_clone();
         tokens::create_mint_at(&mut cluster, &mint, &launcher.pubkey(), 6);
         for allocation in &config.network.genesis {
-            tokens::mint_to_owner(&mut cluster, &keys.token_mint, &launcher, &pubkey(&allocation.owner)?, allocation.amount);
+            tokens::mint_to_owner(&mut cluster, &keys.token_mint, &launcher, &genesis_owner(&allocation.owner, &me)?, allocation.amount);
         }
-        tokens::set_mint_authority(&mut cluster, &keys.token_mint, &launcher, &keys.mint_authority);
         steps.push(format!("token mint {} ({} genesis allocations)", keys.token_mint, config.network.genesis.len()), "created");
     } else {
         steps.push(format!("token mint {}", keys.token_mint), "unchanged");
@@ -142,7 +143,7 @@ pub fn run(ctx: &Context, args: MigrateArgs) -> Result<Value> {
                 max_issuance_per_epoch: n.max_issuance_per_epoch,
                 emission_schedule: scenario::halving_schedule_from(start, n.tokens_per_epoch, n.halving_every_epochs, n.halvings),
             };
-            send(&cluster, &[scenario::initialize_network_ix(&keys, me, args)], &[])?;
+            send(&cluster, &[scenario::initialize_network_ix(&keys, me, me, args)], &[])?;
             steps.push(format!("network {network}"), "created");
         }
         Some(existing) => {
@@ -178,7 +179,7 @@ pub fn run(ctx: &Context, args: MigrateArgs) -> Result<Value> {
         }
         Some(existing) if existing.price_oracle == oracle && existing.max_dc_minted_per_epoch == d.max_dc_minted_per_epoch => steps.push("data credits".into(), "unchanged"),
         Some(_) => {
-            let args = data_credits::instructions::UpdateConfigArgs { price_oracle: Some(oracle), max_dc_minted_per_epoch: Some(d.max_dc_minted_per_epoch), authority: None };
+            let args = data_credits::instructions::UpdateConfigArgs { price_oracle: Some(oracle), max_dc_minted_per_epoch: Some(d.max_dc_minted_per_epoch) };
             send(&cluster, &[civnet_client::dc::update_config_ix(&keys, me, args)], &[])?;
             steps.push("data credits".into(), "updated");
         }
@@ -253,7 +254,8 @@ pub fn run(ctx: &Context, args: MigrateArgs) -> Result<Value> {
         }
         let approved = existing.is_some_and(|e| e.approved);
         if approved != m.approved {
-            send(&cluster, &[registry::set_maker_approval_ix(&keys, me, &address, m.approved)], &[])?;
+            let ix = if m.approved { registry::approve_maker_ix(&keys, me, &address, authority) } else { registry::revoke_maker_ix(&keys, me, &address) };
+            send(&cluster, &[ix], &[])?;
             if status == "unchanged" {
                 status = "updated";
             }
@@ -264,4 +266,21 @@ pub fn run(ctx: &Context, args: MigrateArgs) -> Result<Value> {
     let changed = steps.0.iter().filter(|s| s["status"] != "unchanged").count();
     let summary = if changed == 0 { "nothing to do: the deployment matches the config".to_string() } else { format!("{changed} step(s) applied") };
     Ok(json!({"network": network.to_string(), "token_mint": keys.token_mint.to_string(), "lookup_table": table.to_string(), "summary": summary, "changed": changed, "steps": steps.0}))
+}
+
+/// A key file named in a deployment: `~/...` under the home directory (where generated keys
+/// belong: outside any checkout), else relative to the deployment file.
+fn keys_path(base: &Path, path: &Path) -> PathBuf {
+    match path.to_str() {
+        Some(text) if text.starts_with("~/") => crate::context::expand(text),
+        _ => base.join(path),
+    }
+}
+
+fn genesis_owner(owner: &str, signer: &Pubkey) -> Result<Pubkey> {
+    if owner == "signer" {
+        Ok(*signer)
+    } else {
+        pubkey(owner)
+    }
 }

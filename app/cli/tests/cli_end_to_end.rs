@@ -153,7 +153,9 @@ fn an_operator_bootstraps_and_the_flywheel_turns_through_the_cli() {
     assert_one_line_error(&civnet.run(Path::new("/nonexistent/id.json"), &["network", "show"]), "cannot read keypair");
     assert_one_line_error(&civnet.run(&operator, &["device", "show", &Pubkey::new_unique().to_string()]), "unknown device");
     assert_one_line_error(&civnet.run(&owner_file, &["device", "onboard", "--device-key", &Pubkey::new_unique().to_string(), "--sub-network", "IOT"]), "unknown device");
-    assert_one_line_error(&civnet.run(&maker_file, &["maker", "approve", "acme"]), "transaction failed");
+    // Only the network authority approves; and it names the maker authority it expects.
+    assert_one_line_error(&civnet.run(&maker_file, &["maker", "approve", "acme", "--authority", &maker.pubkey().to_string()]), "transaction failed: ConstraintHasOne");
+    assert_one_line_error(&civnet.run(&operator, &["maker", "approve", "acme", "--authority", &Pubkey::new_unique().to_string()]), "is registered with authority");
     let offline = Civnet { url: "http://127.0.0.1:9".into(), dir: tempfile::tempdir().unwrap(), network: civnet.network.clone() };
     assert_one_line_error(&offline.run(&operator, &["network", "show"]), "cannot reach the cluster");
 }
@@ -335,27 +337,38 @@ fn the_demo_runs_against_a_validator() {
 }
 
 #[test]
-fn localnet_serves_every_program_and_funds_the_keypair() {
+fn localnet_serves_every_program_and_creates_and_funds_a_missing_keypair() {
     let dir = tempfile::tempdir().unwrap();
-    let me = Keypair::new();
-    let keypair = dir.path().join("me.json");
-    std::fs::write(&keypair, serde_json::to_string(&me.to_bytes().to_vec()).unwrap()).unwrap();
-    let port = 30_000 + (std::process::id() % 500) as u16 * 40;
+    // A new user has no keypair yet: localnet creates one there (and says so), then funds it.
+    let keypair = dir.path().join("config/me.json");
+    // Held until the test ends: no other test's validator can take these ports meanwhile.
+    let ports = civnet_harness::validator::PortBlock::reserve();
+    let port = ports.base;
     let mut child = Command::new(env!("CARGO_BIN_EXE_civnet"))
         .args(["--keypair"])
         .arg(&keypair)
         .args(["localnet", "--reset", "--rpc-port", &port.to_string(), "--ledger"])
         .arg(dir.path().join("ledger"))
-        .stderr(std::process::Stdio::null())
+        .stderr(std::fs::File::create(dir.path().join("localnet.stderr")).unwrap())
         .spawn()
         .expect("civnet localnet starts");
     let rpc = civnet_harness::rpc::Rpc::new(format!("http://127.0.0.1:{port}"));
     let started = std::time::Instant::now();
+    let me = loop {
+        if let Some(bytes) = std::fs::read_to_string(&keypair).ok().and_then(|text| serde_json::from_str::<Vec<u8>>(&text).ok()) {
+            break Keypair::try_from(bytes.as_slice()).expect("localnet wrote a Solana JSON keypair");
+        }
+        assert!(started.elapsed().as_secs() < 120, "localnet did not create the missing keypair");
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("localnet exited: {status}: {}", std::fs::read_to_string(dir.path().join("localnet.stderr")).unwrap_or_default());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    };
     // Ready once the keypair is funded (localnet airdrops to it after the validator answers).
     while rpc.account(&me.pubkey()).ok().flatten().is_none() {
         assert!(started.elapsed().as_secs() < 120, "localnet did not come up");
         if let Ok(Some(status)) = child.try_wait() {
-            panic!("localnet exited: {status}");
+            panic!("localnet exited: {status}: {}", std::fs::read_to_string(dir.path().join("localnet.stderr")).unwrap_or_default());
         }
         std::thread::sleep(std::time::Duration::from_millis(300));
     }

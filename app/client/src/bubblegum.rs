@@ -181,6 +181,26 @@ pub fn compute_budget(units: u32) -> Instruction {
     }
 }
 
+/// A plain Bubblegum `transfer` of the cNFT `leaf` describes from `owner` (who signs) to
+/// `new_owner`, as any wallet or marketplace sends it (civnet is not involved).
+pub fn transfer_ix(tree: &Tree, leaf: &emissions::cnft::CnftLeaf, owner: &Pubkey, new_owner: &Pubkey, proof: &[Node]) -> Instruction {
+    TransferBuilder::new()
+        .tree_config(tree.tree_config)
+        .leaf_owner(*owner, true)
+        .leaf_delegate(leaf.delegate, false)
+        .new_leaf_owner(*new_owner)
+        .merkle_tree(tree.merkle_tree)
+        .log_wrapper(SPL_NOOP_ID)
+        .compression_program(SPL_ACCOUNT_COMPRESSION_ID)
+        .root(leaf.root)
+        .data_hash(leaf.data_hash)
+        .creator_hash(leaf.creator_hash)
+        .nonce(leaf.nonce)
+        .index(leaf.index)
+        .add_remaining_accounts(&proof.iter().map(|node| anchor_lang::solana_program::instruction::AccountMeta::new_readonly(Pubkey::new_from_array(*node), false)).collect::<Vec<_>>())
+        .instruction()
+}
+
 /// A cNFT minted into a [`CnftCollection`]: what its owner needs to prove ownership.
 #[derive(Debug, Clone)]
 pub struct MintedCnft {
@@ -223,21 +243,7 @@ impl CnftCollection {
     /// (a wallet selling a device): its leaf changes, and so does the tree's root.
     pub fn transfer(&mut self, chain: &mut Chain, i: usize, owner: &Keypair, new_owner: &Pubkey) -> TxSuccess {
         let (leaf, proof) = self.ownership_proof(&self.minted[i]);
-        let ix = TransferBuilder::new()
-            .tree_config(self.tree.tree_config)
-            .leaf_owner(owner.pubkey(), true)
-            .leaf_delegate(leaf.delegate, false)
-            .new_leaf_owner(*new_owner)
-            .merkle_tree(self.tree.merkle_tree)
-            .log_wrapper(SPL_NOOP_ID)
-            .compression_program(SPL_ACCOUNT_COMPRESSION_ID)
-            .root(leaf.root)
-            .data_hash(leaf.data_hash)
-            .creator_hash(leaf.creator_hash)
-            .nonce(leaf.nonce)
-            .index(leaf.index)
-            .add_remaining_accounts(&proof.iter().map(|node| anchor_lang::solana_program::instruction::AccountMeta::new_readonly(Pubkey::new_from_array(*node), false)).collect::<Vec<_>>())
-            .instruction();
+        let ix = transfer_ix(&self.tree, &leaf, &owner.pubkey(), new_owner, &proof);
         let outcome = chain.send_ok(&[compute_budget(400_000), ix], &[owner]);
         // Bubblegum's transfer clears the delegate: the new leaf names the new owner twice.
         let cnft = &mut self.minted[i];

@@ -123,12 +123,14 @@ pub fn burn_delegated_ix(net: &NetworkKeys, authority: Pubkey, sub_network: &Pub
     )
 }
 
+/// `update_config` signed by the network's authority (DC has no authority of its own).
 pub fn update_config_ix(net: &NetworkKeys, authority: Pubkey, args: data_credits::instructions::UpdateConfigArgs) -> Instruction {
     anchor_ix(
         data_credits::ID,
         data_credits::instruction::UpdateConfig { args },
         data_credits::accounts::UpdateConfig {
             authority,
+            network: net.network,
             config: dc_config_address(&net.network),
             event_authority: event_authority(&data_credits::ID),
             program: data_credits::ID,

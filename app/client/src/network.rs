@@ -306,10 +306,10 @@ pub fn warp_to_next_epoch(chain: &mut crate::Chain, epoch_length_secs: u32) -> u
 
 /// The documented utility score, recomputed here independently of `civnet_common::score`:
 /// `max(1, sqrt(dc / 10^5)) * max(1, cbrt(devices))` with each factor floored to 10^-6
-/// (the program's fixed point), zero without activity. f64 roots are exact enough to floor
+/// (the program's fixed point), zero without active devices. f64 roots are exact enough to floor
 /// correctly at the magnitudes tests use (inputs below 2^52).
 pub fn expected_utility_score(dc_burned: u64, active_devices: u64) -> u128 {
-    if dc_burned == 0 && active_devices == 0 {
+    if active_devices == 0 {
         return 0;
     }
     let usage = ((dc_burned as f64 * 1e7).sqrt().floor() as u128).max(1_000_000);

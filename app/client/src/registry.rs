@@ -30,19 +30,25 @@ pub fn sub_network_devices(cluster: &impl Cluster, sub_network: &Pubkey) -> devi
     cluster.anchor_account(&sub_network_devices_address(sub_network))
 }
 
-pub fn set_maker_approval_ix(net: &NetworkKeys, authority: Pubkey, maker: &Pubkey, approved: bool) -> Instruction {
-    let accounts = device_registry::accounts::SetMakerApproval {
+fn maker_approval_accounts(net: &NetworkKeys, authority: Pubkey, maker: &Pubkey) -> device_registry::accounts::SetMakerApproval {
+    device_registry::accounts::SetMakerApproval {
         authority,
         network: net.network,
         maker: *maker,
         event_authority: event_authority(&device_registry::ID),
         program: device_registry::ID,
-    };
-    if approved {
-        anchor_ix(device_registry::ID, device_registry::instruction::ApproveMaker {}, accounts)
-    } else {
-        anchor_ix(device_registry::ID, device_registry::instruction::RevokeMaker {}, accounts)
     }
+}
+
+/// `approve_maker` by the network `authority`: approves `maker` only if its authority is
+/// `maker_authority` (a squatter's registration of the name is refused).
+pub fn approve_maker_ix(net: &NetworkKeys, authority: Pubkey, maker: &Pubkey, maker_authority: Pubkey) -> Instruction {
+    anchor_ix(device_registry::ID, device_registry::instruction::ApproveMaker { maker_authority }, maker_approval_accounts(net, authority, maker))
+}
+
+/// `revoke_maker` by the network `authority`.
+pub fn revoke_maker_ix(net: &NetworkKeys, authority: Pubkey, maker: &Pubkey) -> Instruction {
+    anchor_ix(device_registry::ID, device_registry::instruction::RevokeMaker {}, maker_approval_accounts(net, authority, maker))
 }
 
 /// Where device metadata URIs point unless a maker says otherwise.
@@ -158,7 +164,7 @@ impl MakerKeys {
         let authority = crate::keys::new_keypair();
         crate::scenario::create_maker(cluster, &net.network, name, authority.pubkey()).expect("create_maker");
         let address = maker_address(&net.network, name);
-        cluster.send_ok(&[set_maker_approval_ix(net, net.authority.pubkey(), &address, true)], &[&net.authority]);
+        cluster.send_ok(&[approve_maker_ix(net, net.authority.pubkey(), &address, authority.pubkey())], &[&net.authority]);
         Self { name: name.to_string(), address, authority, tree: None, mirror: None, minted: 0 }
     }
 
@@ -190,19 +196,46 @@ impl MakerKeys {
         (self.record_issued(chain, net, device.pubkey(), owner), outcome)
     }
 
+    /// The asset id the maker's next device will get: Bubblegum's PDA of the current tree and
+    /// its next leaf nonce.
+    pub fn next_asset_id(&self) -> Pubkey {
+        let tree = self.tree.expect("the maker has a tree");
+        emissions::cnft::asset_id(&tree.merkle_tree, self.minted)
+    }
+
     /// The maker issues a device that proved its key offline: the device signed
-    /// `network || maker || owner || device_key`, verified by an Ed25519 instruction placed
-    /// before `issue_device` in the same transaction (the device key does not sign it).
+    /// `network || maker || owner || device_key || asset_id` for the asset this issuance mints,
+    /// verified by an Ed25519 instruction placed before `issue_device` in the same transaction
+    /// (the device key does not sign it).
     pub fn issue_device_ed25519_ixs(&self, net: &NetworkKeys, payer: Pubkey, device: &Keypair, signed_owner: &Pubkey, owner: &Pubkey) -> Vec<Instruction> {
-        let message = device_registry::device_proof::issuance_message(&net.network, &self.address, signed_owner, &device.pubkey());
-        let signature = device.sign_message(&message);
-        let verify = solana_ed25519_program::new_ed25519_instruction_with_signature(&message, signature.as_array(), &device.pubkey().to_bytes());
-        let verify = Instruction { program_id: verify.program_id, accounts: vec![], data: verify.data };
+        let message = device_registry::device_proof::issuance_message(&net.network, &self.address, signed_owner, &device.pubkey(), &self.next_asset_id());
+        self.issue_device_with_proof_ixs(net, payer, device, &message, owner)
+    }
+
+    /// `issue_device` of `device`'s key to `owner` with an Ed25519 instruction proving
+    /// `device` signed `message` (whatever message a test needs to try).
+    pub fn issue_device_with_proof_ixs(&self, net: &NetworkKeys, payer: Pubkey, device: &Keypair, message: &[u8], owner: &Pubkey) -> Vec<Instruction> {
+        let verify = ed25519_proof_ix(device, message);
         let mut issue = self.issue_device_ix(net, payer, device.pubkey(), *owner);
         for meta in &mut issue.accounts {
             meta.is_signer &= meta.pubkey != device.pubkey();
         }
         vec![compute_budget(400_000), verify, issue]
+    }
+
+    /// The owner of `device` gives its cNFT to `new_owner` with a plain Bubblegum `transfer`
+    /// (a wallet or marketplace; civnet is not involved); the mirror and `device` follow.
+    pub fn transfer(&mut self, cluster: &mut impl Cluster, net: &NetworkKeys, device: &mut IssuedDevice, owner: &Keypair, new_owner: &Pubkey) -> crate::TxSuccess {
+        let tree = self.tree.expect("the maker has a tree");
+        let (leaf, proof) = self.ownership_proof(cluster, net, device);
+        let ix = crate::bubblegum::transfer_ix(&tree, &leaf, &owner.pubkey(), new_owner, &proof);
+        let outcome = cluster.send_ok(&[compute_budget(400_000), ix], &[owner]);
+        let maker: Maker = cluster.anchor_account(&self.address);
+        let metadata = device_registry::instructions::device_metadata(&maker, &device.device_key, device_creator(&net.network));
+        let (_, new_leaf) = leaf_v1(&tree, device.nonce, new_owner, &metadata);
+        self.mirror.as_mut().expect("the maker has a tree").set_leaf(device.nonce as u32, new_leaf);
+        device.owner = *new_owner;
+        outcome
     }
 
     /// Marks a burned (retired) device's leaf empty in the off-chain mirror.
@@ -231,6 +264,14 @@ impl MakerKeys {
         let maker: Maker = cluster.anchor_account(&self.address);
         (device_leaf(&net.network, &maker, &device.device_key, &device.owner, device.nonce, mirror.root()), proof)
     }
+}
+
+/// An Ed25519 program instruction verifying `signer`'s signature over `message` (all data
+/// inside the instruction, as `device_registry::device_proof` expects).
+pub fn ed25519_proof_ix(signer: &Keypair, message: &[u8]) -> Instruction {
+    let signature = signer.sign_message(message);
+    let verify = solana_ed25519_program::new_ed25519_instruction_with_signature(message, signature.as_array(), &signer.pubkey().to_bytes());
+    Instruction { program_id: verify.program_id, accounts: vec![], data: verify.data }
 }
 
 /// `onboard_device` signed by `owner`, with the cNFT proof nodes appended.

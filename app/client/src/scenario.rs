@@ -47,24 +47,33 @@ pub fn halving_schedule_from(start_epoch: u64, initial: u64, every: u64, steps: 
     (0..steps as u64).map(|i| EmissionStep { start_epoch: start_epoch + i * every, tokens_per_epoch: initial >> i }).collect()
 }
 
-/// The network token mint (Token-2022, 6 decimals) for a network that will live at the
-/// mint's network PDA: the mint authority is that network's mint-authority PDA. The mint
-/// address is a fresh keypair, so the network PDA is known before the mint exists.
-pub fn create_network_mint(cluster: &mut impl Cluster) -> (Pubkey, Pubkey, Pubkey) {
+/// A network token mint (Token-2022, 6 decimals) at a fresh address, minted by `holder` until
+/// `initialize_network`, which `holder` signs and which hands minting to the network's PDA.
+/// Returns the mint, its network PDA and that network's mint-authority PDA (known before the
+/// network exists).
+pub fn create_network_mint(cluster: &mut impl Cluster, holder: &Pubkey) -> (Pubkey, Pubkey, Pubkey) {
     let mint = crate::keys::new_keypair();
     let network = network_address(&mint.pubkey());
-    let authority = network_mint_authority(&network);
-    tokens::create_mint_at(cluster, &mint, &authority, 6);
-    (mint.pubkey(), network, authority)
+    tokens::create_mint_at(cluster, &mint, holder, 6);
+    (mint.pubkey(), network, network_mint_authority(&network))
 }
 
-pub fn initialize_network_ix(keys: &NetworkKeys, payer: Pubkey, args: emissions::instructions::InitializeNetworkArgs) -> anchor_lang::solana_program::instruction::Instruction {
+/// `initialize_network` for `keys`, signed by the network authority and by
+/// `current_mint_authority`, the key that holds the token mint's minting until this
+/// instruction moves it to the network's PDA.
+pub fn initialize_network_ix(
+    keys: &NetworkKeys,
+    payer: Pubkey,
+    current_mint_authority: Pubkey,
+    args: emissions::instructions::InitializeNetworkArgs,
+) -> anchor_lang::solana_program::instruction::Instruction {
     anchor_ix(
         emissions::ID,
         emissions::instruction::InitializeNetwork { args },
         emissions::accounts::InitializeNetwork {
             payer,
             authority: keys.authority.pubkey(),
+            current_mint_authority,
             network: keys.network,
             mint_authority: keys.mint_authority,
             token_mint: keys.token_mint,
@@ -84,20 +93,15 @@ pub fn default_network_args() -> emissions::instructions::InitializeNetworkArgs 
     }
 }
 
-/// A network token with a genesis allocation: the mint starts with a temporary authority that
-/// mints `allocations` (to each owner's associated account) and then hands minting to the
-/// network's PDA, as a network with a premine would launch.
-pub fn create_network_mint_with_genesis(cluster: &mut impl Cluster, allocations: &[(Pubkey, u64)]) -> (Pubkey, Pubkey, Pubkey) {
-    let mint = crate::keys::new_keypair();
-    let network = network_address(&mint.pubkey());
-    let authority = network_mint_authority(&network);
-    let launcher = crate::keys::new_keypair();
-    tokens::create_mint_at(cluster, &mint, &launcher.pubkey(), 6);
+/// A network token with a genesis allocation, as a network with a premine launches: `holder`
+/// creates the mint, mints `allocations` (to each owner's associated account) and keeps
+/// minting until `initialize_network` takes it over.
+pub fn create_network_mint_with_genesis(cluster: &mut impl Cluster, holder: &Keypair, allocations: &[(Pubkey, u64)]) -> (Pubkey, Pubkey, Pubkey) {
+    let (mint, network, mint_authority) = create_network_mint(cluster, &holder.pubkey());
     for (owner, amount) in allocations {
-        tokens::mint_to_owner(cluster, &mint.pubkey(), &launcher, owner, *amount);
+        tokens::mint_to_owner(cluster, &mint, holder, owner, *amount);
     }
-    tokens::set_mint_authority(cluster, &mint.pubkey(), &launcher, &authority);
-    (mint.pubkey(), network, authority)
+    (mint, network, mint_authority)
 }
 
 /// Like [`initialize_network`], with a genesis allocation of network tokens.
@@ -106,18 +110,21 @@ pub fn initialize_network_with_genesis(
     args: emissions::instructions::InitializeNetworkArgs,
     allocations: &[(Pubkey, u64)],
 ) -> NetworkKeys {
-    let (token_mint, network, mint_authority) = create_network_mint_with_genesis(cluster, allocations);
-    let keys = NetworkKeys { authority: crate::keys::new_keypair(), token_mint, network, mint_authority };
-    let ix = initialize_network_ix(&keys, cluster.payer(), args);
+    let authority = crate::keys::new_keypair();
+    let (token_mint, _, _) = create_network_mint_with_genesis(cluster, &authority, allocations);
+    let keys = NetworkKeys::for_mint(token_mint, authority);
+    let ix = initialize_network_ix(&keys, cluster.payer(), keys.authority.pubkey(), args);
     cluster.send_ok(&[ix], &[&keys.authority]);
     keys
 }
 
-/// Creates the network token mint and initializes a network with `args`.
+/// Creates the network token mint (held by the new network authority until the network
+/// takes it over) and initializes a network with `args`.
 pub fn initialize_network(cluster: &mut impl Cluster, args: emissions::instructions::InitializeNetworkArgs) -> (NetworkKeys, TxSuccess) {
-    let (token_mint, network, mint_authority) = create_network_mint(cluster);
-    let keys = NetworkKeys { authority: crate::keys::new_keypair(), token_mint, network, mint_authority };
-    let ix = initialize_network_ix(&keys, cluster.payer(), args);
+    let authority = crate::keys::new_keypair();
+    let (token_mint, _, _) = create_network_mint(cluster, &authority.pubkey());
+    let keys = NetworkKeys::for_mint(token_mint, authority);
+    let ix = initialize_network_ix(&keys, cluster.payer(), keys.authority.pubkey(), args);
     let outcome = cluster.send_ok(&[ix], &[&keys.authority]);
     (keys, outcome)
 }

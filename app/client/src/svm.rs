@@ -90,8 +90,8 @@ impl Default for Chain {
 }
 
 impl Chain {
-    /// litesvm (mainnet feature set, precompiles) with all programs at their ids and a payer
-    /// holding 100,000 SOL.
+    /// litesvm (mainnet-beta's feature set: `crate::features`; precompiles) with all programs
+    /// at their ids and a payer holding 100,000 SOL.
     pub fn new() -> Self {
         Self::try_new().unwrap_or_else(|e| panic!("{e}"))
     }

@@ -11,6 +11,8 @@ use crate::cluster::Cluster;
 use crate::svm::Chain;
 
 pub const TOKEN_2022_ID: Pubkey = spl_token_2022_interface::ID;
+/// The classic SPL Token program (litesvm and the validator ship it too).
+pub const SPL_TOKEN_ID: Pubkey = anchor_lang::pubkey!("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");
 
 /// Creates a plain Token-2022 mint with `decimals` and `mint_authority` (no freeze authority).
 pub fn create_mint(cluster: &mut impl Cluster, mint_authority: &Pubkey, decimals: u8) -> Pubkey {
@@ -33,6 +35,47 @@ pub fn create_mint_at(cluster: &mut impl Cluster, mint: &Keypair, mint_authority
     let init = spl_token_2022_interface::instruction::initialize_mint2(&TOKEN_2022_ID, &mint.pubkey(), mint_authority, None, decimals)
         .expect("initialize_mint2");
     cluster.send_ok(&[create, init], &[mint]);
+}
+
+/// How an unusual mint is made: its token program, freeze authority and Token-2022
+/// extensions (each initialized with `mint_authority` as its authority, delegate or target),
+/// for tests of what a network token may and may not be.
+pub struct MintSpec {
+    pub token_program: Pubkey,
+    pub freeze_authority: Option<Pubkey>,
+    pub extensions: Vec<ExtensionType>,
+}
+
+impl Default for MintSpec {
+    fn default() -> Self {
+        Self { token_program: TOKEN_2022_ID, freeze_authority: None, extensions: Vec::new() }
+    }
+}
+
+/// Creates the mint `spec` describes at the address of `mint`.
+pub fn create_mint_with(cluster: &mut impl Cluster, mint: &Keypair, mint_authority: &Pubkey, decimals: u8, spec: &MintSpec) {
+    use spl_token_2022_interface::instruction as token_ix;
+    let (address, program) = (mint.pubkey(), spec.token_program);
+    let space = ExtensionType::try_calculate_account_len::<Mint>(&spec.extensions).expect("mint size");
+    let lamports = cluster.rent_exempt_minimum(space);
+    let mut ixs = vec![anchor_lang::solana_program::system_instruction::create_account(&cluster.payer(), &address, lamports, space as u64, &program)];
+    for extension in &spec.extensions {
+        ixs.push(match extension {
+            ExtensionType::MetadataPointer => {
+                spl_token_2022_interface::extension::metadata_pointer::instruction::initialize(&program, &address, Some(*mint_authority), Some(address))
+            }
+            ExtensionType::PermanentDelegate => token_ix::initialize_permanent_delegate(&program, &address, mint_authority),
+            ExtensionType::MintCloseAuthority => token_ix::initialize_mint_close_authority(&program, &address, Some(mint_authority)),
+            ExtensionType::NonTransferable => token_ix::initialize_non_transferable_mint(&program, &address),
+            other => panic!("MintSpec does not make {other:?} mints"),
+        }
+        .expect("extension instruction"));
+    }
+    let mut init = token_ix::initialize_mint2(&TOKEN_2022_ID, &address, mint_authority, spec.freeze_authority.as_ref(), decimals).expect("initialize_mint2");
+    // The classic program takes the same InitializeMint2 layout.
+    init.program_id = program;
+    ixs.push(init);
+    cluster.send_ok(&ixs, &[mint]);
 }
 
 /// A decoded Token-2022 mint and its extension types.
@@ -72,6 +115,11 @@ pub fn balance(cluster: &impl Cluster, account: &Pubkey) -> u64 {
     })
 }
 
+/// The amount of Token-2022 account bytes (from any cluster).
+pub fn read_account_amount(data: &[u8]) -> u64 {
+    StateWithExtensions::<spl_token_2022_interface::state::Account>::unpack(data).map(|a| a.base.amount).unwrap_or(0)
+}
+
 pub fn supply(cluster: &impl Cluster, mint: &Pubkey) -> u64 {
     read_mint_data(&cluster.account_data(mint).expect("mint")).0.supply
 }
@@ -96,4 +144,21 @@ pub fn set_mint_authority(cluster: &mut impl Cluster, mint: &Pubkey, current: &K
     )
     .expect("set_authority");
     cluster.send_ok(&[ix], &[current]);
+}
+
+/// Moves `amount` from the signer's associated account to the recipient's (created if
+/// missing, paid by `payer`): `transfer_checked`, so a wrong mint or decimals fails.
+pub fn transfer_to_owner_ixs(payer: &Pubkey, mint: &Pubkey, decimals: u8, from_owner: &Pubkey, to_owner: &Pubkey, amount: u64) -> Vec<anchor_lang::solana_program::instruction::Instruction> {
+    let transfer = spl_token_2022_interface::instruction::transfer_checked(
+        &TOKEN_2022_ID,
+        &ata(from_owner, mint),
+        mint,
+        &ata(to_owner, mint),
+        from_owner,
+        &[],
+        amount,
+        decimals,
+    )
+    .expect("transfer_checked");
+    vec![create_ata_ix(payer, to_owner, mint), transfer]
 }

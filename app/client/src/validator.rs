@@ -1,5 +1,6 @@
 //! `TestValidator`: a `solana-test-validator` process (agave 4.2.2, built by
-//! `cargo xtask validator`) with every civnet program and fixture preloaded. Tests start it
+//! `cargo xtask validator`) with every civnet program and fixture preloaded, running
+//! mainnet-beta's feature set (`crate::features`). Tests start it
 //! on a temporary ledger and free ports ([`TestValidator::start`]); `civnet localnet` runs it
 //! in the foreground on a chosen ledger and port ([`LocalnetOptions`]). Stopped on drop.
 use anchor_lang::prelude::Pubkey;
@@ -16,12 +17,14 @@ use crate::rpc::{Rpc, RpcCluster};
 use crate::svm::{TxFailure, TxSuccess};
 
 /// How many consecutive ports one validator uses (RPC, pubsub, faucet, gossip, dynamic range).
-const PORTS_PER_VALIDATOR: u16 = 40;
+pub const PORTS_PER_VALIDATOR: u16 = 40;
 
 pub struct TestValidator {
     child: Child,
     ledger: PathBuf,
     _temporary_ledger: Option<tempfile::TempDir>,
+    /// The ports a test validator holds (none for `civnet localnet`, whose port the user chose).
+    _ports: Option<PortBlock>,
     /// RPC at the validator with its faucet-funded payer.
     pub cluster: RpcCluster,
 }
@@ -55,9 +58,10 @@ impl TestValidator {
     /// otherwise (tests want that).
     pub fn start() -> Self {
         let ledger = tempfile::tempdir().expect("temporary ledger");
-        let base = free_port_block(PORTS_PER_VALIDATOR);
-        let options = LocalnetOptions { ledger: ledger.path().to_path_buf(), rpc_port: base, reset: true };
-        let validator = Self::spawn(&options, Some(ledger)).unwrap_or_else(|e| panic!("{e}"));
+        let ports = PortBlock::reserve();
+        let options = LocalnetOptions { ledger: ledger.path().to_path_buf(), rpc_port: ports.base, reset: true };
+        let mut validator = Self::spawn(&options, Some(ledger)).unwrap_or_else(|e| panic!("{e}"));
+        validator._ports = Some(ports);
         let payer = validator.cluster.payer.pubkey();
         validator.cluster.request_airdrop(&payer, 100 * crate::svm::SOL).expect("airdrop to the payer");
         validator
@@ -94,6 +98,10 @@ impl TestValidator {
                 });
             }
         }
+        // Mainnet-beta's feature set, as litesvm runs (crate::features).
+        for feature in crate::features::inactive_on_mainnet() {
+            cmd.arg("--deactivate-feature").arg(feature.to_string());
+        }
         for program in programs::all() {
             if !program.path.exists() {
                 return Err(programs::missing_message(&program));
@@ -107,7 +115,7 @@ impl TestValidator {
             .spawn()
             .map_err(|e| format!("starting {}: {e}; build it with `cargo xtask validator`", validator_binary().display()))?;
         let cluster = RpcCluster { rpc: Rpc::new(format!("http://127.0.0.1:{base}")), payer: Keypair::new() };
-        let mut validator = Self { child, ledger: options.ledger.clone(), _temporary_ledger: temporary, cluster };
+        let mut validator = Self { child, ledger: options.ledger.clone(), _temporary_ledger: temporary, _ports: None, cluster };
         validator.wait_until_ready(Duration::from_secs(120))?;
         Ok(validator)
     }
@@ -178,19 +186,49 @@ impl Drop for TestValidator {
     }
 }
 
-/// A block of `count` consecutive ports, free for TCP and UDP on loopback right now.
-fn free_port_block(count: u16) -> u16 {
-    let seed = std::process::id() as u64 ^ rand_seed();
-    for attempt in 0..200u64 {
-        let base = 20_000 + ((seed.wrapping_mul(6364136223846793005).wrapping_add(attempt * 7919)) % 35_000) as u16;
-        let all_free = (base..base + count).all(|port| {
-            TcpListener::bind(("127.0.0.1", port)).is_ok() && UdpSocket::bind(("127.0.0.1", port)).is_ok()
-        });
-        if all_free {
-            return base;
+/// A block of [`PORTS_PER_VALIDATOR`] consecutive loopback ports held for one validator.
+///
+/// Collision-free by construction: blocks lie below Linux's ephemeral range (32768-60999, so
+/// no outgoing connection is handed one of them), and a block is claimed with an exclusive
+/// `flock` on a file named after it, held until the reservation drops, so two test processes
+/// (or two `civnet localnet`s started by tests) never pick the same block between the probe and
+/// the validator's bind. A block whose ports another program holds is skipped.
+pub struct PortBlock {
+    pub base: u16,
+    _lock: std::fs::File,
+}
+
+const PORT_BLOCKS_START: u16 = 20_000;
+const PORT_BLOCKS_END: u16 = 32_760;
+
+impl PortBlock {
+    pub fn reserve() -> Self {
+        let dir = std::env::temp_dir().join("civnet-port-blocks");
+        std::fs::create_dir_all(&dir).expect("port reservation directory");
+        let blocks = (PORT_BLOCKS_END - PORT_BLOCKS_START) / PORTS_PER_VALIDATOR;
+        // Start at a process-dependent block so parallel processes rarely contend for a lock.
+        let first = (std::process::id() as u64 ^ rand_seed()) % u64::from(blocks);
+        for step in 0..u64::from(blocks) {
+            let base = PORT_BLOCKS_START + ((first + step) % u64::from(blocks)) as u16 * PORTS_PER_VALIDATOR;
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(dir.join(format!("{base}.lock")))
+                .expect("port reservation file");
+            // SAFETY: flock on a file descriptor this function owns.
+            if unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&file), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+                continue;
+            }
+            let all_free = (base..base + PORTS_PER_VALIDATOR).all(|port| {
+                TcpListener::bind(("127.0.0.1", port)).is_ok() && UdpSocket::bind(("127.0.0.1", port)).is_ok()
+            });
+            if all_free {
+                return Self { base, _lock: file };
+            }
         }
+        panic!("no free block of {PORTS_PER_VALIDATOR} ports between {PORT_BLOCKS_START} and {PORT_BLOCKS_END}");
     }
-    panic!("no block of {count} free ports found");
 }
 
 fn rand_seed() -> u64 {

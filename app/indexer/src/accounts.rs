@@ -147,7 +147,6 @@ fn row(table: &'static str, address: &Pubkey, data: &[u8]) -> Result<Row> {
         "dc_configs" => {
             let a: data_credits::state::DataCreditsConfig = load(data)?;
             r.with("network", pubkey(&a.network))
-                .with("authority", pubkey(&a.authority))
                 .with("network_mint", pubkey(&a.network_mint))
                 .with("dc_mint", pubkey(&a.dc_mint))
                 .with("price_oracle", text(price_oracle_json(&a.price_oracle)))
@@ -158,6 +157,7 @@ fn row(table: &'static str, address: &Pubkey, data: &[u8]) -> Result<Row> {
                 .with("total_tokens_burned", amount(a.total_tokens_burned))
                 .with("epoch_length_secs", int(a.epoch_length_secs)?)
                 .with("network_mint_decimals", int(a.network_mint_decimals)?)
+                .with("last_price_publish_time", int(a.last_price_publish_time)?)
         }
         "dc_escrows" => {
             let a: data_credits::state::DelegatedEscrow = load(data)?;

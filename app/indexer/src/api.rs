@@ -13,14 +13,15 @@
 //! | `/burns?sub_network=&epoch=&kind=` | usage burns of DC (`kind`: usage, delegated) |
 //! | `/device-changes?sub_network=&epoch=&kind=&device=` | onboardings, activity changes, updates and retirements, with fees and active-device counts |
 //! | `/mints`, `/claims`, `/issuance` | DC mints, reward claims, issuance |
+//! | `/networks`, `/networks/{address}/epochs`, `/cells` | the explorer's overview, flywheel and map ([`crate::explorer`]) |
 //! | `POST /`, `POST /das` | the DAS JSON-RPC API for device cNFTs ([`crate::das_api`]) |
 //!
 //! Every answer allows any origin (CORS), so web apps read the index from the browser.
-use axum::extract::{FromRef, Path, Query, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use civnet_client::rpc::Rpc;
 use serde::Deserialize;
@@ -32,36 +33,32 @@ use crate::store::Store;
 const DEFAULT_LIMIT: i64 = 100;
 const MAX_LIMIT: i64 = 1000;
 
-/// What the routes read: the index, and the DAS handler's RPC node.
-#[derive(Clone)]
-pub struct ApiState {
-    pub store: Store,
-    pub das: crate::das_api::Das,
-}
-
-impl FromRef<ApiState> for Store {
-    fn from_ref(state: &ApiState) -> Store {
-        state.store.clone()
-    }
-}
-
-impl FromRef<ApiState> for crate::das_api::Das {
-    fn from_ref(state: &ApiState) -> crate::das_api::Das {
-        state.das.clone()
-    }
-}
-
-/// The API over `store`, without an RPC node (DAS proofs are not checked against the chain).
+/// The API alone (status and DAS at `/`, DAS at `/das`, JSON 404s, CORS), without an RPC
+/// node (DAS proofs are not checked against the chain): what tests and `civnet oracle` mount.
 pub fn router(store: Store) -> Router {
     router_with_rpc(store, None)
 }
 
-/// The API over `store`; `rpc` is where DAS proofs are checked against tree accounts.
+/// The API alone; `rpc` is where DAS proofs are checked against tree accounts.
 pub fn router_with_rpc(store: Store, rpc: Option<Rpc>) -> Router {
     let das = crate::das_api::Das { store: store.clone(), rpc };
+    let root = Router::new().route("/", get(status).merge(crate::das_api::post_route(das.clone()))).with_state(store.clone());
+    routes(store.clone())
+        .merge(crate::explorer::routes(crate::explorer::ExplorerState { store, clock: Default::default() }))
+        .merge(root)
+        .route("/das", crate::das_api::post_route(das))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn(cors))
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError(StatusCode::NOT_FOUND, "no such route".into())
+}
+
+/// The index's JSON routes, without `/` and without a fallback, for mounting next to others
+/// (`civnet index --serve` adds the explorer's routes, DAS and the web app).
+pub fn routes(store: Store) -> Router {
     Router::new()
-        .route("/", get(status).post(crate::das_api::handle))
-        .route("/das", post(crate::das_api::handle))
         .route("/status", get(status))
         .route("/devices", get(devices))
         .route("/devices/{id}", get(device))
@@ -75,14 +72,12 @@ pub fn router_with_rpc(store: Store, rpc: Option<Rpc>) -> Router {
         .route("/mints", get(mints))
         .route("/claims", get(claims))
         .route("/issuance", get(issuance))
-        .fallback(|| async { ApiError(StatusCode::NOT_FOUND, "no such route".into()) })
-        .layer(axum::middleware::from_fn(cors))
-        .with_state(ApiState { store, das })
+        .with_state(store)
 }
 
 /// CORS for browsers: any origin may read; a preflight (`OPTIONS`) is answered here for
 /// every route.
-async fn cors(request: Request, next: Next) -> Response {
+pub async fn cors(request: Request, next: Next) -> Response {
     let mut response = if request.method() == Method::OPTIONS { StatusCode::NO_CONTENT.into_response() } else { next.run(request).await };
     let headers = response.headers_mut();
     headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
@@ -178,9 +173,11 @@ async fn status(State(store): State<Store>) -> Answer {
     Ok(Json(json!({"counts": store.counts().await?, "cursors": cursors})))
 }
 
-const DEVICE_COLUMNS: &str = "d.*, s.address AS sub_network, s.name AS sub_network_name, m.name AS maker_name";
-const DEVICE_FROM: &str =
-    "devices d LEFT JOIN sub_networks s ON s.network = d.network AND s.idx = d.sub_network_index LEFT JOIN makers m ON m.address = d.maker";
+/// A device with its sub-network and maker names and what it has claimed in its sub-network
+/// (`total_claimed`: its `Recipient` record, NULL before a first claim).
+const DEVICE_COLUMNS: &str = "d.*, s.address AS sub_network, s.name AS sub_network_name, m.name AS maker_name, r.total_claimed AS total_claimed";
+const DEVICE_FROM: &str = "devices d LEFT JOIN sub_networks s ON s.network = d.network AND s.idx = d.sub_network_index LEFT JOIN makers m ON m.address = d.maker \
+     LEFT JOIN recipients r ON r.asset_id = d.asset_id AND r.sub_network = s.address";
 
 async fn devices(State(store): State<Store>, Query(params): Query<Params>) -> Answer {
     Select::new(DEVICE_COLUMNS, DEVICE_FROM).page(&store, "d.address", &params).await
@@ -204,8 +201,12 @@ async fn makers(State(store): State<Store>, Query(params): Query<Params>) -> Ans
 }
 
 /// A sub-network with the totals of its activity records (NULL until a record is opened).
-const SUB_NETWORK_COLUMNS: &str = "s.*, d.active_devices AS active_devices, b.total_burned AS total_dc_burned, d.fees_dc_burned AS fees_dc_burned, d.devices_onboarded AS devices_onboarded";
-const SUB_NETWORK_FROM: &str = "sub_networks s LEFT JOIN sub_network_burns b ON b.sub_network = s.address LEFT JOIN sub_network_devices d ON d.sub_network = s.address";
+/// The addresses of its activity records and rewards root come along: wallets name them in
+/// onboarding and claim transactions.
+const SUB_NETWORK_COLUMNS: &str = "s.*, d.active_devices AS active_devices, b.total_burned AS total_dc_burned, d.fees_dc_burned AS fees_dc_burned, d.devices_onboarded AS devices_onboarded, \
+     b.address AS sub_network_burns, d.address AS sub_network_devices, rr.address AS rewards_root";
+const SUB_NETWORK_FROM: &str = "sub_networks s LEFT JOIN sub_network_burns b ON b.sub_network = s.address LEFT JOIN sub_network_devices d ON d.sub_network = s.address \
+     LEFT JOIN reward_roots rr ON rr.sub_network = s.address";
 
 async fn sub_networks(State(store): State<Store>, Query(params): Query<Params>) -> Answer {
     let mut select = Select::new(SUB_NETWORK_COLUMNS, SUB_NETWORK_FROM);

@@ -74,3 +74,15 @@ pub fn accounts(rpc: &Rpc, keys: &[Pubkey]) -> Result<Vec<AccountRead>> {
 pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(f).await.map_err(|e| anyhow!("RPC task failed: {e}"))?
 }
+
+/// The cluster's clock (the Clock sysvar's `unix_timestamp`) minus the machine's, in seconds:
+/// services that count epochs keep the chain's time, which on a loaded test validator can
+/// run seconds behind the machine's.
+pub async fn clock_offset(rpc: &Rpc) -> Result<i64> {
+    let rpc = rpc.clone();
+    let clock = blocking(move || rpc.account(&anchor_lang::pubkey!("SysvarC1ock11111111111111111111111111111111")).map_err(|e| anyhow!("reading the clock: {e}"))).await?;
+    let data = clock.ok_or_else(|| anyhow!("the cluster has no clock sysvar"))?.0;
+    let chain = i64::from_le_bytes(data.get(32..40).and_then(|b| b.try_into().ok()).ok_or_else(|| anyhow!("clock sysvar too short"))?);
+    let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    Ok(chain - wall)
+}

@@ -910,15 +910,17 @@ mod tests {
             {"programIdIndex": 3, "accounts": [], "data": b58(&changelog_event(&init)), "stackHeight": 3},
         ]}]}, "transaction": {"message": {"accountKeys": init_keys,
             "instructions": [{"programIdIndex": 4, "accounts": [1], "data": b58(&[165, 83, 136, 142, 89, 202, 47, 220])}]}}})];
-        let mut reference_with_seq = |index: u32, hash: [u8; 32]| {
+        // The change as account compression logs it (its seq before the reference's count
+        // of the init change).
+        fn reference_with_seq(reference: &mut TreeHistory, index: u32, hash: [u8; 32]) -> civnet_client::tree_history::ChangeLog {
             let mut change = reference.set_leaf(index, hash);
             change.tree = tree_key();
             change.seq -= 1;
             change
-        };
+        }
         for (nonce, owner) in owners.iter().enumerate() {
             let leaf = leaf_of(nonce as u64, *owner, creator);
-            let change = reference_with_seq(nonce as u32, leaf_hash(&leaf));
+            let change = reference_with_seq(&mut reference, nonce as u32, leaf_hash(&leaf));
             txs.push(bubblegum_tx(2 + nonce as u64, Pubkey::new_unique(), &[MINT_V1.to_vec(), borsh::to_vec(&metadata(creator)).unwrap()].concat(), &change, Some(&leaf)));
         }
         let stats = apply(&store, &tree, &tree_key(), &txs, ("s1", 4)).await.unwrap();
@@ -941,8 +943,8 @@ mod tests {
         // a burn of asset 2.
         let buyer = Pubkey::new_unique();
         let moved = LeafFields { owner: buyer, delegate: buyer, ..leaf_of(1, owners[1], creator) };
-        let transfer = reference_with_seq(1, leaf_hash(&moved));
-        let burn = reference_with_seq(2, [0; 32]);
+        let transfer = reference_with_seq(&mut reference, 1, leaf_hash(&moved));
+        let burn = reference_with_seq(&mut reference, 2, [0; 32]);
         let later = vec![bubblegum_tx(10, BUBBLEGUM_ID, &TRANSFER, &transfer, Some(&moved)), bubblegum_tx(11, BUBBLEGUM_ID, &BURN, &burn, None)];
         drop(conn);
         apply(&store, &tree, &tree_key(), &later, ("s2", 11)).await.unwrap();
@@ -962,9 +964,9 @@ mod tests {
         assert_eq!(asset_proof(&mut conn, &Pubkey::new_unique().to_string()).await.unwrap(), Err(ProofRefusal::UnknownAsset));
 
         // A change read past a missing one: the tree's proofs are refused from then on.
-        let skipped = reference_with_seq(3, [5; 32]);
+        let skipped = reference_with_seq(&mut reference, 3, [5; 32]);
         let _ = skipped;
-        let after_gap = reference_with_seq(4, [6; 32]);
+        let after_gap = reference_with_seq(&mut reference, 4, [6; 32]);
         drop(conn);
         apply(&store, &tree, &tree_key(), &[bubblegum_tx(12, BUBBLEGUM_ID, &BURN, &after_gap, None)], ("s3", 12)).await.unwrap();
         let mut conn = store.pool.acquire().await.unwrap();

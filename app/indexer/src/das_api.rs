@@ -74,6 +74,15 @@ fn error(code: i64, message: impl Into<String>) -> RpcError {
 
 type Answer = Result<Value, RpcError>;
 
+/// `POST` of [`handle`] over `das`, for a router of any state (mounted at `/das` and, with
+/// the status or the web app's index for `GET`, at `/`).
+pub fn post_route<S: Clone + Send + Sync + 'static>(das: Das) -> axum::routing::MethodRouter<S> {
+    axum::routing::post(move |body: Bytes| {
+        let das = das.clone();
+        async move { handle(State(das), body).await }
+    })
+}
+
 /// `POST /` and `POST /das`: one JSON-RPC request or a batch.
 pub async fn handle(State(das): State<Das>, body: Bytes) -> Response {
     let request: Value = match serde_json::from_slice(&body) {

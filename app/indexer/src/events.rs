@@ -123,7 +123,7 @@ civnet_events! {
     data_credits::DataCreditsMinted { network, payer, recipient, tokens_burned, dc_minted, price_mantissa, price_exponent, confidence },
     data_credits::DataCreditsBurned { network, sub_network, owner, amount, epoch, epoch_dc_burned },
     data_credits::SubNetworkBurnsInitialized { sub_network, sub_network_burns },
-    data_credits::DataCreditsConfigUpdated { config, price_oracle, max_dc_minted_per_epoch, authority },
+    data_credits::DataCreditsConfigUpdated { config, price_oracle, max_dc_minted_per_epoch },
     data_credits::DataCreditsDelegated { sub_network, escrow, router_key, owner, amount },
     data_credits::DelegatedDataCreditsBurned { sub_network, escrow, amount, sequence, epoch, epoch_dc_burned },
     device_registry::MakerCreated { network, maker, authority, name },

@@ -20,11 +20,13 @@ pub mod das;
 pub mod das_api;
 pub mod event_rows;
 pub mod events;
+pub mod explorer;
 pub mod follow;
 pub mod queries;
 pub mod rows;
 pub mod schema;
 pub mod store;
+pub mod web;
 
 use anyhow::{Context, Result};
 use civnet_client::rpc::{cluster_url, Rpc};
@@ -49,11 +51,21 @@ pub struct IndexArgs {
     /// How often to poll for new transactions, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 1000)]
     pub poll_ms: u64,
+    /// With --serve: the built web app served at `/` (default: app/web/dist of this checkout,
+    /// which `cargo xtask web` builds).
+    #[arg(long, value_name = "DIR")]
+    pub web_dir: Option<std::path::PathBuf>,
+    /// With --serve: the rewards oracle the web app reads proofs from (`civnet oracle --serve`).
+    #[arg(long, value_name = "URL")]
+    pub oracle: Option<String>,
+    /// With --serve: the RPC URL browsers send transactions to (default: --url).
+    #[arg(long, value_name = "URL")]
+    pub public_rpc: Option<String>,
 }
 
 impl Default for IndexArgs {
     fn default() -> Self {
-        Self { database: "sqlite://civnet-index.db".into(), once: false, serve: None, poll_ms: 1000 }
+        Self { database: "sqlite://civnet-index.db".into(), once: false, serve: None, poll_ms: 1000, web_dir: None, oracle: None, public_rpc: None }
     }
 }
 
@@ -80,10 +92,12 @@ async fn run_async(rpc: Rpc, args: IndexArgs) -> Result<Value> {
         return Ok(counts);
     }
     eprintln!("civnet index: {} accounts backfilled in {:.1?}", filled.accounts, filled.elapsed);
+    let clock = explorer::ChainClock::default();
+    clock.set_offset(chain::clock_offset(&rpc).await?);
     if let Some(addr) = args.serve {
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
-        eprintln!("civnet index: serving http://{}", listener.local_addr()?);
-        let app = api::router_with_rpc(store.clone(), Some(rpc.clone()));
+        let app = serve_router(&store, &rpc, &clock, &args);
+        eprintln!("civnet index: serving the web app and the API at http://{}", listener.local_addr()?);
         tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {
                 eprintln!("civnet index: the API stopped: {e}");
@@ -91,6 +105,10 @@ async fn run_async(rpc: Rpc, args: IndexArgs) -> Result<Value> {
         });
     }
     loop {
+        match chain::clock_offset(&rpc).await {
+            Ok(offset) => clock.set_offset(offset),
+            Err(e) => eprintln!("civnet index: {e:#}; retrying"),
+        }
         match follow::catch_up(&rpc, &store).await {
             Ok(stats) if stats.transactions + stats.failed > 0 => eprintln!(
                 "civnet index: +{} transactions ({} failed skipped), +{} events, up to slot {}",
@@ -123,6 +141,24 @@ pub fn peak_memory_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let kib: f64 = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
     Some((kib / 1024.0 * 100.0).round() / 100.0)
+}
+
+/// What `--serve` answers: the JSON API, the explorer's routes (on the chain's clock), the
+/// DAS JSON-RPC API ([`das_api`], at `POST /das` and `POST /`) and the web app with its
+/// `/config.json`; every answer allows any origin (CORS).
+pub fn serve_router(store: &Store, rpc: &Rpc, clock: &explorer::ChainClock, args: &IndexArgs) -> axum::Router {
+    let config = json!({
+        "rpc": args.public_rpc.clone().unwrap_or_else(|| rpc.url.clone()),
+        "oracle": args.oracle,
+        "das": "/das",
+    });
+    let dir = args.web_dir.clone().unwrap_or_else(web::default_dir);
+    let das = das_api::Das { store: store.clone(), rpc: Some(rpc.clone()) };
+    api::routes(store.clone())
+        .merge(explorer::routes(explorer::ExplorerState { store: store.clone(), clock: clock.clone() }))
+        .route("/das", das_api::post_route(das.clone()))
+        .merge(web::routes(dir, config, das_api::post_route(das)))
+        .layer(axum::middleware::from_fn(api::cors))
 }
 
 /// Accounts per second backfilled and transactions per second followed in this run.

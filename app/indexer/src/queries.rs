@@ -288,3 +288,10 @@ pub async fn rewards_root(conn: &mut AnyConnection, sub_network: &str) -> Result
     })
     .transpose()
 }
+
+/// What the device with `asset_id` has claimed in `sub_network` so far (its `Recipient`
+/// record; 0 before its first claim).
+pub async fn claimed(conn: &mut AnyConnection, sub_network: &str, asset_id: &str) -> Result<u64> {
+    let row = sqlx::query("SELECT total_claimed FROM recipients WHERE sub_network = $1 AND asset_id = $2").bind(sub_network).bind(asset_id).fetch_optional(&mut *conn).await?;
+    row.map_or(Ok(0), |row| amount(&row.try_get::<String, _>("total_claimed")?))
+}

@@ -12,6 +12,7 @@ use std::borrow::Cow;
 /// versions below [`FOREIGN_MIGRATIONS_FROM`].
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "civnet index", include_str!("../migrations/0001_civnet_index.sql")),
+    (2, "dc config follows the network authority", include_str!("../migrations/0002_dc_config_follows_network_authority.sql")),
     (3, "DAS: maker trees, nodes, assets", include_str!("../migrations/0003_das.sql")),
 ];
 
@@ -114,13 +115,21 @@ mod tests {
     use super::*;
     use std::collections::{BTreeMap, BTreeSet};
 
-    /// Table -> columns, read from the migrations' CREATE TABLE statements.
+    /// Table -> columns, read from the migrations' CREATE TABLE and ALTER TABLE statements.
     fn columns() -> BTreeMap<String, BTreeSet<String>> {
         let mut tables = BTreeMap::new();
         for (_, _, sql) in MIGRATIONS {
             let mut current: Option<String> = None;
             for line in sql.lines().map(str::trim) {
-                if let Some(rest) = line.strip_prefix("CREATE TABLE ") {
+                if let Some(rest) = line.strip_prefix("ALTER TABLE ") {
+                    let words: Vec<&str> = rest.trim_end_matches(';').split_whitespace().collect();
+                    let columns: &mut BTreeSet<String> = tables.entry(words[0].to_string()).or_default();
+                    match &words[1..] {
+                        ["DROP", "COLUMN", column, ..] => assert!(columns.remove(*column), "dropping unknown column {column}"),
+                        ["ADD", "COLUMN", column, ..] => assert!(columns.insert(column.to_string()), "adding column {column} twice"),
+                        _ => panic!("an ALTER TABLE the column check cannot read: {line}"),
+                    }
+                } else if let Some(rest) = line.strip_prefix("CREATE TABLE ") {
                     current = Some(rest.trim_end_matches(" (").to_string());
                 } else if line.starts_with(");") {
                     current = None;

@@ -2,10 +2,9 @@
 //! (nothing doubles), then followed by an indexer process that is killed (SIGKILL) twice
 //! while transactions keep landing, and restarted: every transaction and event is in the
 //! index exactly once and every table equals the chain.
-mod common;
 
 use civnet_indexer::Store;
-use common::*;
+use crate::common::*;
 use std::time::Duration;
 
 #[test]

@@ -4,11 +4,10 @@
 //! `civnet index --serve` answers devices by key and by asset id, makers, sub-networks with
 //! their activity records, a sub-network's epochs, an epoch, burns and device changes,
 //! paginated, and follows new transactions while it serves.
-mod common;
 
 use civnet_client::Signer;
 use civnet_indexer::Store;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::time::Duration;

@@ -2,14 +2,13 @@
 //! solana-test-validator takes them, then `civnet index --once` into SQLite from scratch
 //! (backfill accounts/s, then every transaction: transactions/s). Printed; run with
 //! `--nocapture` to read the numbers.
-mod common;
 
 use civnet_client::network as net;
 use civnet_client::registry::MakerKeys;
 use civnet_client::scenario;
 use civnet_client::{dc, Keypair, Signer, TestValidator};
 use civnet_indexer::Store;
-use common::*;
+use crate::common::*;
 use std::time::{Duration, Instant};
 
 const DEVICES: usize = 1000;

@@ -3,10 +3,9 @@
 //! part way, a follower killed mid-stream and a restart; every table equals the chain, and
 //! row for row the same chain indexed into SQLite. Skipped, saying so, only where no
 //! PostgreSQL server binaries are installed.
-mod common;
 
 use civnet_indexer::Store;
-use common::*;
+use crate::common::*;
 use std::time::Duration;
 
 #[test]

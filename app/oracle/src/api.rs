@@ -7,6 +7,9 @@
 //! | `GET /v1/rewards/{asset id or device key}` | the device's cumulative reward in the newest root on chain, its epoch, the root and the proof `civnet rewards claim --oracle` submits (`?sub_network=` when it earned in several) |
 //! | `GET /v1/epochs/{e}/manifest` | per sub-network closed at `e`: issuance, price, pools, unallocated rest, every leaf's share and cumulative amount (in tree order: enough to rebuild the root), per-payer DC caps (`?sub_network=` for one) |
 //! | `GET /v1/status` | row counts, served sub-networks and their last closed epochs |
+//!
+//! Every route answers cross-origin requests (CORS, any origin): browsers read it from the
+//! web app, which `civnet index --serve` serves from another address.
 use anchor_lang::prelude::Pubkey;
 use anyhow::{anyhow, Result};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -35,6 +38,7 @@ pub fn router(oracle: Arc<Oracle>) -> Router {
         .fallback(|| async { ApiError(StatusCode::NOT_FOUND, "no such route".into()) })
         // Twice the batch limit reaches the handler, which refuses (and records) what is over it.
         .layer(DefaultBodyLimit::max(2 * crate::report::MAX_BATCH_BYTES))
+        .layer(tower_http::cors::CorsLayer::new().allow_origin(tower_http::cors::Any).allow_methods(tower_http::cors::Any).allow_headers(tower_http::cors::Any))
         .with_state(oracle)
 }
 
@@ -78,6 +82,10 @@ pub struct RewardProof {
     pub leaf_index: u64,
     /// Sibling hashes, hex, leaf to root.
     pub proof: Vec<String>,
+    /// Claimed so far, as the index last saw the device's `Recipient` record.
+    pub claimed: u64,
+    /// `cumulative_amount - claimed`: what a claim with this proof pays (0 once claimed).
+    pub claimable: u64,
 }
 
 impl Oracle {
@@ -157,7 +165,11 @@ impl Oracle {
             }
         };
         let Some(&(index, cumulative)) = served.positions.get(&asset.to_bytes()) else { return Ok(None) };
+        let mut conn = self.store.pool().acquire().await?;
+        let claimed = civnet_indexer::queries::claimed(&mut conn, &sub, &asset.to_string()).await?;
         Ok(Some(RewardProof {
+            claimable: cumulative.saturating_sub(claimed),
+            claimed,
             sub_network: sub,
             epoch,
             asset_id: asset.to_string(),

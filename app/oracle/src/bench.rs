@@ -17,6 +17,8 @@
 use anchor_lang::prelude::Pubkey;
 use anyhow::{Context, Result};
 use civnet_client::network::{self as net, SubNetworkKeys};
+use civnet_client::bubblegum::TreeShape;
+use civnet_client::registry::{self, MakerKeys};
 use civnet_client::scenario;
 use civnet_client::{dc, Chain, Cluster, Keypair, Signer};
 use civnet_indexer::rows::{flag, int, text, Row};
@@ -52,6 +54,16 @@ pub fn run(ingest_reports: usize, devices: usize, slices: u64) -> Result<Value> 
     chain.send_ok(&[ix, burns, records], &[&keys.authority]);
     dc::buy_dc(&mut chain, &keys, &customer, 10_000_000);
     chain.send_ok(&[dc::burn_data_credits_ix(&keys, customer.pubkey(), &sub.address, 1_000_000)], &[&customer]);
+    // One device onboarded on chain: a sub-network without active devices scores zero and is
+    // issued nothing, so there would be nothing to split.
+    let mut maker = MakerKeys::create_approved(&mut chain, &keys, "bench");
+    maker.set_tree(&mut chain, &keys, TreeShape { max_depth: 14, max_buffer_size: 64, canopy_depth: 8 }).map_err(|e| anyhow::anyhow!("set_maker_tree: {e:?}"))?;
+    let device_key = Keypair::new();
+    let issue = maker.issue_device_ix(&keys, chain.payer(), device_key.pubkey(), customer.pubkey());
+    let maker_authority = maker.authority.insecure_clone();
+    chain.send_ok(&[civnet_client::bubblegum::compute_budget(400_000), issue], &[&maker_authority, &device_key]);
+    let issued = maker.record_issued(&chain, &keys, device_key.pubkey(), &customer.pubkey());
+    registry::onboard(&mut chain, &keys, &maker, &issued, &customer, &sub.address);
     let epoch = net::current_epoch(&chain, EPOCH_SECS);
     let epoch_start = epoch as i64 * i64::from(EPOCH_SECS);
 

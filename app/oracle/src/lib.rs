@@ -102,13 +102,7 @@ async fn run_async(url: &str, network: Pubkey, keypair: Keypair, args: OracleArg
     // in between): epochs of reports, DC burns and issuance then agree even where a cluster's
     // clock runs behind the machine's (a loaded test validator can lag by seconds).
     let offset = Arc::new(std::sync::atomic::AtomicI64::new(0));
-    let chain_offset = |rpc: civnet_client::rpc::Rpc| async move {
-        let clock = civnet_indexer::chain::blocking(move || rpc.account(&anchor_lang::pubkey!("SysvarC1ock11111111111111111111111111111111")).map_err(|e| anyhow::anyhow!("reading the clock: {e}"))).await?;
-        let data = clock.ok_or_else(|| anyhow::anyhow!("the cluster has no clock sysvar"))?.0;
-        let chain = i64::from_le_bytes(data.get(32..40).and_then(|b| b.try_into().ok()).ok_or_else(|| anyhow::anyhow!("clock sysvar too short"))?);
-        anyhow::Ok(chain - (system_clock())())
-    };
-    offset.store(chain_offset(rpc.clone()).await?, std::sync::atomic::Ordering::Relaxed);
+    offset.store(civnet_indexer::chain::clock_offset(&rpc).await?, std::sync::atomic::Ordering::Relaxed);
     let reader = offset.clone();
     let wall = system_clock();
     let clock: Clock = Arc::new(move || wall() + reader.load(std::sync::atomic::Ordering::Relaxed));
@@ -130,7 +124,7 @@ async fn run_async(url: &str, network: Pubkey, keypair: Keypair, args: OracleArg
     let mut last_entropy: Option<i64> = None;
     loop {
         let round = async {
-            offset.store(chain_offset(rpc.clone()).await?, std::sync::atomic::Ordering::Relaxed);
+            offset.store(civnet_indexer::chain::clock_offset(&rpc).await?, std::sync::atomic::Ordering::Relaxed);
             // Entropy first: devices need it even while a long catch-up runs.
             let now = oracle.now();
             if last_entropy.is_none_or(|last| now.saturating_sub(last) >= verify::ENTROPY_ROTATION_SECS) {

@@ -141,12 +141,22 @@ impl<'a> TreeView<'a> {
     /// Fails unless `leaf` is at `index` in the current tree. `proof` holds the caller's
     /// sibling nodes from the leaf up (possibly fewer than `max_depth`: the canopy or empty
     /// nodes complete it); `root` is the root they were taken against.
+    ///
+    /// Mirrors account compression's `verify_leaf` step by step, quirks included, so the two
+    /// accept and refuse exactly the same proofs (a differential property test checks it
+    /// against spl-concurrent-merkle-tree): the canopy's nodes are appended after the
+    /// caller's (`fill_in_proof_from_canopy`), the rest filled with empty nodes
+    /// (`fill_in_proof`), and the proof fast-forwarded through the change log
+    /// (`check_valid_leaf`).
     pub fn prove_leaf(&self, root: &Node, leaf: &Node, proof: &[Node], index: u32) -> Result<(), ProofError> {
         let depth = self.max_depth as usize;
+        if u64::from(index) >= 1u64 << depth {
+            return Err(ProofError::LeafIndexOutOfBounds);
+        }
         if !self.is_initialized() {
             return Err(ProofError::NotATree);
         }
-        if u64::from(index) >= 1u64 << depth || index > self.next_leaf_index() {
+        if index > self.next_leaf_index() {
             return Err(ProofError::LeafIndexOutOfBounds);
         }
         if proof.len() > depth {
@@ -154,20 +164,25 @@ impl<'a> TreeView<'a> {
         }
         let mut full = [[0u8; 32]; MAX_SUPPORTED_DEPTH as usize];
         full[..proof.len()].copy_from_slice(proof);
-        // Levels the caller left out are empty unless the canopy caches them.
-        full[proof.len()..depth].copy_from_slice(&EMPTY_NODES[proof.len()..depth]);
-        self.fill_from_canopy(index, proof.len(), &mut full[..depth]);
+        let filled = proof.len() + self.append_canopy_nodes(index, proof.len(), &mut full[..depth]);
+        full[filled..depth].copy_from_slice(&EMPTY_NODES[filled..depth]);
 
-        // Fast-forward the proof through the change log after the entry holding `root`; when
-        // that root has rotated out, replay the whole buffer (as `check_valid_leaf` does).
+        // Fast-forward the proof through the change log after the entry holding `root`. When
+        // that root has rotated out, replay the buffer from its oldest entry on; with a
+        // single entry (a fresh tree) that start is the active entry itself and the replay
+        // makes one full pass over the buffer, as `fast_forward_proof` does.
         let mask = u64::from(self.max_buffer_size) - 1;
         let active = self.active_index();
-        let mut entry = (0..self.buffer_size())
-            .map(|back| active.wrapping_sub(back) & mask)
-            .find(|&entry| self.changelog_root(entry) == *root)
-            .unwrap_or(active.wrapping_sub(self.buffer_size().saturating_sub(1)) & mask);
+        let found = (0..self.buffer_size()).map(|back| active.wrapping_sub(back) & mask).find(|&entry| self.changelog_root(entry) == *root);
+        let (mut entry, full_pass) = match found {
+            Some(entry) => (entry, false),
+            None => (active.wrapping_sub(self.buffer_size() - 1) & mask, true),
+        };
         let mut current_leaf = *leaf;
-        while entry != active {
+        loop {
+            if !full_pass && entry == active {
+                break;
+            }
             entry = (entry + 1) & mask;
             let at = self.changelog_offset(entry);
             let index_at = at + 32 + 32 * depth;
@@ -182,6 +197,9 @@ impl<'a> TreeView<'a> {
                 let critbit = depth - 1 - common;
                 full[critbit] = self.node_at(at + 32 + 32 * critbit);
             }
+            if full_pass && entry == active {
+                break;
+            }
         }
         if current_leaf != *leaf {
             return Err(ProofError::LeafContentsModified);
@@ -193,26 +211,32 @@ impl<'a> TreeView<'a> {
         }
     }
 
-    /// Overwrites the levels of `proof` the canopy caches (at or above `given`, the levels the
-    /// caller supplied) with the canopy's nodes, empty slots meaning empty subtrees; like
-    /// account compression's `fill_in_proof_from_canopy`.
-    fn fill_from_canopy(&self, index: u32, given: usize, proof: &mut [Node]) {
+    /// Appends the canopy's nodes on the path of `index` (lowest cached level first, an empty
+    /// slot meaning an empty subtree) after the `given` caller nodes of `proof`, dropping the
+    /// lowest ones where caller and canopy overlap, like account compression's
+    /// `fill_in_proof_from_canopy`. A proof too short to reach the canopy gets the canopy's
+    /// nodes at the wrong levels there too, and fails. Returns how many nodes it appended.
+    fn append_canopy_nodes(&self, index: u32, given: usize, proof: &mut [Node]) -> usize {
         let depth = self.max_depth;
         let canopy = self.canopy();
         // A canopy of `2^(c+1) - 2` nodes caches the top c levels: depth-c .. depth-1.
-        let cached_levels = ((canopy.len() / 32 + 2).trailing_zeros() - 1).min(depth);
-        let mut level = (depth - cached_levels) as usize;
+        let cached_levels = ((canopy.len() / 32 + 2).trailing_zeros() - 1).min(depth) as usize;
+        let overlap = (given + cached_levels).saturating_sub(depth as usize);
+        let mut level = depth as usize - cached_levels;
         // Heap numbering: root 1, children 2n and 2n+1; a node's canopy slot is its number - 2.
         let mut node = ((1u64 << depth) + u64::from(index)) >> level;
+        let mut appended = 0;
         while node > 1 {
-            if level >= given {
+            if level >= depth as usize - cached_levels + overlap {
                 let slot = 32 * ((node ^ 1) as usize - 2);
                 let cached: Node = canopy[slot..slot + 32].try_into().unwrap();
-                proof[level] = if cached == [0u8; 32] { EMPTY_NODES[level] } else { cached };
+                proof[given + appended] = if cached == [0u8; 32] { EMPTY_NODES[level] } else { cached };
+                appended += 1;
             }
             node >>= 1;
             level += 1;
         }
+        appended
     }
 }
 
@@ -228,6 +252,10 @@ pub fn recompute_root(leaf: Node, proof: &[Node], index: u32) -> Node {
     }
     node
 }
+
+#[cfg(test)]
+#[path = "cmt_differential_tests.rs"]
+mod differential_tests;
 
 #[cfg(test)]
 mod tests {

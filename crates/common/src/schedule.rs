@@ -8,23 +8,23 @@ pub enum ScheduleError {
     Empty,
     TooManySteps,
     NotSorted,
-    /// A step emits more per epoch than the network's per-epoch issuance cap.
-    AboveCap,
     /// The finite part of the schedule (every step but the last, which runs forever)
     /// emits more than u64::MAX base units in total.
     SupplyOverflow,
 }
 
-/// Checks a schedule: non-empty, at most `max_steps`, strictly increasing start epochs,
-/// every step within `cap_per_epoch`, and the tokens emitted from the first step up to the
-/// start of the last step, `sum_i tokens_i * (start_{i+1} - start_i)`, fitting into a u64.
 /// The epoch of `unix_timestamp`: epoch `e` covers `[e * len, (e + 1) * len)`; times before
 /// 1970 count as epoch 0 and a zero length as one second.
 pub fn epoch_at(unix_timestamp: i64, epoch_length_secs: u32) -> u64 {
     (unix_timestamp.max(0) as u64) / u64::from(epoch_length_secs.max(1))
 }
 
-pub fn validate(steps: &[(u64, u64)], max_steps: usize, cap_per_epoch: u64) -> Result<(), ScheduleError> {
+/// Checks a schedule: non-empty, at most `max_steps`, strictly increasing start epochs, and
+/// the tokens emitted from the first step up to the start of the last step,
+/// `sum_i tokens_i * (start_{i+1} - start_i)`, fitting into a u64. The network's per-epoch
+/// issuance cap is not a property of the schedule: it is an emergency brake applied at
+/// issuance (`effective_emission`), so it can be lowered at any time.
+pub fn validate(steps: &[(u64, u64)], max_steps: usize) -> Result<(), ScheduleError> {
     if steps.is_empty() {
         return Err(ScheduleError::Empty);
     }
@@ -43,10 +43,14 @@ pub fn validate(steps: &[(u64, u64)], max_steps: usize, cap_per_epoch: u64) -> R
             .and_then(|e| finite_supply.checked_add(e))
             .ok_or(ScheduleError::SupplyOverflow)?;
     }
-    if steps.iter().any(|&(_, amount)| amount > cap_per_epoch) {
-        return Err(ScheduleError::AboveCap);
-    }
     Ok(())
+}
+
+/// What an epoch may issue: its scheduled emission, held under the network's per-epoch
+/// issuance cap, `min(scheduled, cap)`. The authority lowers the cap to brake issuance
+/// (0 stops it) without rewriting the schedule.
+pub fn effective_emission(scheduled: u64, cap_per_epoch: u64) -> u64 {
+    scheduled.min(cap_per_epoch)
 }
 
 /// Tokens emitted in `epoch`: the amount of the last step starting at or before it, 0 before
@@ -97,11 +101,17 @@ mod tests {
 
     #[test]
     fn validate_rejects_bad_schedules() {
-        assert_eq!(validate(&HALVING, 16, 1_000), Ok(()));
-        assert_eq!(validate(&[], 16, 1), Err(ScheduleError::Empty));
-        assert_eq!(validate(&[(0, 1), (0, 1)], 16, 1), Err(ScheduleError::NotSorted));
-        assert_eq!(validate(&HALVING, 2, 1_000), Err(ScheduleError::TooManySteps));
-        assert_eq!(validate(&HALVING, 16, 999), Err(ScheduleError::AboveCap));
-        assert_eq!(validate(&[(0, u64::MAX), (2, 1)], 16, u64::MAX), Err(ScheduleError::SupplyOverflow));
+        assert_eq!(validate(&HALVING, 16), Ok(()));
+        assert_eq!(validate(&[], 16), Err(ScheduleError::Empty));
+        assert_eq!(validate(&[(0, 1), (0, 1)], 16), Err(ScheduleError::NotSorted));
+        assert_eq!(validate(&HALVING, 2), Err(ScheduleError::TooManySteps));
+        assert_eq!(validate(&[(0, u64::MAX), (2, 1)], 16), Err(ScheduleError::SupplyOverflow));
+    }
+
+    #[test]
+    fn the_cap_brakes_the_schedule() {
+        assert_eq!(effective_emission(1_000, u64::MAX), 1_000);
+        assert_eq!(effective_emission(1_000, 300), 300);
+        assert_eq!(effective_emission(1_000, 0), 0);
     }
 }

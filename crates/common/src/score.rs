@@ -2,13 +2,18 @@
 //!
 //! ```text
 //! dc_usd       = dc_burned / DC_PER_USD                       ($1 = 100,000 DC)
-//! score        = 0                                            if dc_burned == 0 and active_devices == 0
+//! score        = 0                                            if active_devices == 0
 //!              = max(1, sqrt(dc_usd)) * max(1, cbrt(active_devices))   otherwise
 //! ```
 //! Each factor is a fixed-point number with [`FACTOR_SCALE`] (10^6) units per 1, floored;
 //! the score is their product (10^12 units per 1) in u128. The square root rewards usage with
 //! diminishing returns, the cube root rewards coverage more gently still, and the `max(1, ..)`
-//! floors keep a sub-network with any activity from scoring zero.
+//! floors keep a sub-network with active devices from scoring zero.
+//!
+//! A sub-network without active devices scores 0 whatever was burned for it: its escrow
+//! would hold the share with nobody able to earn it, and with the usage floor a dust burn
+//! (1 DC, 10^-5 USD) would otherwise buy it a full `1 / total` share of the emission. Below
+//! $1 of usage the usage factor is its floor, 1, so burns under $1 change no share at all.
 
 /// Data credits per US dollar.
 pub const DC_PER_USD: u64 = 100_000;
@@ -64,7 +69,7 @@ pub fn coverage_factor(active_devices: u64) -> u128 {
 /// The utility score (10^12 fixed point). The largest possible value, with both inputs at
 /// u64::MAX, is about 3.5e25, far below u128::MAX, so sums over sub-networks cannot overflow.
 pub fn utility_score(dc_burned: u64, active_devices: u64) -> u128 {
-    if dc_burned == 0 && active_devices == 0 {
+    if active_devices == 0 {
         return 0;
     }
     usage_factor(dc_burned) * coverage_factor(active_devices)
@@ -90,12 +95,16 @@ mod tests {
     #[test]
     fn score_examples() {
         assert_eq!(utility_score(0, 0), 0);
+        // Burns without active devices score nothing: no dust can buy a share.
+        assert_eq!(utility_score(1, 0), 0);
+        assert_eq!(utility_score(u64::MAX, 0), 0);
         // One device, nothing burned: 1 * 1.
         assert_eq!(utility_score(0, 1), 1_000_000_000_000);
         // $100 burned (10^7 DC) and 8 devices: sqrt(100) * cbrt(8) = 10 * 2.
         assert_eq!(utility_score(10_000_000, 8), 20_000_000_000_000);
-        // $0.25 burned: sqrt < 1 is floored to 1.
-        assert_eq!(utility_score(25_000, 0), 1_000_000_000_000);
+        // $0.25 burned: sqrt < 1 is floored to 1, the same as no burn at all.
+        assert_eq!(utility_score(25_000, 1), utility_score(0, 1));
+        assert_eq!(utility_score(1, 1), utility_score(0, 1));
         assert!(utility_score(u64::MAX, u64::MAX) < u128::MAX / 1_000_000);
     }
 

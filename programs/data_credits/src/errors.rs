@@ -30,8 +30,6 @@ pub enum DataCreditsError {
     EscrowBalanceTooLow,
     #[msg("Router keys are 1 to 64 bytes")]
     InvalidRouterKey,
-    #[msg("The price update account is not owned by the Pyth receiver program")]
-    WrongPriceAccountOwner,
     #[msg("The price update is for another feed")]
     WrongPriceFeed,
     #[msg("The price update is not fully verified")]
@@ -50,4 +48,6 @@ pub enum DataCreditsError {
     BurnRecordExists,
     #[msg("The mint is not the network's DC mint")]
     WrongDcMint,
+    #[msg("The price update is older than the newest price already used to mint DC")]
+    PriceOlderThanLastUsed,
 }

@@ -45,7 +45,6 @@ pub struct DataCreditsConfigUpdated {
     pub config: Pubkey,
     pub price_oracle: crate::state::PriceOracle,
     pub max_dc_minted_per_epoch: u64,
-    pub authority: Pubkey,
 }
 
 #[event]

@@ -6,13 +6,14 @@ pub const DC_CONFIG_SEED: &[u8] = b"dc_config";
 pub const DC_MINT_SEED: &[u8] = b"dc_mint";
 pub use civnet_common::dc::DC_PER_USD;
 /// `[SUB_NETWORK_BURNS_SEED, sub_network]`: DC burned for usage of a sub-network, per epoch.
-pub const SUB_NETWORK_BURNS_SEED: &[u8] = b"sub_network_burns";
+pub use civnet_common::seeds::SUB_NETWORK_BURNS as SUB_NETWORK_BURNS_SEED;
 /// `[DC_ESCROW_SEED, sub_network, sha256(router_key)]`: DC delegated to a router of a
 /// sub-network; its associated DC account holds the credits.
 pub const DC_ESCROW_SEED: &[u8] = b"dc_escrow";
 pub const MAX_ROUTER_KEY_LEN: usize = 64;
-/// Default staleness limit of an oracle price: 10 minutes.
-pub const DEFAULT_MAX_PRICE_AGE_SECS: u32 = 600;
+/// Default staleness limit of an oracle price: one minute. Pyth publishes every few seconds;
+/// a longer window only widens the choice of prices a buyer can pick from.
+pub const DEFAULT_MAX_PRICE_AGE_SECS: u32 = 60;
 
 /// Where the network token's USD price comes from.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
@@ -24,12 +25,13 @@ pub enum PriceOracle {
     Fixed { usd_per_token_e8: u64 },
 }
 
-/// PDA `[DC_CONFIG_SEED, network]`. Also the DC mint authority.
+/// PDA `[DC_CONFIG_SEED, network]`. Also the DC mint authority. It has no authority of its
+/// own: the network's authority (two-step rotation in emissions) governs it, so rotating
+/// that one key moves control of DC pricing too.
 #[account]
 #[derive(InitSpace)]
 pub struct DataCreditsConfig {
     pub network: Pubkey,
-    pub authority: Pubkey,
     pub network_mint: Pubkey,
     pub dc_mint: Pubkey,
     pub price_oracle: PriceOracle,
@@ -47,6 +49,10 @@ pub struct DataCreditsConfig {
     /// buying DC needs neither account: the epoch is `unix_timestamp / epoch_length_secs`.
     pub epoch_length_secs: u32,
     pub network_mint_decimals: u8,
+    /// Publish time of the newest oracle price a mint used: an older one is refused, so a
+    /// buyer cannot cherry-pick the best price of the staleness window after a newer one
+    /// was used.
+    pub last_price_publish_time: i64,
 }
 
 impl DataCreditsConfig {

@@ -1,7 +1,12 @@
 //! Proof that a device holds its key: either the key signs the transaction, or an Ed25519
 //! program instruction of the same transaction verified the key's signature over
-//! `network || maker || owner || device_key` (so a device can sign offline, once, and its
+//! `network || maker || owner || device_key || asset_id` (so a device can sign offline, and its
 //! signature cannot be replayed for another owner, maker or network).
+//!
+//! The asset id is the cNFT this issuance mints (Bubblegum's PDA of the maker's tree and its
+//! next leaf nonce), so a proof is good for exactly one mint: after the device is retired and
+//! its record closed, the same signature cannot issue the key again (nonces are never reused),
+//! and a maker cannot re-issue a retired identity without the device signing anew.
 use anchor_lang::prelude::*;
 use solana_instructions_sysvar::load_instruction_at_checked;
 
@@ -13,11 +18,12 @@ const OFFSETS_START: usize = 2;
 const OFFSETS_SIZE: usize = 14;
 /// An instruction index meaning "this same instruction".
 const THIS_INSTRUCTION: u16 = u16::MAX;
+pub const ISSUANCE_MESSAGE_LEN: usize = 160;
 
-/// The message a device signs to be issued: `network || maker || owner || device_key`.
-pub fn issuance_message(network: &Pubkey, maker: &Pubkey, owner: &Pubkey, device_key: &Pubkey) -> [u8; 128] {
-    let mut message = [0u8; 128];
-    for (chunk, key) in message.chunks_mut(32).zip([network, maker, owner, device_key]) {
+/// The message a device signs to be issued: `network || maker || owner || device_key || asset_id`.
+pub fn issuance_message(network: &Pubkey, maker: &Pubkey, owner: &Pubkey, device_key: &Pubkey, asset_id: &Pubkey) -> [u8; ISSUANCE_MESSAGE_LEN] {
+    let mut message = [0u8; ISSUANCE_MESSAGE_LEN];
+    for (chunk, key) in message.chunks_mut(32).zip([network, maker, owner, device_key, asset_id]) {
         chunk.copy_from_slice(key.as_ref());
     }
     message

@@ -34,7 +34,7 @@ pub enum DeviceRegistryError {
     NotActiveDeviceAuthority,
     #[msg("The DC account holds less than the fee")]
     InsufficientDataCredits,
-    #[msg("The device key neither signed the transaction nor an Ed25519 proof of (network, maker, owner, device key)")]
+    #[msg("The device key neither signed the transaction nor an Ed25519 proof of (network, maker, owner, device key, asset id)")]
     DeviceKeyNotProven,
     #[msg("A device with this key was already issued")]
     DeviceAlreadyIssued,
@@ -54,6 +54,10 @@ pub enum DeviceRegistryError {
     WrongDeviceRecord,
     #[msg("The sub-network's device record already exists")]
     DeviceRecordExists,
+    #[msg("The signer is not the maker's authority")]
+    NotMakerAuthority,
+    #[msg("The maker's authority is not the one the network authority approved (someone else registered this name?)")]
+    MakerAuthorityMismatch,
 }
 
 impl From<emissions::cnft::CnftError> for DeviceRegistryError {

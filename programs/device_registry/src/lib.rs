@@ -24,12 +24,12 @@ pub mod device_registry {
         instructions::create_maker::handler(ctx, args)
     }
 
-    pub fn approve_maker(ctx: Context<SetMakerApproval>) -> Result<()> {
-        instructions::set_maker_approval::handler(ctx, true)
+    pub fn approve_maker(ctx: Context<SetMakerApproval>, maker_authority: Pubkey) -> Result<()> {
+        instructions::set_maker_approval::approve(ctx, maker_authority)
     }
 
     pub fn revoke_maker(ctx: Context<SetMakerApproval>) -> Result<()> {
-        instructions::set_maker_approval::handler(ctx, false)
+        instructions::set_maker_approval::revoke(ctx)
     }
 
     pub fn set_maker_tree(ctx: Context<SetMakerTree>, args: SetMakerTreeArgs) -> Result<()> {

@@ -8,7 +8,7 @@ pub const DEVICE_CREATOR_SEED: &[u8] = b"device_creator";
 /// `[DEVICE_SEED, network, device_key]`: a device's one account.
 pub const DEVICE_SEED: &[u8] = b"device";
 /// `[SUB_NETWORK_DEVICES_SEED, sub_network]`: a sub-network's active devices, per epoch.
-pub const SUB_NETWORK_DEVICES_SEED: &[u8] = b"sub_network_devices";
+pub use civnet_common::seeds::SUB_NETWORK_DEVICES as SUB_NETWORK_DEVICES_SEED;
 
 /// Maker names are 1..=32 bytes of lowercase ASCII letters, digits and '-' (they appear in
 /// device names).

@@ -3,8 +3,8 @@ use civnet_common::schedule::ScheduleError;
 
 #[error_code]
 pub enum EmissionsError {
-    #[msg("The network token's mint authority must be the network's mint-authority PDA")]
-    MintAuthorityNotNetwork,
+    #[msg("The signer is not the network token mint's current mint authority")]
+    NotMintAuthority,
     #[msg("Epoch length must be between 1 second and 366 days")]
     InvalidEpochLength,
     #[msg("The emission schedule is empty")]
@@ -13,8 +13,6 @@ pub enum EmissionsError {
     ScheduleTooLong,
     #[msg("Emission schedule steps must have strictly increasing start epochs")]
     ScheduleNotSorted,
-    #[msg("An emission schedule step exceeds the per-epoch issuance cap")]
-    ScheduleAboveCap,
     #[msg("The emission schedule's total supply overflows u64")]
     ScheduleSupplyOverflow,
     #[msg("A new emission schedule may not change epochs that have already started")]
@@ -43,8 +41,6 @@ pub enum EmissionsError {
     ScoreNotCalculated,
     #[msg("Rewards for this sub-network and epoch are already issued")]
     RewardsAlreadyIssued,
-    #[msg("Issuing would exceed the network's per-epoch issuance cap")]
-    IssuanceCapExceeded,
     #[msg("The rewards root promises more than was issued to the sub-network")]
     RootExceedsIssued,
     #[msg("A new rewards root may not lower the total cumulative amount")]
@@ -71,6 +67,12 @@ pub enum EmissionsError {
     InvalidCnftProof,
     #[msg("The cNFT's leaf changed after the root its proof was taken against (transferred or burned?)")]
     CnftLeafModified,
+    #[msg("The network token mint has a freeze authority: it could freeze escrows and holders")]
+    MintHasFreezeAuthority,
+    #[msg("The network token must be a Token-2022 mint (DC is bought with one token program)")]
+    TokenProgramNotToken2022,
+    #[msg("The network token mint carries an extension that gives a key power over tokens (only metadata and group extensions are allowed)")]
+    UnsupportedMintExtension,
 }
 
 impl From<ScheduleError> for EmissionsError {
@@ -79,7 +81,6 @@ impl From<ScheduleError> for EmissionsError {
             ScheduleError::Empty => Self::EmptySchedule,
             ScheduleError::TooManySteps => Self::ScheduleTooLong,
             ScheduleError::NotSorted => Self::ScheduleNotSorted,
-            ScheduleError::AboveCap => Self::ScheduleAboveCap,
             ScheduleError::SupplyOverflow => Self::ScheduleSupplyOverflow,
         }
     }

@@ -86,7 +86,7 @@ impl World {
         let mut acme = MakerKeys::create_approved(&mut validator, &net, "acme");
         acme.set_tree(&mut validator, &net, TREE).expect("set_maker_tree");
         let bolt = MakerKeys::create_approved(&mut validator, &net, "bolt");
-        validator.send_ok(&[registry::set_maker_approval_ix(&net, net.authority.pubkey(), &bolt.address, false)], &[&net.authority]);
+        validator.send_ok(&[registry::revoke_maker_ix(&net, net.authority.pubkey(), &bolt.address)], &[&net.authority]);
         let mut tally = Tally::default();
         dc::buy_dc(&mut validator, &net, &customer, 50_000_000);
         for owner in &owners {
@@ -301,7 +301,7 @@ impl InsecureClone for SubNetworkKeys {
 
 /// `civnet index --once`, as the CLI runs it.
 pub fn index_once(url: &str, database: &str) -> Value {
-    civnet_indexer::run(url, IndexArgs { database: database.to_string(), once: true, serve: None, poll_ms: 100 }).expect("civnet index --once")
+    civnet_indexer::run(url, IndexArgs { database: database.to_string(), once: true, poll_ms: 100, ..Default::default() }).expect("civnet index --once")
 }
 
 pub fn sqlite_url(dir: &tempfile::TempDir, name: &str) -> String {
@@ -356,11 +356,12 @@ pub fn assert_accounts_match_chain(w: &World, store: &Store) {
         "sub_network": r.sub_network.to_string(), "asset_id": r.asset_id.to_string(), "total_claimed": r.total_claimed,
     }))).collect()));
     tables.push(("dc_configs", onchain::<DataCreditsConfig>(w, &data_credits::ID).into_iter().map(|(a, c)| (a, json!({
-        "network": c.network.to_string(), "authority": c.authority.to_string(), "network_mint": c.network_mint.to_string(), "dc_mint": c.dc_mint.to_string(),
+        "network": c.network.to_string(), "network_mint": c.network_mint.to_string(), "dc_mint": c.dc_mint.to_string(),
         "price_oracle": match c.price_oracle { PriceOracle::Fixed { usd_per_token_e8 } => json!({"fixed": {"usd_per_token_e8": usd_per_token_e8}}), PriceOracle::Pyth { .. } => unreachable!() },
         "max_dc_minted_per_epoch": c.max_dc_minted_per_epoch, "mint_window_epoch": c.mint_window_epoch, "minted_this_epoch": c.minted_this_epoch,
         "total_dc_minted": c.total_dc_minted, "total_tokens_burned": c.total_tokens_burned,
         "epoch_length_secs": c.epoch_length_secs, "network_mint_decimals": c.network_mint_decimals,
+        "last_price_publish_time": c.last_price_publish_time,
     }))).collect()));
     tables.push(("dc_escrows", onchain::<DelegatedEscrow>(w, &data_credits::ID).into_iter().map(|(a, e)| (a, json!({
         "sub_network": e.sub_network.to_string(), "router_key": e.router_key, "last_sequence": e.last_sequence,
@@ -597,6 +598,7 @@ fn indexer_child_process() {
         once: false,
         serve: spec["serve"].as_str().map(|a| a.parse().unwrap()),
         poll_ms: spec["poll_ms"].as_u64().unwrap(),
+        ..Default::default()
     };
     civnet_indexer::run(spec["url"].as_str().unwrap(), args).expect("civnet index");
 }

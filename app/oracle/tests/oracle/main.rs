@@ -5,6 +5,12 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+#[test]
+fn every_story_file_is_listed() {
+    let tests_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    civnet_harness::assert_every_story_file_is_listed(&tests_dir, include_str!("main.rs"));
+}
+
 #[path = "../a_killed_oracle_pays_each_epoch_once.rs"]
 mod a_killed_oracle_pays_each_epoch_once;
 #[path = "../an_owner_claims_what_the_oracle_computed.rs"]

@@ -1,5 +1,5 @@
 use anchor_lang::prelude::*;
-use anchor_lang::system_program::{create_account, CreateAccount};
+use anchor_lang::system_program::{allocate, assign, create_account, transfer, Allocate, Assign, CreateAccount, Transfer};
 use anchor_spl::token_2022::spl_token_2022::extension::ExtensionType;
 use anchor_spl::token_2022::spl_token_2022::state::Mint as MintState;
 use anchor_spl::token_2022::{initialize_mint2, InitializeMint2, Token2022};
@@ -35,7 +35,8 @@ pub struct Initialize<'info> {
         bump,
     )]
     pub config: Box<Account<'info, DataCreditsConfig>>,
-    /// CHECK: created here as a Token-2022 NonTransferable mint at this PDA.
+    /// CHECK: created here as a Token-2022 NonTransferable mint at this PDA (even when someone
+    /// sent lamports to the address first: see `create_dc_mint_account`).
     #[account(mut, seeds = [DC_MINT_SEED, network.key().as_ref()], bump)]
     pub dc_mint: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token2022>,
@@ -50,7 +51,6 @@ pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
 
     let config = DataCreditsConfig {
         network: ctx.accounts.network.key(),
-        authority: ctx.accounts.authority.key(),
         network_mint: ctx.accounts.network_mint.key(),
         dc_mint: ctx.accounts.dc_mint.key(),
         price_oracle: args.price_oracle,
@@ -63,12 +63,13 @@ pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
         epoch_length_secs: ctx.accounts.network.epoch_length_secs,
         network_mint_decimals: ctx.accounts.network_mint.decimals,
         dc_mint_bump: ctx.bumps.dc_mint,
+        last_price_publish_time: 0,
     };
     let event = DataCreditsInitialized {
         network: config.network,
         config: ctx.accounts.config.key(),
         dc_mint: config.dc_mint,
-        authority: config.authority,
+        authority: ctx.accounts.authority.key(),
     };
     ctx.accounts.config.set_inner(config);
     emit_cpi!(event);
@@ -82,16 +83,7 @@ fn create_dc_mint(ctx: &Context<Initialize>) -> Result<()> {
     let network = accounts.network.key();
     let mint_seeds: &[&[u8]] = &[DC_MINT_SEED, network.as_ref(), &[ctx.bumps.dc_mint]];
     let space = ExtensionType::try_calculate_account_len::<MintState>(&[ExtensionType::NonTransferable])?;
-    create_account(
-        CpiContext::new_with_signer(
-            accounts.system_program.key(),
-            CreateAccount { from: accounts.payer.to_account_info(), to: accounts.dc_mint.to_account_info() },
-            &[mint_seeds],
-        ),
-        Rent::get()?.minimum_balance(space),
-        space as u64,
-        &accounts.token_program.key(),
-    )?;
+    create_dc_mint_account(ctx, space, &[mint_seeds])?;
     non_transferable_mint_initialize(CpiContext::new(
         accounts.token_program.key(),
         NonTransferableMintInitialize {
@@ -106,4 +98,29 @@ fn create_dc_mint(ctx: &Context<Initialize>) -> Result<()> {
         &config_key,
         None,
     )
+}
+
+/// Creates the DC mint's account at its PDA, owned by Token-2022. The address is known as soon
+/// as the network exists, so anyone can send it lamports first; `create_account` would then
+/// fail forever. Like Anchor's `init`, a pre-funded address is topped up to rent exemption,
+/// allocated and assigned instead. Only this program can sign for the PDA and only this
+/// instruction does, once (the config's `init` refuses a second run), so a funded address is
+/// always an empty system account.
+fn create_dc_mint_account(ctx: &Context<Initialize>, space: usize, signer_seeds: &[&[&[u8]]]) -> Result<()> {
+    let accounts = &ctx.accounts;
+    let mint = accounts.dc_mint.to_account_info();
+    let system_program = accounts.system_program.key();
+    let owner = accounts.token_program.key();
+    let rent_exempt = Rent::get()?.minimum_balance(space);
+    let lamports = mint.lamports();
+    if lamports == 0 {
+        let to = CreateAccount { from: accounts.payer.to_account_info(), to: mint };
+        return create_account(CpiContext::new_with_signer(system_program, to, signer_seeds), rent_exempt, space as u64, &owner);
+    }
+    if lamports < rent_exempt {
+        let top_up = Transfer { from: accounts.payer.to_account_info(), to: mint.clone() };
+        transfer(CpiContext::new(system_program, top_up), rent_exempt - lamports)?;
+    }
+    allocate(CpiContext::new_with_signer(system_program, Allocate { account_to_allocate: mint.clone() }, signer_seeds), space as u64)?;
+    assign(CpiContext::new_with_signer(system_program, Assign { account_to_assign: mint }, signer_seeds), &owner)
 }

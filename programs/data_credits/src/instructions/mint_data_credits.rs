@@ -41,30 +41,40 @@ pub struct MintDataCredits<'info> {
     pub token_program: Interface<'info, TokenInterface>,
 }
 
+/// A price to buy DC at: `mantissa * 10^exponent` USD per whole token.
+struct DcPrice {
+    mantissa: u64,
+    exponent: i32,
+    confidence: u64,
+}
+
 /// The DC price from a Pyth update: fully verified, of the configured feed, at most
-/// `max_age_secs` old, and lowered by twice its confidence interval so a customer never gets
-/// DC at an inflated price: `(price - 2 * conf) * 10^exponent` USD per token.
-/// Returns (mantissa, exponent, confidence).
-fn pyth_price(update: &PriceUpdateV2, feed_id: &[u8; 32], max_age_secs: u32) -> Result<(u64, i32, u64)> {
+/// `max_age_secs` old, not older than the newest price already used (`last_used`: a buyer
+/// cannot pick an older, better price from the window), and lowered by twice its confidence
+/// interval so a customer never gets DC at an inflated price:
+/// `(price - 2 * conf) * 10^exponent` USD per token. Returns the price and its publish time.
+fn pyth_price(update: &PriceUpdateV2, feed_id: &[u8; 32], max_age_secs: u32, last_used: i64) -> Result<(DcPrice, i64)> {
     require!(update.verification_level == VerificationLevel::Full, DataCreditsError::PriceNotFullyVerified);
     let message = &update.price_message;
     require!(message.feed_id == *feed_id, DataCreditsError::WrongPriceFeed);
     let now = Clock::get()?.unix_timestamp;
     require!(message.publish_time.saturating_add(max_age_secs as i64) >= now, DataCreditsError::StalePrice);
+    require!(message.publish_time >= last_used, DataCreditsError::PriceOlderThanLastUsed);
     let lowered = message.price as i128 - 2 * message.conf as i128;
     require!(lowered > 0, DataCreditsError::PriceTooUncertain);
     let mantissa = u64::try_from(lowered).map_err(|_| DataCreditsError::ArithmeticOverflow)?;
-    Ok((mantissa, message.exponent, message.conf))
+    Ok((DcPrice { mantissa, exponent: message.exponent, confidence: message.conf }, message.publish_time))
 }
 
 /// Burns the owner's network tokens and mints DC at the configured price (formulas and
 /// rounding in `civnet_common::dc`), within the per-epoch circuit breaker.
 pub fn handler(ctx: Context<MintDataCredits>, args: MintDataCreditsArgs) -> Result<()> {
-    let (mantissa, exponent, confidence) = match ctx.accounts.config.price_oracle {
-        PriceOracle::Fixed { usd_per_token_e8 } => (usd_per_token_e8, -8, 0),
+    let config = &ctx.accounts.config;
+    let (DcPrice { mantissa, exponent, confidence }, publish_time) = match config.price_oracle {
+        PriceOracle::Fixed { usd_per_token_e8 } => (DcPrice { mantissa: usd_per_token_e8, exponent: -8, confidence: 0 }, config.last_price_publish_time),
         PriceOracle::Pyth { feed_id, max_age_secs } => {
             let update = ctx.accounts.price_update.as_ref().ok_or(DataCreditsError::PriceUpdateRequired)?;
-            pyth_price(update, &feed_id, max_age_secs)?
+            pyth_price(update, &feed_id, max_age_secs, config.last_price_publish_time)?
         }
     };
     let decimals = ctx.accounts.config.network_mint_decimals;
@@ -94,6 +104,7 @@ pub fn handler(ctx: Context<MintDataCredits>, args: MintDataCreditsArgs) -> Resu
     let minted = config.minted_this_epoch.checked_add(dc_amount).ok_or(DataCreditsError::ArithmeticOverflow)?;
     require!(minted <= config.max_dc_minted_per_epoch, DataCreditsError::MintCapExceeded);
     config.minted_this_epoch = minted;
+    config.last_price_publish_time = publish_time;
     config.total_dc_minted = config.total_dc_minted.checked_add(dc_amount).ok_or(DataCreditsError::ArithmeticOverflow)?;
     config.total_tokens_burned = config.total_tokens_burned.checked_add(tokens).ok_or(DataCreditsError::ArithmeticOverflow)?;
 

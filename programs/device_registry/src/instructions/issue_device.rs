@@ -32,7 +32,7 @@ pub struct IssueDevice<'info> {
     #[account(
         mut,
         has_one = network,
-        constraint = maker.authority == maker_authority.key() @ DeviceRegistryError::MakerNotApproved,
+        constraint = maker.authority == maker_authority.key() @ DeviceRegistryError::NotMakerAuthority,
         constraint = maker.approved @ DeviceRegistryError::MakerNotApproved,
         constraint = maker.merkle_tree != Pubkey::default() @ DeviceRegistryError::MakerHasNoTree,
         constraint = maker.tree_devices < maker.tree_capacity @ DeviceRegistryError::TreeFull,
@@ -113,25 +113,28 @@ pub fn device_metadata(maker: &Maker, device_key: &Pubkey, creator: Pubkey) -> M
 pub fn handler(ctx: Context<IssueDevice>) -> Result<()> {
     require_keys_eq!(ctx.accounts.device.asset_id, Pubkey::default(), DeviceRegistryError::DeviceAlreadyIssued);
     let device_key = ctx.accounts.device_key.key();
+    // The asset this mint creates: Bubblegum's PDA of the tree and its next leaf nonce (the
+    // tree config is Bubblegum's; it refuses the mint unless the config is the tree's).
+    let leaf_index = {
+        let data = ctx.accounts.tree_config.try_borrow_data()?;
+        let bytes = data
+            .get(TREE_CONFIG_NUM_MINTED_OFFSET..TREE_CONFIG_NUM_MINTED_OFFSET + 8)
+            .ok_or(DeviceRegistryError::MakerHasNoTree)?;
+        u64::from_le_bytes(bytes.try_into().map_err(|_| DeviceRegistryError::MakerHasNoTree)?)
+    };
+    let merkle_tree = ctx.accounts.merkle_tree.key();
+    let asset_id = emissions::cnft::asset_id(&merkle_tree, leaf_index);
     let proven = ctx.accounts.device_key.is_signer || {
         let message = device_proof::issuance_message(
             &ctx.accounts.network.key(),
             &ctx.accounts.maker.key(),
             ctx.accounts.owner.key,
             &device_key,
+            &asset_id,
         );
         device_proof::ed25519_proves(&ctx.accounts.instructions_sysvar, &device_key, &message)
     };
     require!(proven, DeviceRegistryError::DeviceKeyNotProven);
-    let leaf_index = {
-        let data = ctx.accounts.tree_config.try_borrow_data()?;
-        let bytes = data
-            .get(TREE_CONFIG_NUM_MINTED_OFFSET..TREE_CONFIG_NUM_MINTED_OFFSET + 8)
-            .ok_or(DeviceRegistryError::MakerHasNoTree)?;
-        u64::from_le_bytes(bytes.try_into().expect("8 bytes"))
-    };
-    let merkle_tree = ctx.accounts.merkle_tree.key();
-    let asset_id = emissions::cnft::asset_id(&merkle_tree, leaf_index);
     let creator = ctx.accounts.device_creator.to_account_info();
     let metadata = device_metadata(&ctx.accounts.maker, &device_key, creator.key());
 

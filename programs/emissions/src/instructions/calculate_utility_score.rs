@@ -32,7 +32,7 @@ pub struct CalculateUtilityScore<'info> {
     )]
     pub sub_network_epoch_info: Box<Account<'info, SubNetworkEpochInfo>>,
     /// CHECK: data_credits' `SubNetworkBurns` of this sub-network (owner, discriminator and
-    /// sub-network checked by `activity_record`).
+    /// sub-network checked by `ActivityRecord::read`), or its empty address if never opened.
     pub sub_network_burns: UncheckedAccount<'info>,
     /// CHECK: device_registry's `SubNetworkDevices` of this sub-network (checked likewise).
     pub sub_network_devices: UncheckedAccount<'info>,
@@ -55,14 +55,20 @@ pub fn handler(ctx: Context<CalculateUtilityScore>, epoch: u64) -> Result<()> {
     require!(!ctx.accounts.sub_network_epoch_info.score_done, EmissionsError::ScoreAlreadyCalculated);
 
     let sub_key = sub.key();
-    let burns = ctx.accounts.sub_network_burns.try_borrow_data()?;
-    let dc_burned = activity_record(&ctx.accounts.sub_network_burns, &burns, DATA_CREDITS_PROGRAM_ID, SUB_NETWORK_BURNS_DISCRIMINATOR, &sub_key)?
-        .sum_in(epoch)
-        .map_err(history_error)?;
-    let devices = ctx.accounts.sub_network_devices.try_borrow_data()?;
-    let active_devices = activity_record(&ctx.accounts.sub_network_devices, &devices, DEVICE_REGISTRY_PROGRAM_ID, SUB_NETWORK_DEVICES_DISCRIMINATOR, &sub_key)?
-        .level_at_end_of(epoch)
-        .map_err(history_error)?;
+    let burns = ActivityRecord {
+        account: &ctx.accounts.sub_network_burns,
+        program: DATA_CREDITS_PROGRAM_ID,
+        discriminator: SUB_NETWORK_BURNS_DISCRIMINATOR,
+        seed: civnet_common::seeds::SUB_NETWORK_BURNS,
+    };
+    let dc_burned = burns.read(&sub_key, |record| record.sum_in(epoch))?;
+    let devices = ActivityRecord {
+        account: &ctx.accounts.sub_network_devices,
+        program: DEVICE_REGISTRY_PROGRAM_ID,
+        discriminator: SUB_NETWORK_DEVICES_DISCRIMINATOR,
+        seed: civnet_common::seeds::SUB_NETWORK_DEVICES,
+    };
+    let active_devices = devices.read(&sub_key, |record| record.level_at_end_of(epoch))?;
     let utility_score = score::utility_score(dc_burned, active_devices);
 
     let info = &mut ctx.accounts.sub_network_epoch_info;
@@ -91,22 +97,40 @@ pub fn handler(ctx: Context<CalculateUtilityScore>, epoch: u64) -> Result<()> {
     Ok(())
 }
 
-/// The activity record in `data` if `account` is `program`'s record (by owner and Anchor
-/// discriminator) of `sub_network`. Only `program` writes accounts it owns, and it opens one
-/// such record per sub-network, at a PDA of that sub-network.
-fn activity_record<'a>(
-    account: &AccountInfo,
-    data: &'a [u8],
+/// One of a sub-network's two activity records, as passed to scoring.
+struct ActivityRecord<'a, 'info> {
+    account: &'a UncheckedAccount<'info>,
+    /// The program that owns and alone writes such records.
     program: Pubkey,
     discriminator: [u8; 8],
-    sub_network: &Pubkey,
-) -> Result<HistoryRef<'a>> {
-    let record = HistoryRef::new(data).map_err(|_| EmissionsError::WrongActivityRecord)?;
-    require!(
-        *account.owner == program && data[..8] == discriminator && record.sub_network() == sub_network.to_bytes(),
-        EmissionsError::WrongActivityRecord
-    );
-    Ok(record)
+    /// `[seed, sub_network]` under `program` is where the record lives.
+    seed: &'static [u8],
+}
+
+impl ActivityRecord<'_, '_> {
+    /// `read` applied to the record if the account is `program`'s record (owner and Anchor
+    /// discriminator) of `sub_network`; only `program` writes accounts it owns, and it opens
+    /// one such record per sub-network, at a PDA of that sub-network.
+    ///
+    /// Liveness: a record that was never opened reads as no activity (0), provided the
+    /// account is the empty system account at the record's address. Burns and onboardings
+    /// need the record, so nothing can have happened; and one sub-network whose operator
+    /// never opened it cannot stall the epoch's issuance for every other sub-network.
+    fn read(&self, sub_network: &Pubkey, read: impl FnOnce(HistoryRef) -> core::result::Result<u64, HistoryError>) -> Result<u64> {
+        let account = self.account.to_account_info();
+        if account.owner == &anchor_lang::system_program::ID && account.data_is_empty() {
+            let (expected, _) = Pubkey::find_program_address(&[self.seed, sub_network.as_ref()], &self.program);
+            require_keys_eq!(account.key(), expected, EmissionsError::WrongActivityRecord);
+            return Ok(0);
+        }
+        let data = account.try_borrow_data()?;
+        let record = HistoryRef::new(&data).map_err(|_| EmissionsError::WrongActivityRecord)?;
+        require!(
+            *account.owner == self.program && data[..8] == self.discriminator && record.sub_network() == sub_network.to_bytes(),
+            EmissionsError::WrongActivityRecord
+        );
+        read(record).map_err(history_error)
+    }
 }
 
 fn history_error(e: HistoryError) -> Error {

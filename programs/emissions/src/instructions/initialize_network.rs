@@ -1,5 +1,8 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, TokenInterface};
+use anchor_spl::token_2022::spl_token_2022::extension::{BaseStateWithExtensions, ExtensionType, StateWithExtensions};
+use anchor_spl::token_2022::spl_token_2022::instruction::AuthorityType;
+use anchor_spl::token_2022::spl_token_2022::state::Mint as MintState;
+use anchor_spl::token_interface::{self, Mint, SetAuthority, TokenInterface};
 use civnet_common::schedule;
 
 use crate::errors::EmissionsError;
@@ -13,12 +16,30 @@ pub struct InitializeNetworkArgs {
     pub emission_schedule: Vec<EmissionStep>,
 }
 
+/// Token-2022 mint extensions a network token may carry: descriptive ones only. Every other
+/// extension gives some key power over holders' or escrows' tokens (permanent delegate,
+/// pausable, default-frozen accounts, transfer hooks and fees, a close authority) or makes
+/// rewards unpayable (non-transferable).
+pub const ALLOWED_MINT_EXTENSIONS: [ExtensionType; 6] = [
+    ExtensionType::MetadataPointer,
+    ExtensionType::TokenMetadata,
+    ExtensionType::GroupPointer,
+    ExtensionType::TokenGroup,
+    ExtensionType::GroupMemberPointer,
+    ExtensionType::TokenGroupMember,
+];
+
 #[event_cpi]
 #[derive(Accounts)]
 pub struct InitializeNetwork<'info> {
     #[account(mut)]
     pub payer: Signer<'info>,
+    /// The network's authority from now on.
     pub authority: Signer<'info>,
+    /// The token mint's current mint authority. Only it can bind its mint to a network, and
+    /// this instruction hands minting to the network's PDA in the same step: there is no
+    /// moment in which the mint waits, bound to a PDA, for someone to initialize it.
+    pub current_mint_authority: Signer<'info>,
     #[account(
         init,
         payer = payer,
@@ -31,11 +52,16 @@ pub struct InitializeNetwork<'info> {
     #[account(seeds = [NETWORK_MINT_AUTHORITY_SEED, network.key().as_ref()], bump)]
     pub mint_authority: UncheckedAccount<'info>,
     #[account(
+        mut,
         mint::token_program = token_program,
-        constraint = token_mint.mint_authority == Some(mint_authority.key()).into()
-            @ EmissionsError::MintAuthorityNotNetwork,
+        constraint = token_mint.mint_authority == Some(current_mint_authority.key()).into()
+            @ EmissionsError::NotMintAuthority,
+        constraint = token_mint.freeze_authority.is_none() @ EmissionsError::MintHasFreezeAuthority,
     )]
     pub token_mint: Box<InterfaceAccount<'info, Mint>>,
+    /// Token-2022 only: data_credits burns the network token and mints DC (a Token-2022
+    /// NonTransferable mint) with one token program.
+    #[account(constraint = token_program.key() == anchor_spl::token_2022::ID @ EmissionsError::TokenProgramNotToken2022)]
     pub token_program: Interface<'info, TokenInterface>,
     pub system_program: Program<'info, System>,
 }
@@ -46,7 +72,22 @@ pub fn handler(ctx: Context<InitializeNetwork>, args: InitializeNetworkArgs) -> 
         EmissionsError::InvalidEpochLength
     );
     let steps: Vec<(u64, u64)> = args.emission_schedule.iter().map(|s| (s.start_epoch, s.tokens_per_epoch)).collect();
-    schedule::validate(&steps, MAX_SCHEDULE_STEPS, args.max_issuance_per_epoch).map_err(EmissionsError::from)?;
+    schedule::validate(&steps, MAX_SCHEDULE_STEPS).map_err(EmissionsError::from)?;
+    require_only_allowed_extensions(&ctx.accounts.token_mint.to_account_info())?;
+
+    // The binding: minting moves from the signer to the network's PDA, atomically with
+    // creating the network.
+    token_interface::set_authority(
+        CpiContext::new(
+            ctx.accounts.token_program.key(),
+            SetAuthority {
+                current_authority: ctx.accounts.current_mint_authority.to_account_info(),
+                account_or_mint: ctx.accounts.token_mint.to_account_info(),
+            },
+        ),
+        AuthorityType::MintTokens,
+        Some(ctx.accounts.mint_authority.key()),
+    )?;
 
     let network = &mut ctx.accounts.network;
     network.set_inner(Network {
@@ -71,5 +112,18 @@ pub fn handler(ctx: Context<InitializeNetwork>, args: InitializeNetworkArgs) -> 
         epoch_length_secs: network.epoch_length_secs,
         start_epoch: network.start_epoch,
     });
+    Ok(())
+}
+
+/// Fails with `UnsupportedMintExtension` when the mint carries an extension outside
+/// [`ALLOWED_MINT_EXTENSIONS`].
+fn require_only_allowed_extensions(mint: &AccountInfo) -> Result<()> {
+    let data = mint.try_borrow_data()?;
+    let state = StateWithExtensions::<MintState>::unpack(&data)?;
+    let extensions = state.get_extension_types()?;
+    require!(
+        extensions.iter().all(|extension| ALLOWED_MINT_EXTENSIONS.contains(extension)),
+        EmissionsError::UnsupportedMintExtension
+    );
     Ok(())
 }

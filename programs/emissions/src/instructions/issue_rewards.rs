@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, MintTo, TokenInterface};
-use civnet_common::math;
+use civnet_common::{math, schedule};
 
 use crate::errors::EmissionsError;
 use crate::events::RewardsIssued;
@@ -39,10 +39,15 @@ pub struct IssueRewards<'info> {
 /// Permissionless, once per sub-network and epoch, after every sub-network of the epoch is
 /// scored: mints the sub-network's share of the epoch's emission into its rewards escrow.
 ///
-/// `share = floor(emission(epoch) * utility_score / total_utility_score)` in 192-bit
-/// intermediate precision (`math::mul_div_floor_wide`). Each share rounds down, so the
-/// shares never add up to more than the emission; the remainder is never minted. Nothing is
-/// minted for an epoch in which every score is zero.
+/// ```text
+/// emission = min(schedule(epoch), cap)                       (schedule::effective_emission)
+/// share    = floor(emission * utility_score / total_utility_score)   (192-bit intermediate)
+/// amount   = min(share, cap - issued so far in the epoch)
+/// ```
+/// with `cap` the network's per-epoch issuance cap when this runs. Each share rounds down, so
+/// the shares never add up to more than the emission; the remainder is never minted. The
+/// second clamp keeps the epoch's total under a cap lowered between two sub-networks' issues.
+/// Nothing is minted for an epoch in which every score is zero.
 pub fn handler(ctx: Context<IssueRewards>, epoch: u64) -> Result<()> {
     let epoch_info = &ctx.accounts.epoch_info;
     require!(epoch_info.sub_networks_scored == epoch_info.sub_networks_expected, EmissionsError::ScoresIncomplete);
@@ -50,15 +55,16 @@ pub fn handler(ctx: Context<IssueRewards>, epoch: u64) -> Result<()> {
     require!(info.score_done, EmissionsError::ScoreNotCalculated);
     require!(!info.rewards_issued, EmissionsError::RewardsAlreadyIssued);
 
-    let amount = if epoch_info.total_utility_score == 0 {
+    let cap = ctx.accounts.network.max_issuance_per_epoch;
+    let emission = schedule::effective_emission(epoch_info.emission, cap);
+    let share = if epoch_info.total_utility_score == 0 {
         0
     } else {
-        math::mul_div_floor_wide(epoch_info.emission, info.utility_score, epoch_info.total_utility_score)
+        math::mul_div_floor_wide(emission, info.utility_score, epoch_info.total_utility_score)
             .ok_or(EmissionsError::ArithmeticOverflow)?
     };
+    let amount = share.min(cap.saturating_sub(epoch_info.total_issued));
     let epoch_total = epoch_info.total_issued.checked_add(amount).ok_or(EmissionsError::ArithmeticOverflow)?;
-    // Circuit breaker: the cap can be lowered after the schedule was set.
-    require!(epoch_total <= ctx.accounts.network.max_issuance_per_epoch, EmissionsError::IssuanceCapExceeded);
 
     if amount > 0 {
         let network_key = ctx.accounts.network.key();
@@ -95,7 +101,7 @@ pub fn handler(ctx: Context<IssueRewards>, epoch: u64) -> Result<()> {
         amount,
         utility_score: info.utility_score,
         total_utility_score: epoch_info.total_utility_score,
-        emission: epoch_info.emission,
+        emission,
     });
     Ok(())
 }

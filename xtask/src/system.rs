@@ -1,0 +1,51 @@
+//! Debian packages the pipeline needs. Run as root, xtask installs the missing ones itself
+//! (as `playwright install-deps` does); otherwise it stops with the one complete apt line.
+use anyhow::{bail, Result};
+use std::process::Command;
+
+/// C compiler and linker for build scripts and the host crates; pkg-config and OpenSSL's
+/// headers for `openssl-sys` (litesvm's precompiles); the indexer tests' PostgreSQL server.
+pub const HOST_BUILD: &[&str] = &["gcc", "g++", "make", "pkg-config", "libssl-dev"];
+/// The tests' servers and browser: PostgreSQL for the services' PostgreSQL tests, Debian's
+/// Chromium for the web app's browser test (Playwright's own browser cannot be downloaded).
+pub const HOST_TESTS: &[&str] = &["postgresql", "chromium"];
+/// Node.js and npm build the web app (Debian's when the machine has none).
+pub const WEB_BUILD: &[&str] = &["nodejs", "npm"];
+/// The validator build: rocksdb's C++ (clang/libclang for bindgen), protobuf, hidapi's udev.
+pub const VALIDATOR_BUILD: &[&str] = &["gcc", "g++", "make", "clang", "libclang-dev", "pkg-config", "libssl-dev", "libudev-dev", "protobuf-compiler"];
+
+fn installed(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+        .unwrap_or(false)
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+}
+
+/// Installs (as root) or names the packages of `packages` that are missing, for `purpose`.
+pub fn ensure(packages: &[&str], purpose: &str) -> Result<()> {
+    // Not Debian (no dpkg): the build itself will say what is missing.
+    if Command::new("dpkg-query").arg("--version").output().is_err() {
+        return Ok(());
+    }
+    let missing: Vec<&str> = packages.iter().copied().filter(|p| !installed(p)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let line = format!("apt-get install -y --no-install-recommends {}", missing.join(" "));
+    if !is_root() {
+        bail!("{purpose} needs Debian packages that are missing: {}\ninstall them with:\n  sudo apt-get update && sudo {line}", missing.join(" "));
+    }
+    eprintln!("xtask: {purpose} needs {}: installing them (apt-get, as root)", missing.join(" "));
+    let apt = |args: &[&str]| -> Result<()> {
+        crate::run(Command::new("apt-get").args(args).env("DEBIAN_FRONTEND", "noninteractive"))
+    };
+    apt(&["update", "-qq"])?;
+    let mut install = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    install.extend(&missing);
+    apt(&install)
+}
