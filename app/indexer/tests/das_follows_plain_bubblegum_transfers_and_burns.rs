@@ -82,6 +82,14 @@ fn das_follows_plain_bubblegum_transfers_and_burns() {
     let raw = das::call(&url, "getAsset", json!({"id": id})).unwrap();
     assert_eq!((&raw["ownership"]["owner"], &raw["ownership"]["delegate"]), (&json!(buyer.pubkey().to_string()), &Value::Null), "{raw:#}");
     let proof = das::get_asset_proof(&url, &device.asset_id).expect("getAssetProof");
+    // The same endpoint at `POST /`, next to the web app's `GET /`.
+    assert_eq!(das::call(&format!("http://{addr}/"), "getAsset", json!({"id": id})).unwrap(), raw);
+    let root_page = match ureq::get(&format!("http://{addr}/")).call() {
+        Ok(response) => response.status(),
+        Err(ureq::Error::Status(code, _)) => code,
+        Err(e) => panic!("GET /: {e}"),
+    };
+    assert!(root_page == 200 || root_page == 503, "GET / is the web app (or how to build it), not {root_page}");
 
     // The seller: the DAS client says it does not hold the device, and the chain names the
     // proof it read before the sale as out of date.
