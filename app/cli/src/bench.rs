@@ -10,7 +10,7 @@ use civnet_client::bubblegum::{compute_budget, TreeShape};
 use civnet_client::network::{self as net, SubNetworkKeys};
 use civnet_client::registry::{self, IssuedDevice, MakerKeys};
 use civnet_client::scenario::{self, NetworkKeys};
-use civnet_client::{dc, tokens, Chain, Keypair, Signer, TxSuccess};
+use civnet_client::{dc, lookup, tokens, Chain, Cluster, Keypair, Signer, TxSuccess};
 use civnet_common::rewards::RewardTree;
 use clap::Args;
 use serde_json::{json, Value};
@@ -83,16 +83,25 @@ pub struct BenchArgs {
     /// program frame's compute units: where an instruction's units go.
     #[arg(long)]
     pub show_logs: Option<String>,
+    /// The large demo run (`--epochs 3 --sub-networks 4`), measured next to the same run at
+    /// 1,000 devices, each in its own process (wall time and peak memory are its own); 0
+    /// skips both.
+    #[arg(long, default_value_t = 100_000)]
+    pub scale_devices: usize,
 }
 
 pub fn run(args: BenchArgs) -> Result<Value> {
     let mut transactions: Vec<TxSuccess> = Vec::new();
     let started = Instant::now();
-    let demo_args = DemoArgs { devices: args.devices, epochs: args.epochs, sub_networks: 3, epoch_secs: None, seed: Some(args.seed) };
+    let demo_args = DemoArgs { devices: args.devices, epochs: args.epochs, sub_networks: 3, epoch_secs: None, seed: Some(args.seed), heartbeats: None };
     let demo = demo::run_embedded(demo_args)?;
     let demo_secs = started.elapsed().as_secs_f64();
-    transactions.extend(demo.transactions.into_values().flatten());
+    let demo_transactions = demo.transactions;
+    transactions.extend(demo.examples);
+    let mut units = demo.units;
     let coverage = coverage(&mut transactions)?;
+    let coverage_transactions = transactions.len();
+    units.extend(transactions.iter().flat_map(|tx| instruction_units(&tx.logs)));
 
     if let Some(wanted) = &args.show_logs {
         match transactions.iter().find(|tx| instruction_units(&tx.logs).iter().any(|(_, name, _)| name == wanted)) {
@@ -101,10 +110,8 @@ pub fn run(args: BenchArgs) -> Result<Value> {
         }
     }
     let mut instructions: BTreeMap<String, (String, Vec<u64>)> = BTreeMap::new();
-    for tx in &transactions {
-        for (program, name, units) in instruction_units(&tx.logs) {
-            instructions.entry(name).or_insert_with(|| (program, Vec::new())).1.push(units);
-        }
+    for (program, name, cu) in units {
+        instructions.entry(name).or_insert_with(|| (program, Vec::new())).1.push(cu);
     }
     let mut instructions_json = serde_json::Map::new();
     for (name, (program, units)) in &mut instructions {
@@ -136,14 +143,17 @@ pub fn run(args: BenchArgs) -> Result<Value> {
     }
     let largest_tx = transactions.iter().map(|tx| tx.size).max().unwrap_or(0);
     let oracle = if args.oracle_devices > 0 { civnet_oracle::bench::run(args.oracle_reports.max(1), args.oracle_devices, 24)? } else { Value::Null };
+    let scale = scale_runs(&args)?;
     let report = json!({
         "oracle": oracle,
         "instructions": instructions_json,
         "tx_bytes": coverage["tx_bytes"],
+        "claim_bytes": coverage["claim_bytes"],
         "cost_per_device_lamports": coverage["cost_per_device_lamports"],
         "cost_breakdown": coverage["cost_breakdown"],
-        "demo": {"devices": args.devices, "epochs": args.epochs, "sub_networks": 3, "wall_time_secs": round2(demo_secs), "reconciled": demo.report["reconciled"], "transactions": transactions.len()},
+        "demo": {"devices": args.devices, "epochs": args.epochs, "sub_networks": 3, "wall_time_secs": round2(demo_secs), "reconciled": demo.report["reconciled"], "transactions": demo_transactions + coverage_transactions},
         "largest_transaction_bytes": largest_tx,
+        "scale": scale,
         "goals": goals,
     });
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
@@ -162,6 +172,43 @@ pub fn run(args: BenchArgs) -> Result<Value> {
     out["report"] = Value::String(markdown);
     out["written"] = json!([args.out.join("bench.md"), args.out.join("bench.json")]);
     Ok(out)
+}
+
+/// Demo runs at 1,000 and `--scale-devices` devices (3 epochs, 4 sub-networks), each as
+/// `civnet demo --output json` in a child process; their wall time, per-device time, stages
+/// and peak memory.
+fn scale_runs(args: &BenchArgs) -> Result<Value> {
+    if args.scale_devices == 0 {
+        return Ok(Value::Null);
+    }
+    let exe = std::env::current_exe().context("locating the civnet binary")?;
+    let mut runs = Vec::new();
+    for devices in [1_000, args.scale_devices] {
+        eprintln!("civnet bench: demo with {devices} devices, 3 epochs, 4 sub-networks (its own process)");
+        let started = Instant::now();
+        let out = std::process::Command::new(&exe)
+            .args(["--output", "json", "demo", "--epochs", "3", "--sub-networks", "4", "--devices", &devices.to_string(), "--seed", &args.seed.to_string()])
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .context("running civnet demo")?;
+        if !out.status.success() {
+            bail!("civnet demo --devices {devices} failed ({})", out.status);
+        }
+        let wall = started.elapsed().as_secs_f64();
+        let report: Value = serde_json::from_slice(&out.stdout).context("civnet demo --output json printed no JSON")?;
+        runs.push(json!({
+            "devices": devices, "epochs": 3, "sub_networks": 4,
+            "wall_time_secs": round2(wall),
+            "ms_per_device": round2(wall * 1000.0 / devices as f64),
+            "peak_memory_mib": report["peak_memory_mib"],
+            "phases_secs": report["phases_secs"],
+            "heartbeats": report["heartbeats"],
+            "reports_accepted": report["rewards"]["reports_accepted"],
+            "reconciled": report["reconciled"],
+            "claim_tx_bytes_max": report["instructions"]["emissions::claim_rewards"]["tx_bytes_max"],
+        }));
+    }
+    Ok(Value::Array(runs))
 }
 
 fn ratio(measured: u64, goal: u64) -> f64 {
@@ -316,11 +363,18 @@ fn coverage(transactions: &mut Vec<TxSuccess>) -> Result<Value> {
     keep(chain.send_ok(&[registry::approve_maker_ix(&keys, authority.pubkey(), &revoked, revoked_authority)], &[&authority]));
     keep(chain.send_ok(&[registry::revoke_maker_ix(&keys, authority.pubkey(), &revoked)], &[&authority]));
 
+    // The network's lookup table (network and sub-network accounts), as `civnet migrate`
+    // makes it: wallet transactions below are v0 through it.
+    let mut addresses = lookup::network_addresses(&keys.network, &keys.token_mint);
+    addresses.extend(lookup::sub_network_addresses(&sub.address));
+    let (table, _) = lookup::ensure_table(&mut chain, &authority, None, &addresses).map_err(|f| anyhow::anyhow!("creating the lookup table: {f}"))?;
+    let tables = [table];
+
     // devices at each tree shape
     let epoch = net::current_epoch(&chain, epoch_secs);
     let mut makers = Vec::new();
     let mut devices: Vec<(usize, IssuedDevice)> = Vec::new();
-    let mut tx_bytes: BTreeMap<&str, BTreeMap<String, usize>> = BTreeMap::new();
+    let mut sizes = Sizes::default();
     let mut cost = serde_json::Map::new();
     let mut breakdown = serde_json::Map::new();
     for (m, shape) in SHAPES.iter().enumerate() {
@@ -330,18 +384,22 @@ fn coverage(transactions: &mut Vec<TxSuccess>) -> Result<Value> {
         let tree = maker.tree.expect("a tree");
         for i in 0..DEVICES_PER_SHAPE {
             let (device, issued) = maker.issue_device(&mut chain, &keys, &owner.pubkey());
-            tx_bytes.entry("issue_device").or_default().insert(depth.clone(), issued.size);
+            sizes.note("issue_device", &depth, "legacy", issued.size);
             keep(issued);
             let ixs = registry::onboard_ixs(&chain, &keys, &maker, &device, owner.pubkey(), &sub.address);
-            let onboarded = paid_by(&mut chain, &owner, &ixs)?;
-            tx_bytes.entry("onboard_device").or_default().insert(depth.clone(), onboarded.size);
+            sizes.note("onboard_device", &depth, "legacy", legacy_size(&owner.pubkey(), &ixs));
+            let onboarded = as_wallet(&mut chain, &owner, &ixs, &tables)?;
+            sizes.note("onboard_device", &depth, "v0", onboarded.size);
             keep(onboarded);
             if i == 0 {
                 // A new location (burns the location fee), then off and on again.
                 let (cnft, proof) = maker.ownership_proof(&chain, &keys, &device);
                 let args = device_registry::instructions::UpdateDeviceArgs { device_key: device.device_key, location: Some(0x8928308280fffff), elevation: Some(12), gain: Some(45), cnft };
-                let ix = registry::update_device_ix(&keys, owner.pubkey(), &sub.address, device.merkle_tree, args, &proof);
-                keep(paid_by(&mut chain, &owner, &[compute_budget(400_000), ix])?);
+                let ixs = [compute_budget(400_000), registry::update_device_ix(&keys, owner.pubkey(), &sub.address, device.merkle_tree, args, &proof)];
+                sizes.note("update_device", &depth, "legacy", legacy_size(&owner.pubkey(), &ixs));
+                let updated = as_wallet(&mut chain, &owner, &ixs, &tables)?;
+                sizes.note("update_device", &depth, "v0", updated.size);
+                keep(updated);
                 for active in [false, true] {
                     let ix = registry::set_device_active_ix(&keys, sub.active_device_authority.pubkey(), &sub.address, device.device_key, active);
                     keep(chain.send_ok(&[ix], &[&sub.active_device_authority]));
@@ -376,43 +434,127 @@ fn coverage(transactions: &mut Vec<TxSuccess>) -> Result<Value> {
         keep(chain.send_ok(&[dc::burn_delegated_ix(&keys, burner.pubkey(), &sub.address, "router", 1_000_000, sequence)], &[&burner]));
     }
 
-    // the epoch closes; every device claims an equal share; one device per shape retires
+    // The epoch closes. The oracle posts a root over 2^12, then 2^16, then 2^20 leaves (the
+    // devices' and filler entries, built off-chain at full size; the chain sees the root),
+    // each time raising every device's cumulative amount, and every device claims as a wallet
+    // does. One device per shape retires.
     net::warp_to_next_epoch(&mut chain, epoch_secs);
     for outcome in net::close_epoch(&mut chain, &keys, &[&sub], epoch) {
         keep(outcome);
     }
     let info: emissions::state::SubNetworkEpochInfo = chain.anchor_account(&net::sub_network_epoch_info_address(&sub.address, epoch));
-    let share = info.issued / devices.len() as u64;
-    let entries: Vec<([u8; 32], u64)> = devices.iter().map(|(_, d)| (d.asset_id.to_bytes(), share)).collect();
-    let rewards = RewardTree::new(&entries);
     let oracle = sub.rewards_oracle.insecure_clone();
     chain.airdrop(&oracle.pubkey(), 1_000_000_000);
-    keep(chain.send_ok(&[net::set_rewards_root_ix(&sub.address, oracle.pubkey(), rewards.root(), share * devices.len() as u64)], &[&oracle]));
     let destination = tokens::ata(&owner.pubkey(), &keys.token_mint);
-    for (i, (m, device)) in devices.iter().enumerate() {
-        let (cnft, proof) = makers[*m].ownership_proof(&chain, &keys, device);
-        let args = emissions::instructions::ClaimRewardsArgs { asset_id: device.asset_id, cumulative_amount: share, reward_proof: rewards.proof(i), cnft };
-        let ix = net::claim_rewards_ix(&keys, &sub.address, owner.pubkey(), device.merkle_tree, destination, args, &proof);
-        let claimed = paid_by(&mut chain, &owner, &[ix])?;
-        tx_bytes.entry("claim_rewards").or_default().insert(SHAPES[*m].max_depth.to_string(), claimed.size);
-        keep(claimed);
+    let rounds = REWARD_TREE_LEVELS.len() as u64;
+    // Fillers get 1 base unit each; the devices share what is left, raised every round.
+    let fillers = (1u64 << REWARD_TREE_LEVELS[rounds as usize - 1]) - devices.len() as u64;
+    let unit = (info.issued - fillers) / (devices.len() as u64 * rounds);
+    for (round, levels) in REWARD_TREE_LEVELS.iter().enumerate() {
+        let leaves = 1usize << levels;
+        let share = unit * (round as u64 + 1);
+        let mut entries: Vec<([u8; 32], u64)> = devices.iter().map(|(_, d)| (d.asset_id.to_bytes(), share)).collect();
+        entries.extend((entries.len()..leaves).map(|i| (filler_asset(i), 1)));
+        let rewards = RewardTree::new(&entries);
+        let total = share * devices.len() as u64 + (leaves - devices.len()) as u64;
+        keep(chain.send_ok(&[net::set_rewards_root_ix(&sub.address, oracle.pubkey(), rewards.root(), total)], &[&oracle]));
+        let column = format!("2^{levels}");
+        for (i, (m, device)) in devices.iter().enumerate() {
+            let depth = SHAPES[*m].max_depth.to_string();
+            let (cnft, proof) = makers[*m].ownership_proof(&chain, &keys, device);
+            let args = emissions::instructions::ClaimRewardsArgs { asset_id: device.asset_id, cumulative_amount: share, reward_proof: rewards.proof(i), cnft };
+            let ix = net::claim_rewards_ix(&keys, &sub.address, owner.pubkey(), device.merkle_tree, destination, args, &proof);
+            sizes.note_claim(&column, &depth, "legacy", legacy_size(&owner.pubkey(), std::slice::from_ref(&ix)));
+            let plan = lookup::proof_table_transactions(&owner.pubkey(), chain.recent_slot(), std::slice::from_ref(&ix), &proof, &tables).map_err(anyhow::Error::msg)?;
+            if let Some((proof_table, setup)) = &plan {
+                let setup_size = setup.iter().map(|ixs| lookup::v0_size(&owner.pubkey(), ixs, &[])).collect::<Result<Vec<_>, _>>().map_err(anyhow::Error::msg)?;
+                sizes.note_claim(&column, &depth, "proof_table_tx", setup_size.into_iter().max().unwrap_or(0));
+                sizes.note_claim(&column, &depth, "proof_table_nodes", proof_table.addresses.len());
+            }
+            let (claimed, _) = lookup::send_as_wallet(&mut chain, &owner, std::slice::from_ref(&ix), &proof, &tables).map_err(|f| anyhow::anyhow!("claim at {column} leaves, depth {depth}: {f}"))?;
+            sizes.note_claim(&column, &depth, "v0", claimed.size);
+            keep(claimed);
+        }
     }
     for m in 0..SHAPES.len() {
+        let depth = SHAPES[m].max_depth.to_string();
         let (_, device) = devices.iter().rev().find(|(maker, _)| *maker == m).expect("a device per shape").clone();
         let (cnft, proof) = makers[m].ownership_proof(&chain, &keys, &device);
-        let ix = registry::retire_device_ix(&keys, owner.pubkey(), &device, Some(sub.address), cnft, &proof);
-        let retired = paid_by(&mut chain, &owner, &[compute_budget(400_000), ix])?;
-        tx_bytes.entry("retire_device").or_default().insert(SHAPES[m].max_depth.to_string(), retired.size);
+        let ixs = [compute_budget(400_000), registry::retire_device_ix(&keys, owner.pubkey(), &device, Some(sub.address), cnft, &proof)];
+        sizes.note("retire_device", &depth, "legacy", legacy_size(&owner.pubkey(), &ixs));
+        let retired = as_wallet(&mut chain, &owner, &ixs, &tables)?;
+        sizes.note("retire_device", &depth, "v0", retired.size);
         keep(retired);
         makers[m].record_burned(&device);
     }
-    Ok(json!({"tx_bytes": tx_bytes, "cost_per_device_lamports": cost, "cost_breakdown": breakdown}))
+    let over = sizes.over_limit();
+    if !over.is_empty() {
+        bail!("transactions over the {}-byte packet limit: {}", lookup::PACKET_LIMIT, over.join("; "));
+    }
+    Ok(json!({"tx_bytes": sizes.by_transaction, "claim_bytes": sizes.claims, "cost_per_device_lamports": cost, "cost_breakdown": breakdown}))
 }
 
-/// Sends as a wallet does: the owner signs and pays (one signature), which is what the
-/// 1,232-byte limit is measured against.
-fn paid_by(chain: &mut Chain, owner: &Keypair, instructions: &[anchor_lang::solana_program::instruction::Instruction]) -> Result<TxSuccess> {
-    chain.send_paid_by(owner, instructions, &[]).map_err(|f| anyhow::anyhow!("{f}"))
+/// Reward-tree sizes the claims are measured at (levels: 2^12, 2^16, 2^20 leaves).
+const REWARD_TREE_LEVELS: [u32; 3] = [12, 16, 20];
+
+/// The asset id of filler leaf `i` of the benchmark's reward trees (any 32 bytes do; these
+/// never collide with a real asset id).
+fn filler_asset(i: usize) -> [u8; 32] {
+    let mut asset = [0xf1; 32];
+    asset[..8].copy_from_slice(&(i as u64).to_le_bytes());
+    asset
+}
+
+/// Transaction sizes as measured: per transaction, tree depth and form (`legacy`: every
+/// account by its key, as before lookup tables; `v0`: through the network's table, as sent),
+/// the largest seen; claims also per reward-tree size.
+#[derive(Default)]
+struct Sizes {
+    by_transaction: BTreeMap<String, BTreeMap<String, BTreeMap<String, usize>>>,
+    claims: BTreeMap<String, BTreeMap<String, BTreeMap<String, usize>>>,
+}
+
+impl Sizes {
+    fn note(&mut self, transaction: &str, depth: &str, form: &str, bytes: usize) {
+        let slot = self.by_transaction.entry(transaction.into()).or_default().entry(depth.into()).or_default().entry(form.into()).or_default();
+        *slot = (*slot).max(bytes);
+    }
+
+    fn note_claim(&mut self, leaves: &str, depth: &str, form: &str, bytes: usize) {
+        let slot = self.claims.entry(leaves.into()).or_default().entry(depth.into()).or_default().entry(form.into()).or_default();
+        *slot = (*slot).max(bytes);
+    }
+
+    /// Sent transactions (`v0`, the proof table's) over the packet limit; legacy forms are
+    /// measured for comparison, not sent.
+    fn over_limit(&self) -> Vec<String> {
+        let mut over = Vec::new();
+        for (what, table) in [("", &self.by_transaction), ("claim_rewards at ", &self.claims)] {
+            for (name, by_depth) in table {
+                for (depth, forms) in by_depth {
+                    for form in ["v0", "proof_table_tx"] {
+                        if forms.get(form).is_some_and(|b| *b > lookup::PACKET_LIMIT) {
+                            over.push(format!("{what}{name} depth {depth} {form}: {} bytes", forms[form]));
+                        }
+                    }
+                }
+            }
+        }
+        over
+    }
+}
+
+/// The size of `instructions` as one legacy transaction signed and paid by `payer` alone.
+fn legacy_size(payer: &civnet_client::Pubkey, instructions: &[anchor_lang::solana_program::instruction::Instruction]) -> usize {
+    let message = solana_transaction::Transaction::new_with_payer(instructions, Some(payer)).message;
+    let tx = solana_transaction::Transaction { signatures: vec![Default::default(); message.header.num_required_signatures as usize], message };
+    civnet_client::svm::bincode_size(&tx)
+}
+
+/// Sends as a wallet does: the owner signs and pays (one signature), a v0 transaction
+/// through the network's table; what the 1,232-byte limit is measured against.
+fn as_wallet(chain: &mut Chain, owner: &Keypair, instructions: &[anchor_lang::solana_program::instruction::Instruction], tables: &[lookup::AddressLookupTableAccount]) -> Result<TxSuccess> {
+    chain.send_v0_paid_by(owner, instructions, &[], tables).map_err(|f| anyhow::anyhow!("{f}"))
 }
 
 fn render(report: &Value) -> String {
@@ -431,12 +573,37 @@ fn render(report: &Value) -> String {
         let _ = writeln!(out, "| {} | {name} | {} | {} | {} | {} |", v["program"].as_str().unwrap_or(""), v["samples"], thousands(&v["cu_min"]), thousands(&v["cu_median"]), thousands(&v["cu_max"]));
     }
     let depths = ["14", "17", "20", "24"];
-    let _ = writeln!(out, "\n## Transaction bytes by tree depth (limit 1,232)\n\n| transaction | {} |\n|---|{}", depths.join(" | "), "---:|".repeat(depths.len()));
+    let _ = writeln!(
+        out,
+        "\n## Transaction bytes by tree depth (limit 1,232)\n\nAs wallets send them (the owner signs and pays): v0 through the network's lookup table; legacy (every account by its key) for comparison, not sent. `issue_device` is signed by the maker and the device key and stays legacy.\n\n| transaction | {} |\n|---|{}",
+        depths.map(|d| format!("depth {d}")).join(" | "),
+        "---:|".repeat(depths.len())
+    );
     for (name, by_depth) in report["tx_bytes"].as_object().into_iter().flatten() {
-        let cells: Vec<String> = depths.iter().map(|d| thousands(&by_depth[*d])).collect();
+        let cells: Vec<String> = depths.iter().map(|d| size_cell(&by_depth[*d])).collect();
         let _ = writeln!(out, "| {name} | {} |", cells.join(" | "));
     }
-    let _ = writeln!(out, "\nLargest of all {} transactions the run sent: {} bytes (the run fails above 1,232).", report["demo"]["transactions"], thousands(&report["largest_transaction_bytes"]));
+    let _ = writeln!(
+        out,
+        "\n## claim_rewards bytes by reward-tree leaves and cNFT tree depth (limit 1,232)\n\nv0 as sent (legacy in parentheses). The reward proof is 32 bytes per level of the reward tree, in instruction data; where the claim would not fit, the owner first puts its cNFT proof nodes in a lookup table of its own (`+ table tx N B`: that transaction's size).\n\n| reward-tree leaves | {} |\n|---|{}",
+        depths.map(|d| format!("depth {d}")).join(" | "),
+        "---:|".repeat(depths.len())
+    );
+    for (leaves, by_depth) in report["claim_bytes"].as_object().into_iter().flatten() {
+        let cells: Vec<String> = depths
+            .iter()
+            .map(|d| {
+                let forms = &by_depth[*d];
+                let mut cell = size_cell(forms);
+                if forms["proof_table_tx"].is_u64() {
+                    cell.push_str(&format!(" + table tx {} B", thousands(&forms["proof_table_tx"])));
+                }
+                cell
+            })
+            .collect();
+        let _ = writeln!(out, "| {leaves} | {} |", cells.join(" | "));
+    }
+    let _ = writeln!(out, "\nLargest transaction kept (the demo's examples and every coverage transaction): {} bytes (the run fails above 1,232, and the embedded engine refuses any transaction above it).", thousands(&report["largest_transaction_bytes"]));
     let _ = writeln!(out, "\n## Lamports per onboarded device\n\n| depth | canopy | proof nodes | tree account bytes | tree rent / capacity | device record rent | signature fees | total |\n|---:|---:|---:|---:|---:|---:|---:|---:|");
     for d in depths {
         let b = &report["cost_breakdown"][d];
@@ -452,6 +619,21 @@ fn render(report: &Value) -> String {
         "\n## Demo\n\n`civnet demo --devices {} --epochs {} --sub-networks {}` on the embedded engine: {} s wall time, {} transactions, reconciled: {}.",
         demo["devices"], demo["epochs"], demo["sub_networks"], demo["wall_time_secs"], demo["transactions"], demo["reconciled"]
     );
+    if let Some(runs) = report["scale"].as_array() {
+        let _ = writeln!(
+            out,
+            "\n## Demo at scale\n\n`civnet demo --epochs 3 --sub-networks 4` on the embedded engine, each run in its own process (peak memory: its resident high-water mark).\n\n| devices | wall time | per device | peak memory | heartbeats | reports | claim tx bytes (max) | reconciled | stages |\n|---:|---:|---:|---:|---|---:|---:|---|---|"
+        );
+        for run in runs {
+            let phases: Vec<String> = demo::STAGES.iter().filter_map(|name| run["phases_secs"].get(*name).map(|secs| format!("{name} {secs} s"))).collect();
+            let _ = writeln!(
+                out,
+                "| {} | {} s | {} ms | {} MiB | {} | {} | {} | {} | {} |",
+                thousands(&run["devices"]), run["wall_time_secs"], run["ms_per_device"], run["peak_memory_mib"], run["heartbeats"].as_str().unwrap_or(""),
+                thousands(&run["reports_accepted"]), thousands(&run["claim_tx_bytes_max"]), run["reconciled"], phases.join(", ")
+            );
+        }
+    }
     let o = &report["oracle"];
     if o.is_object() {
         let _ = writeln!(
@@ -462,6 +644,16 @@ fn render(report: &Value) -> String {
         );
     }
     out
+}
+
+/// `v0 (legacy)` of a measured size, or the one that was measured.
+fn size_cell(forms: &Value) -> String {
+    match (forms["v0"].is_u64(), forms["legacy"].is_u64()) {
+        (true, true) => format!("{} ({})", thousands(&forms["v0"]), thousands(&forms["legacy"])),
+        (true, false) => thousands(&forms["v0"]),
+        (false, true) => thousands(&forms["legacy"]),
+        (false, false) => "-".into(),
+    }
 }
 
 fn thousands(value: &Value) -> String {

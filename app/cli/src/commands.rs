@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 use solana_transaction::Transaction;
 use std::path::PathBuf;
 
-use crate::context::{account, ensure_signer, explain_send_error, key_or, optional_account, pubkey, read_keypair, send, Context};
+use crate::context::{account, ensure_signer, explain_send_error, key_or, optional_account, pubkey, read_keypair, send, send_as_wallet, Context};
 
 // ---------------------------------------------------------------- localnet
 
@@ -186,7 +186,7 @@ pub struct SubNetworkCreateArgs {
 
 
 pub fn sub_network(ctx: &Context, cmd: SubNetworkCmd) -> Result<Value> {
-    let cluster = ctx.cluster()?;
+    let mut cluster = ctx.cluster()?;
     let keys = ctx.network(&cluster)?;
     match cmd {
         SubNetworkCmd::Create(a) => {
@@ -202,7 +202,10 @@ pub fn sub_network(ctx: &Context, cmd: SubNetworkCmd) -> Result<Value> {
             };
             let [burns, devices] = net::initialize_activity_records_ixs(me, &keys.network, &sub.address);
             let outcome = send(&cluster, &[net::create_sub_network_ix(&keys, me, me, &sub, args), burns, devices], &[])?;
-            Ok(json!({"sub_network": sub.address.to_string(), "name": a.name, "rewards_escrow": sub.rewards_escrow.to_string(), "signature": outcome.signature}))
+            // Its accounts join the network's lookup table (created if the network has none).
+            let subs: Vec<Pubkey> = sub_networks(&cluster, &keys.network)?.into_iter().map(|(address, _)| address).collect();
+            let (table, added) = crate::context::ensure_network_table(ctx, &mut cluster, &keys, &subs)?;
+            Ok(json!({"sub_network": sub.address.to_string(), "name": a.name, "rewards_escrow": sub.rewards_escrow.to_string(), "signature": outcome.signature, "lookup_table": table.to_string(), "lookup_table_added": added}))
         }
         SubNetworkCmd::Show { name } => {
             let address = net::sub_network_address(&keys.network, &name);
@@ -420,8 +423,21 @@ fn locate_cnft(cluster: &RpcCluster, network: &Pubkey, asset_id: &Pubkey) -> Res
 }
 
 /// The leaf fields and proof nodes (below the canopy) with which `owner` proves it holds the
-/// device's cNFT; an error when the tree says someone else holds it.
-fn ownership(cluster: &RpcCluster, network: &Pubkey, device_key: &Pubkey, asset_id: &Pubkey, owner: &Pubkey) -> Result<(emissions::cnft::CnftLeaf, Vec<[u8; 32]>, Pubkey)> {
+/// device's cNFT, and its tree; an error when someone else holds it. From the DAS endpoint
+/// (`--das`) or the indexer's database (`--index-db`) when given, else rebuilt from the tree's
+/// whole history.
+fn ownership(ctx: &Context, cluster: &RpcCluster, network: &Pubkey, device_key: &Pubkey, asset_id: &Pubkey, owner: &Pubkey) -> Result<(emissions::cnft::CnftLeaf, Vec<[u8; 32]>, Pubkey)> {
+    let from_index = match (&ctx.das, &ctx.index_db) {
+        (Some(url), _) => Some((civnet_client::das::get_asset(url, asset_id).map_err(anyhow::Error::msg)?, civnet_client::das::get_asset_proof(url, asset_id).map_err(anyhow::Error::msg)?)),
+        (None, Some(database)) => Some(indexed_ownership(cluster, database, asset_id)?),
+        (None, None) => None,
+    };
+    if let Some((asset, proof)) = from_index {
+        let tree_data = cluster.rpc.account(&asset.tree)?.ok_or_else(|| anyhow!("tree {} does not exist", asset.tree))?.0;
+        let shape = TreeShape::from_account(&tree_data).ok_or_else(|| anyhow!("{} is not a merkle tree account", asset.tree))?;
+        let (leaf, nodes) = civnet_client::das::ownership(&asset, &proof, owner, shape.canopy_depth).map_err(anyhow::Error::msg)?;
+        return Ok((leaf, nodes, asset.tree));
+    }
     let located = locate_cnft(cluster, network, asset_id)?;
     let leaf = registry::device_leaf(network, &located.maker, device_key, owner, located.nonce, located.history.root());
     if registry::leaf_hash(asset_id, owner, &leaf) != located.history.leaf(located.nonce as u32) {
@@ -432,11 +448,42 @@ fn ownership(cluster: &RpcCluster, network: &Pubkey, device_key: &Pubkey, asset_
     Ok((leaf, proof, located.maker.merkle_tree))
 }
 
+/// An asset and its proof from the indexer's DAS tables, checked against the tree account.
+fn indexed_ownership(cluster: &RpcCluster, database: &str, asset_id: &Pubkey) -> Result<(civnet_client::das::DasAsset, civnet_client::das::DasProof)> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let (asset, proof) = runtime.block_on(async {
+        let store = civnet_indexer::Store::open(database).await?;
+        let mut conn = store.pool.acquire().await?;
+        let asset = civnet_indexer::das::asset(&mut conn, &asset_id.to_string()).await?;
+        let proof = civnet_indexer::das::asset_proof(&mut conn, &asset_id.to_string()).await?;
+        anyhow::Ok((asset, proof))
+    })?;
+    let asset = asset.ok_or_else(|| anyhow!("asset {asset_id} is not in the index at {database}"))?;
+    let proof = proof.map_err(|refusal| anyhow!("{refusal}"))?;
+    let tree: Pubkey = proof.tree.parse()?;
+    let tree_data = cluster.rpc.account(&tree)?.ok_or_else(|| anyhow!("tree {tree} does not exist"))?.0;
+    civnet_indexer::das::check_against_chain(&proof, &tree_data).map_err(anyhow::Error::msg)?;
+    // A 32-byte hash in base58 reads like a public key.
+    let hash = |text: &str| -> Result<[u8; 32]> { Ok(pubkey(text)?.to_bytes()) };
+    let das_asset = civnet_client::das::DasAsset {
+        id: *asset_id,
+        owner: pubkey(&asset.owner)?,
+        delegate: pubkey(&asset.delegate)?,
+        tree,
+        leaf_id: asset.leaf_index,
+        data_hash: hash(&asset.data_hash)?,
+        creator_hash: hash(&asset.creator_hash)?,
+        burnt: asset.state == "burnt",
+    };
+    let das_proof = civnet_client::das::DasProof { root: proof.root, leaf: proof.leaf, proof: proof.proof, node_index: proof.node_index, tree };
+    Ok((das_asset, das_proof))
+}
+
 pub fn device(ctx: &Context, cmd: DeviceCmd) -> Result<Value> {
     if let DeviceCmd::Heartbeat(a) = cmd {
         return heartbeat(ctx, a);
     }
-    let cluster = ctx.cluster()?;
+    let mut cluster = ctx.cluster()?;
     let keys = ctx.network(&cluster)?;
     let me = cluster.payer.pubkey();
     match cmd {
@@ -472,11 +519,12 @@ pub fn device(ctx: &Context, cmd: DeviceCmd) -> Result<Value> {
             let record: Device = account(&cluster, &registry::device_address(&keys.network, &device_key)).map_err(|_| anyhow!("unknown device {device_key}: it was never issued on this network"))?;
             let sub = net::sub_network_address(&keys.network, &a.sub_network);
             account::<SubNetwork>(&cluster, &sub).with_context(|| format!("sub-network {}", a.sub_network))?;
-            let (cnft, proof, merkle_tree) = ownership(&cluster, &keys.network, &device_key, &record.asset_id, &me)?;
+            let (cnft, proof, merkle_tree) = ownership(ctx, &cluster, &keys.network, &device_key, &record.asset_id, &me)?;
             let location = a.location.as_deref().map(h3).transpose()?.unwrap_or(0);
             let args = device_registry::instructions::OnboardDeviceArgs { device_key, location, elevation: a.elevation, gain: a.gain, cnft };
             let ix = registry::onboard_device_ix(&keys, me, &sub, merkle_tree, args, &proof);
-            let outcome = send(&cluster, &[compute_budget(400_000), ix], &[])?;
+            let tables = ctx.lookup_tables(&cluster, &keys.network)?;
+            let outcome = send_as_wallet(&mut cluster, &[compute_budget(400_000), ix], &proof, &tables)?;
             Ok(json!({"device_key": device_key.to_string(), "asset_id": record.asset_id.to_string(), "sub_network": a.sub_network, "compute_units": outcome.compute_units, "tx_bytes": outcome.size, "signature": outcome.signature}))
         }
         DeviceCmd::Update(a) => {
@@ -487,10 +535,11 @@ pub fn device(ctx: &Context, cmd: DeviceCmd) -> Result<Value> {
                 .map(|(k, s)| (s.index, k))
                 .find(|(index, _)| *index == record.sub_network_index)
                 .ok_or_else(|| anyhow!("device {device_key} is not onboarded"))?;
-            let (cnft, proof, merkle_tree) = ownership(&cluster, &keys.network, &device_key, &record.asset_id, &me)?;
+            let (cnft, proof, merkle_tree) = ownership(ctx, &cluster, &keys.network, &device_key, &record.asset_id, &me)?;
             let args = device_registry::instructions::UpdateDeviceArgs { device_key, location: a.location.as_deref().map(h3).transpose()?, elevation: a.elevation, gain: a.gain, cnft };
             let ix = registry::update_device_ix(&keys, me, &sub, merkle_tree, args, &proof);
-            let outcome = send(&cluster, &[compute_budget(400_000), ix], &[])?;
+            let tables = ctx.lookup_tables(&cluster, &keys.network)?;
+            let outcome = send_as_wallet(&mut cluster, &[compute_budget(400_000), ix], &proof, &tables)?;
             Ok(json!({"device_key": device_key.to_string(), "signature": outcome.signature}))
         }
         DeviceCmd::Heartbeat(_) => unreachable!("answered above"),
@@ -735,7 +784,7 @@ fn read_rewards(path: &PathBuf) -> Result<Vec<(Pubkey, u64)>> {
 }
 
 pub fn rewards(ctx: &Context, cmd: RewardsCmd) -> Result<Value> {
-    let cluster = ctx.cluster()?;
+    let mut cluster = ctx.cluster()?;
     let keys = ctx.network(&cluster)?;
     let me = cluster.payer.pubkey();
     match cmd {
@@ -780,13 +829,14 @@ pub fn rewards(ctx: &Context, cmd: RewardsCmd) -> Result<Value> {
                 }
                 (None, None) => bail!("pass --oracle URL or --file FILE"),
             };
-            let (cnft, proof, merkle_tree) = ownership(&cluster, &keys.network, &device_key, &asset_id, &me)?;
+            let (cnft, proof, merkle_tree) = ownership(ctx, &cluster, &keys.network, &device_key, &asset_id, &me)?;
             let args = emissions::instructions::ClaimRewardsArgs { asset_id, cumulative_amount, reward_proof, cnft };
             let destination = tokens::ata(&me, &keys.token_mint);
             let create = civnet_client::tokens::create_ata_ix(&me, &me, &keys.token_mint);
             let before = tokens::balance(&cluster, &destination);
             let ix = net::claim_rewards_ix(&keys, &sub, me, merkle_tree, destination, args, &proof);
-            let outcome = send(&cluster, &[create, ix], &[])?;
+            let tables = ctx.lookup_tables(&cluster, &keys.network)?;
+            let outcome = send_as_wallet(&mut cluster, &[create, ix], &proof, &tables)?;
             Ok(json!({"asset_id": asset_id.to_string(), "claimed": tokens::balance(&cluster, &destination) - before, "destination": destination.to_string(), "signature": outcome.signature}))
         }
     }

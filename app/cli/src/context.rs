@@ -5,7 +5,7 @@ use anchor_lang::solana_program::instruction::Instruction;
 use anyhow::{anyhow, bail, Context as _, Result};
 use civnet_client::rpc::{RpcCluster, SendError};
 use civnet_client::scenario::NetworkKeys;
-use civnet_client::{Keypair, Signer, TxSuccess};
+use civnet_client::{lookup, Keypair, Signer, TxSuccess};
 use std::path::PathBuf;
 
 use crate::Cli;
@@ -15,11 +15,36 @@ pub struct Context {
     pub keypair_path: String,
     pub network: Option<String>,
     pub url_given: bool,
+    pub lookup_table: Option<String>,
+    pub das: Option<String>,
+    pub index_db: Option<String>,
 }
 
 impl Context {
     pub fn new(cli: &Cli) -> Self {
-        Self { url: cli.url.clone(), keypair_path: cli.keypair.clone(), network: cli.network.clone(), url_given: cli.url_given }
+        Self {
+            url: cli.url.clone(),
+            keypair_path: cli.keypair.clone(),
+            network: cli.network.clone(),
+            url_given: cli.url_given,
+            lookup_table: cli.lookup_table.clone(),
+            das: cli.das.clone(),
+            index_db: cli.index_db.clone(),
+        }
+    }
+
+    /// The network's lookup table: `--lookup-table`, else the one whose authority is the
+    /// network's authority and whose first address is the network; none when there is none
+    /// (transactions then name every account themselves).
+    pub fn lookup_tables(&self, cluster: &RpcCluster, network: &Pubkey) -> Result<Vec<lookup::AddressLookupTableAccount>> {
+        if let Some(text) = &self.lookup_table {
+            let key = pubkey(text)?;
+            let data = cluster.rpc.account(&key).map_err(|e| anyhow!("reading lookup table {key}: {e}"))?.ok_or_else(|| anyhow!("lookup table {key} does not exist"))?.0;
+            let table = lookup::read_table(key, &data).ok_or_else(|| anyhow!("{key} is not an address lookup table"))?;
+            return Ok(vec![table.table]);
+        }
+        let authority = account::<emissions::state::Network>(cluster, network)?.authority;
+        Ok(lookup::find_network_table(&cluster.rpc, network, &authority).map_err(|e| anyhow!("looking for the network's lookup table: {e}"))?.into_iter().map(|t| t.table).collect())
     }
 
     pub fn signer(&self) -> Result<Keypair> {
@@ -124,6 +149,36 @@ pub fn explain_unfunded(message: &str, fee_payer: &Pubkey, url: &str) -> Option<
     Some(format!(
         "transaction failed: the fee payer {fee_payer} {lacks} on this cluster ({url}); fund it with `civnet airdrop {fee_payer}` (localnet, devnet) or a SOL transfer"
     ))
+}
+
+/// Creates or extends the network's lookup table (the signer is the network authority and
+/// the table's) so it holds the network's addresses and those of `sub_networks`. Returns the
+/// table and how many addresses were added (0: it was complete).
+pub fn ensure_network_table(ctx: &Context, cluster: &mut RpcCluster, keys: &NetworkKeys, sub_networks: &[Pubkey]) -> Result<(Pubkey, usize)> {
+    let signer = cluster.payer.insecure_clone();
+    let existing = match &ctx.lookup_table {
+        Some(text) => {
+            let key = pubkey(text)?;
+            let data = cluster.rpc.account(&key).map_err(|e| anyhow!("reading lookup table {key}: {e}"))?.ok_or_else(|| anyhow!("lookup table {key} does not exist"))?.0;
+            let table = lookup::read_table(key, &data).ok_or_else(|| anyhow!("{key} is not an address lookup table"))?;
+            if table.authority != Some(signer.pubkey()) {
+                bail!("lookup table {key} is not the signer's ({}): it cannot be extended with --keypair {}", table.authority.map_or("frozen".to_string(), |a| a.to_string()), signer.pubkey());
+            }
+            Some(table)
+        }
+        None => lookup::find_network_table(&cluster.rpc, &keys.network, &signer.pubkey()).map_err(|e| anyhow!("looking for the network's lookup table: {e}"))?,
+    };
+    let mut wanted = lookup::network_addresses(&keys.network, &keys.token_mint);
+    wanted.extend(sub_networks.iter().flat_map(lookup::sub_network_addresses));
+    let (table, added) = lookup::ensure_table(cluster, &signer, existing, &wanted).map_err(|f| anyhow!("lookup table: {f}"))?;
+    Ok((table.key, added))
+}
+
+/// Sends as a wallet does: a v0 transaction the signer signs and pays, through `tables`
+/// (and, when it would not fit, with `proof_nodes` in a table of the signer's own first).
+pub fn send_as_wallet(cluster: &mut RpcCluster, instructions: &[Instruction], proof_nodes: &[[u8; 32]], tables: &[lookup::AddressLookupTableAccount]) -> Result<TxSuccess> {
+    let signer = cluster.payer.insecure_clone();
+    civnet_client::lookup::send_as_wallet(cluster, &signer, instructions, proof_nodes, tables).map(|(ok, _)| ok).map_err(|failure| anyhow!("transaction failed: {failure}"))
 }
 
 pub fn ensure_signer(expected: &Pubkey, signer: &Keypair, role: &str) -> Result<()> {

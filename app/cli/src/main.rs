@@ -27,6 +27,18 @@ pub struct Cli {
     pub network: Option<String>,
     #[arg(short = 'o', long, global = true, value_enum, default_value = "table")]
     pub output: Output,
+    /// The network's address lookup table (printed by `migrate`); found by its authority and
+    /// first address when not given. Wallet transactions are v0 through it.
+    #[arg(long, global = true, env = "CIVNET_LOOKUP_TABLE")]
+    pub lookup_table: Option<String>,
+    /// A DAS JSON-RPC endpoint (`civnet index --serve`, or a public DAS provider): cNFT
+    /// ownership proofs come from its getAsset/getAssetProof instead of rescanning the tree.
+    #[arg(long, global = true, env = "CIVNET_DAS", conflicts_with = "index_db")]
+    pub das: Option<String>,
+    /// The indexer's database (`civnet index --database`): ownership proofs come from its
+    /// DAS tables instead of rescanning the tree.
+    #[arg(long, global = true, env = "CIVNET_INDEX_DB")]
+    pub index_db: Option<String>,
     #[command(subcommand)]
     pub command: Command,
     /// Whether --url (or CIVNET_URL) was given rather than defaulted: `demo` then runs on

@@ -234,6 +234,12 @@ pub fn run(ctx: &Context, args: MigrateArgs) -> Result<Value> {
         }
     }
 
+    // The network's lookup table: the addresses every wallet transaction names, so claims
+    // and onboarding fit a packet as v0 transactions (created, extended, or left alone).
+    let subs: Vec<Pubkey> = config.sub_networks.iter().map(|s| net::sub_network_address(&network, &s.name)).collect();
+    let (table, added) = crate::context::ensure_network_table(ctx, &mut cluster, &keys, &subs)?;
+    steps.push(format!("lookup table {table}"), if added == 0 { "unchanged" } else { "updated" });
+
     // Makers.
     for m in &config.makers {
         let authority = key_or(&m.authority, me)?;
@@ -259,7 +265,7 @@ pub fn run(ctx: &Context, args: MigrateArgs) -> Result<Value> {
 
     let changed = steps.0.iter().filter(|s| s["status"] != "unchanged").count();
     let summary = if changed == 0 { "nothing to do: the deployment matches the config".to_string() } else { format!("{changed} step(s) applied") };
-    Ok(json!({"network": network.to_string(), "token_mint": keys.token_mint.to_string(), "summary": summary, "changed": changed, "steps": steps.0}))
+    Ok(json!({"network": network.to_string(), "token_mint": keys.token_mint.to_string(), "lookup_table": table.to_string(), "summary": summary, "changed": changed, "steps": steps.0}))
 }
 
 /// A key file named in a deployment: `~/...` under the home directory (where generated keys

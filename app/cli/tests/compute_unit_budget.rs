@@ -14,7 +14,7 @@ fn every_instruction_stays_within_its_compute_unit_budget() {
     let budget = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/cu-budget.json");
     let out_dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_civnet"))
-        .args(["--output", "json", "bench", "--devices", "30", "--epochs", "2", "--oracle-devices", "2000", "--oracle-reports", "2000", "--out"])
+        .args(["--output", "json", "bench", "--devices", "30", "--epochs", "2", "--oracle-devices", "2000", "--oracle-reports", "2000", "--scale-devices", "0", "--out"])
         .arg(out_dir.path())
         .arg("--check-budget")
         .arg(&budget)
@@ -60,7 +60,7 @@ fn a_budget_guards_medians_maxima_goals_and_unmeasured_instructions() {
     )
     .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_civnet"))
-        .args(["bench", "--devices", "4", "--epochs", "1", "--oracle-devices", "0", "--out"])
+        .args(["bench", "--devices", "4", "--epochs", "1", "--oracle-devices", "0", "--scale-devices", "0", "--out"])
         .arg(dir.path())
         .arg("--check-budget")
         .arg(&budget)

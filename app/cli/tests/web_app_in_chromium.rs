@@ -203,6 +203,13 @@ fn a_wallet_owner_explores_onboards_and_claims_in_chromium() {
         get(&format!("{index_url}/networks")).is_some_and(|n| n["items"][0]["totals"]["issued"].as_u64() == Some(chain_network.total_issued) && n["items"][0]["totals"]["devices"] == 4)
     });
     wait_until("the oracle to serve", Duration::from_secs(120), || get(&format!("{oracle_url}/v1/status")).is_some());
+    // DAS follows trees at `finalized` (the civnet tables above at `confirmed`): the wallet's
+    // device is listed once its issuance is finalized.
+    let wallet_asset = s.wallet_device.1.asset_id.to_string();
+    wait_until("DAS to list the wallet's device", Duration::from_secs(120), || {
+        civnet_client::das::call(&format!("{index_url}/das"), "getAssetsByOwner", serde_json::json!({"ownerAddress": s.wallet.pubkey().to_string()}))
+            .is_ok_and(|list| list["items"].as_array().is_some_and(|items| items.iter().any(|a| a["id"] == wallet_asset.as_str())))
+    });
 
     let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/web-screenshots");
     std::fs::create_dir_all(&artifacts).unwrap();

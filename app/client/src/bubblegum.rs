@@ -5,7 +5,7 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use mpl_bubblegum::accounts::TreeConfig;
 use mpl_bubblegum::hash::{hash_creators, hash_metadata};
-use mpl_bubblegum::instructions::{CreateTreeConfigBuilder, MintV1Builder, TransferBuilder};
+use mpl_bubblegum::instructions::{BurnBuilder, CreateTreeConfigBuilder, MintV1Builder, TransferBuilder};
 use mpl_bubblegum::types::{Creator, LeafSchema, MetadataArgs, TokenProgramVersion, TokenStandard};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -189,6 +189,25 @@ pub fn transfer_ix(tree: &Tree, leaf: &emissions::cnft::CnftLeaf, owner: &Pubkey
         .leaf_owner(*owner, true)
         .leaf_delegate(leaf.delegate, false)
         .new_leaf_owner(*new_owner)
+        .merkle_tree(tree.merkle_tree)
+        .log_wrapper(SPL_NOOP_ID)
+        .compression_program(SPL_ACCOUNT_COMPRESSION_ID)
+        .root(leaf.root)
+        .data_hash(leaf.data_hash)
+        .creator_hash(leaf.creator_hash)
+        .nonce(leaf.nonce)
+        .index(leaf.index)
+        .add_remaining_accounts(&proof.iter().map(|node| anchor_lang::solana_program::instruction::AccountMeta::new_readonly(Pubkey::new_from_array(*node), false)).collect::<Vec<_>>())
+        .instruction()
+}
+
+/// A plain Bubblegum `burn` of the cNFT `leaf` describes by its `owner` (who signs): the leaf
+/// becomes empty, as a wallet's "burn" button does it (civnet is not involved).
+pub fn burn_ix(tree: &Tree, leaf: &emissions::cnft::CnftLeaf, owner: &Pubkey, proof: &[Node]) -> Instruction {
+    BurnBuilder::new()
+        .tree_config(tree.tree_config)
+        .leaf_owner(*owner, true)
+        .leaf_delegate(leaf.delegate, false)
         .merkle_tree(tree.merkle_tree)
         .log_wrapper(SPL_NOOP_ID)
         .compression_program(SPL_ACCOUNT_COMPRESSION_ID)

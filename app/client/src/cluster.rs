@@ -5,6 +5,7 @@ use anchor_lang::solana_program::instruction::Instruction;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
+use crate::lookup::AddressLookupTableAccount;
 use crate::svm::{Chain, TxFailure, TxSuccess};
 use crate::validator::TestValidator;
 
@@ -16,6 +17,14 @@ pub trait Cluster {
     fn account_data(&self, key: &Pubkey) -> Option<Vec<u8>>;
     fn rent_exempt_minimum(&self, size: usize) -> u64;
     fn airdrop(&mut self, to: &Pubkey, lamports: u64);
+    /// Sends one v0 transaction paid by `fee_payer` (by [`Cluster::payer`] when `None`),
+    /// also signed by `signers`, naming what it can through the lookup `tables`.
+    fn send_v0(&mut self, fee_payer: Option<&Keypair>, instructions: &[Instruction], signers: &[&Keypair], tables: &[AddressLookupTableAccount]) -> Result<TxSuccess, TxFailure>;
+    /// A slot the cluster remembers in its SlotHashes (lookup tables are created at one).
+    fn recent_slot(&self) -> u64;
+    /// Returns once the cluster is past its current slot (addresses added to a lookup table
+    /// are usable from the next slot on).
+    fn next_slot(&mut self);
 
     fn send_ok(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> TxSuccess {
         self.send(instructions, signers).unwrap_or_else(|f| panic!("transaction failed: {f}\nlogs: {:#?}", f.logs))
@@ -53,6 +62,16 @@ impl Cluster for Chain {
     fn airdrop(&mut self, to: &Pubkey, lamports: u64) {
         Chain::airdrop(self, to, lamports)
     }
+    fn send_v0(&mut self, fee_payer: Option<&Keypair>, instructions: &[Instruction], signers: &[&Keypair], tables: &[AddressLookupTableAccount]) -> Result<TxSuccess, TxFailure> {
+        let payer = fee_payer.unwrap_or(&self.payer).insecure_clone();
+        self.send_v0_paid_by(&payer, instructions, signers, tables)
+    }
+    fn recent_slot(&self) -> u64 {
+        self.clock().slot
+    }
+    fn next_slot(&mut self) {
+        self.advance_slot();
+    }
 }
 
 impl Cluster for TestValidator {
@@ -70,5 +89,14 @@ impl Cluster for TestValidator {
     }
     fn airdrop(&mut self, to: &Pubkey, lamports: u64) {
         self.cluster.airdrop(to, lamports)
+    }
+    fn send_v0(&mut self, fee_payer: Option<&Keypair>, instructions: &[Instruction], signers: &[&Keypair], tables: &[AddressLookupTableAccount]) -> Result<TxSuccess, TxFailure> {
+        self.cluster.send_v0(fee_payer, instructions, signers, tables)
+    }
+    fn recent_slot(&self) -> u64 {
+        self.cluster.recent_slot()
+    }
+    fn next_slot(&mut self) {
+        self.cluster.next_slot()
     }
 }

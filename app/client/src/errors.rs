@@ -1,10 +1,17 @@
 //! Failed transactions told by program error name and message, the way users read them.
 use solana_transaction_error::TransactionError;
 
+/// The first log line of a transaction that was refused before it ran
+/// ([`crate::TxFailure::unsent`]); the reason follows.
+pub const REFUSED: &str = "Transaction refused before it ran: ";
+
 /// One line naming why a transaction failed: Anchor's `Error Code: Name ... Error Message:
 /// message` log line of the failing program when there is one, else the last
 /// `Program ... failed: ...` line, else the runtime's error.
 pub fn describe(err: &TransactionError, logs: &[String]) -> String {
+    if let Some(reason) = logs.first().and_then(|l| l.strip_prefix(REFUSED)) {
+        return reason.to_string();
+    }
     if let Some(line) = logs.iter().rev().find_map(|l| anchor_error(l)) {
         return line;
     }

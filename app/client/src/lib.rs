@@ -7,11 +7,13 @@
 
 pub mod bubblegum;
 pub mod cluster;
+pub mod das;
 pub mod dc;
 pub mod deploy;
 pub mod errors;
 pub mod features;
 pub mod keys;
+pub mod lookup;
 pub mod network;
 pub mod pda;
 pub mod programs;

@@ -10,11 +10,12 @@ use base64::Engine;
 use serde_json::{json, Value};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
+use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction::Transaction;
 use std::time::{Duration, Instant};
 
 use crate::cluster::Cluster;
-use crate::svm::{bincode_size, TxFailure, TxSuccess};
+use crate::svm::{TxFailure, TxSuccess};
 
 /// The cluster URL of a Solana CLI moniker (`localnet`, `devnet`, `testnet`, `mainnet-beta`
 /// and their one-letter forms), or the URL itself.
@@ -79,7 +80,12 @@ impl Rpc {
     }
 
     pub fn get_slot(&self) -> Result<u64, RpcError> {
-        self.call("getSlot", json!([{"commitment": "confirmed"}])).map(|v| v.as_u64().unwrap_or_default())
+        self.get_slot_at("confirmed")
+    }
+
+    /// `getSlot` at `commitment` (`processed`, `confirmed` or `finalized`).
+    pub fn get_slot_at(&self, commitment: &str) -> Result<u64, RpcError> {
+        self.call("getSlot", json!([{"commitment": commitment}])).map(|v| v.as_u64().unwrap_or_default())
     }
 
     pub fn latest_blockhash(&self) -> Result<solana_hash::Hash, RpcError> {
@@ -90,6 +96,11 @@ impl Rpc {
     /// `sendTransaction` with preflight; a preflight failure comes back as a [`TxFailure`]
     /// with its logs. Transport errors are retried (the same signed bytes: idempotent).
     pub fn send_transaction(&self, tx: &Transaction) -> Result<String, SendError> {
+        self.send_versioned(&tx.clone().into())
+    }
+
+    /// [`Rpc::send_transaction`] of a legacy or v0 transaction.
+    pub fn send_versioned(&self, tx: &VersionedTransaction) -> Result<String, SendError> {
         let bytes = bincode::serialize(tx).expect("a transaction serializes");
         let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
         let params = json!([encoded, {"encoding": "base64", "preflightCommitment": "confirmed"}]);
@@ -132,7 +143,12 @@ impl Rpc {
 
     /// `getTransaction(...)` (json encoding); right after confirmation it can briefly be null.
     pub fn transaction(&self, signature: &str) -> Result<Value, RpcError> {
-        let params = json!([signature, {"encoding": "json", "commitment": "confirmed", "maxSupportedTransactionVersion": 0}]);
+        self.transaction_at(signature, "confirmed")
+    }
+
+    /// [`Rpc::transaction`] at `commitment` (`confirmed` or `finalized`).
+    pub fn transaction_at(&self, signature: &str, commitment: &str) -> Result<Value, RpcError> {
+        let params = json!([signature, {"encoding": "json", "commitment": commitment, "maxSupportedTransactionVersion": 0}]);
         let started = Instant::now();
         loop {
             let tx = self.call("getTransaction", params.clone())?;
@@ -170,10 +186,15 @@ impl Rpc {
     /// page can be short before the end of history (where a node's ledger hands over to
     /// long-term storage).
     pub fn signatures_for_address(&self, address: &Pubkey, until: Option<&str>) -> Result<Vec<SignatureInfo>, RpcError> {
+        self.signatures_for_address_at(address, until, "confirmed")
+    }
+
+    /// [`Rpc::signatures_for_address`] at `commitment` (`confirmed` or `finalized`).
+    pub fn signatures_for_address_at(&self, address: &Pubkey, until: Option<&str>, commitment: &str) -> Result<Vec<SignatureInfo>, RpcError> {
         let mut newest_first = Vec::new();
         let mut before: Option<String> = None;
         loop {
-            let mut config = json!({"limit": 1000, "commitment": "confirmed"});
+            let mut config = json!({"limit": 1000, "commitment": commitment});
             if let Some(until) = until {
                 config["until"] = json!(until);
             }
@@ -199,7 +220,12 @@ impl Rpc {
     /// `getProgramAccounts` of `program` whose data starts with `discriminator`.
     pub fn program_accounts(&self, program: &Pubkey, discriminator: &[u8]) -> Result<Vec<(Pubkey, Vec<u8>)>, RpcError> {
         let filter = json!({"memcmp": {"offset": 0, "bytes": base64::engine::general_purpose::STANDARD.encode(discriminator), "encoding": "base64"}});
-        let result = self.call("getProgramAccounts", json!([program.to_string(), {"encoding": "base64", "commitment": "confirmed", "filters": [filter]}]))?;
+        self.program_accounts_filtered(program, json!([filter]))
+    }
+
+    /// `getProgramAccounts` of `program` with the RPC node's `filters` (memcmp, dataSize).
+    pub fn program_accounts_filtered(&self, program: &Pubkey, filters: Value) -> Result<Vec<(Pubkey, Vec<u8>)>, RpcError> {
+        let result = self.call("getProgramAccounts", json!([program.to_string(), {"encoding": "base64", "commitment": "confirmed", "filters": filters}]))?;
         let mut accounts = Vec::new();
         for entry in result.as_array().into_iter().flatten() {
             let key = entry["pubkey"].as_str().and_then(|k| k.parse().ok());
@@ -256,8 +282,13 @@ impl RpcCluster {
     /// Sends already signed `tx` and waits for confirmation; logs and compute units come from
     /// `getTransaction`. A blockhash that expired before landing is reported as an RPC error.
     pub fn send_signed(&self, tx: &Transaction) -> Result<TxSuccess, SendError> {
-        let size = bincode_size(tx);
-        let signature = self.rpc.send_transaction(tx)?;
+        self.send_signed_versioned(&tx.clone().into())
+    }
+
+    /// [`RpcCluster::send_signed`] of a legacy or v0 transaction.
+    pub fn send_signed_versioned(&self, tx: &VersionedTransaction) -> Result<TxSuccess, SendError> {
+        let size = crate::lookup::wire_size(tx);
+        let signature = self.rpc.send_versioned(tx)?;
         let err = self.rpc.wait_confirmed(&signature, Duration::from_secs(90)).map_err(SendError::Rpc)?;
         let meta = self.rpc.transaction(&signature).map_err(SendError::Rpc)?["meta"].clone();
         let logs: Vec<String> = serde_json::from_value(meta["logMessages"].clone()).unwrap_or_default();
@@ -274,6 +305,14 @@ impl RpcCluster {
         let blockhash = self.rpc.latest_blockhash().map_err(SendError::Rpc)?;
         let tx = Transaction::new_signed_with_payer(instructions, Some(&self.payer.pubkey()), &all, blockhash);
         self.send_signed(&tx)
+    }
+
+    /// Sends `instructions` as a v0 transaction paid by `fee_payer` (the cluster's payer when
+    /// `None`) through `tables`, and waits for confirmation.
+    pub fn try_send_v0(&self, fee_payer: Option<&Keypair>, instructions: &[Instruction], signers: &[&Keypair], tables: &[crate::lookup::AddressLookupTableAccount]) -> Result<TxSuccess, SendError> {
+        let blockhash = self.rpc.latest_blockhash().map_err(SendError::Rpc)?;
+        let tx = crate::lookup::v0_transaction(fee_payer.unwrap_or(&self.payer), instructions, signers, tables, blockhash).map_err(|e| SendError::Failed(TxFailure::unsent(e)))?;
+        self.send_signed_versioned(&tx)
     }
 
     /// [`RpcCluster::try_send`] for scenarios and tests: a failed transaction is an `Err`
@@ -298,6 +337,23 @@ impl Cluster for RpcCluster {
     }
     fn send(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> Result<TxSuccess, TxFailure> {
         self.send_or_panic(instructions, signers)
+    }
+    fn send_v0(&mut self, fee_payer: Option<&Keypair>, instructions: &[Instruction], signers: &[&Keypair], tables: &[crate::lookup::AddressLookupTableAccount]) -> Result<TxSuccess, TxFailure> {
+        self.try_send_v0(fee_payer, instructions, signers, tables).map_err(|e| match e {
+            SendError::Failed(failure) => failure,
+            SendError::Rpc(error) => panic!("RPC: {error}"),
+        })
+    }
+    /// The newest finalized slot: lookup tables are created at a slot every node still
+    /// remembers in its SlotHashes.
+    fn recent_slot(&self) -> u64 {
+        self.rpc.get_slot_at("finalized").expect("getSlot")
+    }
+    fn next_slot(&mut self) {
+        let now = self.rpc.get_slot_at("processed").expect("getSlot");
+        while self.rpc.get_slot_at("processed").expect("getSlot") <= now {
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
     fn account_data(&self, key: &Pubkey) -> Option<Vec<u8>> {
         self.rpc.account_data(key)

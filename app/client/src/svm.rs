@@ -5,8 +5,9 @@ use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::AccountDeserialize;
 use litesvm::LiteSVM;
 use solana_keypair::Keypair;
-use solana_message::Message;
+use solana_message::{AddressLookupTableAccount, Message, VersionedMessage};
 use solana_signer::Signer;
+use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction::Transaction;
 use solana_transaction_error::TransactionError;
 
@@ -21,6 +22,9 @@ pub struct Chain {
     /// Successful transactions since [`Chain::record_transactions`], as `getTransaction`
     /// (json encoding) would return them: what an indexer reads, on the embedded engine.
     recorded: Option<Vec<(String, serde_json::Value)>>,
+    /// With [`Chain::record_transactions_of`]: only transactions naming one of these programs
+    /// are recorded, and only their inner instructions carry data (see there).
+    recorded_programs: Option<Vec<Pubkey>>,
 }
 
 #[derive(Debug, Clone)]
@@ -51,6 +55,13 @@ impl std::fmt::Display for TxFailure {
 impl std::error::Error for TxFailure {}
 
 impl TxFailure {
+    /// A transaction that never ran: the client could not build it, or a cluster refuses it
+    /// before running it (over the packet limit). Told by [`crate::errors::describe`] with
+    /// `reason`.
+    pub fn unsent(reason: impl std::fmt::Display) -> Self {
+        Self { err: TransactionError::SanitizeFailure, logs: vec![format!("{}{reason}", crate::errors::REFUSED)], compute_units: 0 }
+    }
+
     /// The custom program error code (Anchor error number) of the failing instruction.
     pub fn custom_code(&self) -> Option<u32> {
         match &self.err {
@@ -94,7 +105,7 @@ impl Chain {
         }
         let payer = crate::keys::new_keypair();
         svm.airdrop(&payer.pubkey(), 100_000 * SOL).map_err(|e| format!("airdrop: {e:?}"))?;
-        Ok(Self { svm, payer, recorded: None })
+        Ok(Self { svm, payer, recorded: None, recorded_programs: None })
     }
 
     pub fn airdrop(&mut self, to: &Pubkey, lamports: u64) {
@@ -116,8 +127,21 @@ impl Chain {
     pub fn warp_seconds(&mut self, seconds: i64) {
         let mut clock = self.clock();
         clock.unix_timestamp += seconds;
+        self.svm.set_sysvar(&clock);
+        self.advance_slot();
+    }
+
+    /// The next slot, as a validator would produce it: the clock's slot moves by one and the
+    /// SlotHashes sysvar learns it (address lookup tables are created at a recent slot and
+    /// their new addresses become usable in the slot after they were added).
+    pub fn advance_slot(&mut self) {
+        let mut clock = self.clock();
         clock.slot += 1;
         self.svm.set_sysvar(&clock);
+        let hashes = self.svm.get_sysvar::<solana_slot_hashes::SlotHashes>();
+        let mut entries: Vec<(u64, solana_hash::Hash)> = vec![(clock.slot, self.svm.latest_blockhash())];
+        entries.extend(hashes.iter().take(solana_slot_hashes::MAX_ENTRIES - 1).copied());
+        self.svm.set_sysvar(&solana_slot_hashes::SlotHashes::new(&entries));
     }
 
     /// Sends `instructions` in one transaction paid by `self.payer`, also signed by `signers`.
@@ -127,21 +151,39 @@ impl Chain {
     }
 
     pub fn send_paid_by(&mut self, fee_payer: &Keypair, instructions: &[Instruction], signers: &[&Keypair]) -> Result<TxSuccess, TxFailure> {
-        let mut all: Vec<&Keypair> = vec![fee_payer];
-        all.extend(signers.iter().copied().filter(|s| s.pubkey() != fee_payer.pubkey()));
         let message = Message::new(instructions, Some(&fee_payer.pubkey()));
-        let tx = Transaction::new(&all, message, self.svm.latest_blockhash());
-        let size = bincode_size(&tx);
+        let tx = Transaction::new(&signers_with_payer(fee_payer, signers), message, self.svm.latest_blockhash());
+        self.send_transaction(tx.into(), &[])
+    }
+
+    /// Sends `instructions` as one v0 transaction paid by `fee_payer`, also signed by
+    /// `signers`, naming the accounts found in `tables` by their index in the table.
+    pub fn send_v0_paid_by(&mut self, fee_payer: &Keypair, instructions: &[Instruction], signers: &[&Keypair], tables: &[AddressLookupTableAccount]) -> Result<TxSuccess, TxFailure> {
+        let tx = crate::lookup::v0_transaction(fee_payer, instructions, signers, tables, self.svm.latest_blockhash()).map_err(TxFailure::unsent)?;
+        self.send_transaction(tx, tables)
+    }
+
+    /// Sends a signed transaction (`tables`: the lookup tables a v0 message names, for the
+    /// recorded form). Like a cluster, refuses one over the packet limit before running it.
+    pub fn send_transaction(&mut self, tx: VersionedTransaction, tables: &[AddressLookupTableAccount]) -> Result<TxSuccess, TxFailure> {
+        let size = crate::lookup::wire_size(&tx);
+        if size > crate::lookup::PACKET_LIMIT {
+            return Err(TxFailure::unsent(format!("the transaction is {size} bytes, over the {}-byte packet limit", crate::lookup::PACKET_LIMIT)));
+        }
         let signature = tx.signatures[0].to_string();
-        let message = self.recorded.is_some().then(|| tx.message.clone());
+        let recorded = match (&self.recorded, &self.recorded_programs) {
+            (None, _) => None,
+            (Some(_), Some(programs)) if !names_any(&tx.message, tables, programs) => None,
+            (Some(_), _) => Some(tx.message.clone()),
+        };
         let result = self.svm.send_transaction(tx);
         // A fresh blockhash per transaction: identical retries are separate transactions.
         self.svm.expire_blockhash();
         match result {
             Ok(meta) => {
-                if let (Some(recorded), Some(message)) = (self.recorded.as_mut(), message) {
+                if let (Some(recorded), Some(message)) = (self.recorded.as_mut(), recorded) {
                     let clock = self.svm.get_sysvar::<solana_clock::Clock>();
-                    recorded.push((signature.clone(), transaction_json(&message, &meta, clock.slot, clock.unix_timestamp)));
+                    recorded.push((signature.clone(), transaction_json(&message, tables, &meta, clock.slot, clock.unix_timestamp, self.recorded_programs.as_deref())));
                 }
                 Ok(TxSuccess { logs: meta.logs, compute_units: meta.compute_units_consumed, size, signature })
             }
@@ -174,6 +216,24 @@ impl Chain {
     /// From now on, keeps every successful transaction for [`Chain::take_recorded`].
     pub fn record_transactions(&mut self) {
         self.recorded.get_or_insert_with(Vec::new);
+        self.recorded_programs = None;
+    }
+
+    /// Like [`Chain::record_transactions`], for a follower of `programs`' events only:
+    /// transactions that name none of them are not kept (`getSignaturesForAddress` of the
+    /// programs would not list them), and only inner instructions of `programs` (their
+    /// `emit_cpi!` events) keep their data; every other instruction carries `""`.
+    /// Base58-encoding every noop change log, reward proof and onboarding argument is
+    /// quadratic in its length and was a third of a large demo's time, for data the
+    /// follower never reads.
+    pub fn record_transactions_of(&mut self, programs: &[Pubkey]) {
+        self.recorded.get_or_insert_with(Vec::new);
+        self.recorded_programs = Some(programs.to_vec());
+    }
+
+    /// How many transactions wait in [`Chain::take_recorded`].
+    pub fn recorded_len(&self) -> usize {
+        self.recorded.as_ref().map_or(0, Vec::len)
     }
 
     /// The transactions recorded since the last call, oldest first: `(signature,
@@ -197,7 +257,20 @@ impl Chain {
     }
 }
 
-/// Wire size of a transaction (what the 1232-byte packet limit applies to).
+/// `fee_payer` first, then the other signers that are not the fee payer.
+fn signers_with_payer<'a>(fee_payer: &'a Keypair, signers: &[&'a Keypair]) -> Vec<&'a Keypair> {
+    let mut all: Vec<&Keypair> = vec![fee_payer];
+    all.extend(signers.iter().copied().filter(|s| s.pubkey() != fee_payer.pubkey()));
+    all
+}
+
+/// Whether a message names one of `programs`, statically or through its lookup tables.
+fn names_any(message: &VersionedMessage, tables: &[AddressLookupTableAccount], programs: &[Pubkey]) -> bool {
+    let loaded = crate::lookup::loaded_addresses(message, tables);
+    message.static_account_keys().iter().chain(loaded.writable.iter()).chain(loaded.readonly.iter()).any(|k| programs.contains(k))
+}
+
+/// Wire size of a legacy transaction (what the 1232-byte packet limit applies to).
 pub fn bincode_size(tx: &Transaction) -> usize {
     // signatures: compact-u16 length + 64 bytes each; message: its serialized form.
     let message = tx.message.serialize();
@@ -212,13 +285,27 @@ fn compact_len(n: usize) -> usize {
     }
 }
 
-/// A successful transaction in the shape of `getTransaction` (json encoding, legacy message):
-/// header, account keys, instructions and inner instructions with base58 data and stack
-/// heights, logs, slot and block time. What litesvm does not have (fee details, balances)
-/// is left out.
-fn transaction_json(message: &Message, meta: &litesvm::types::TransactionMetadata, slot: u64, block_time: i64) -> serde_json::Value {
+/// A successful transaction in the shape of `getTransaction` (json encoding): header,
+/// account keys (a v0 message's looked-up ones under `meta.loadedAddresses`), instructions
+/// and inner instructions with base58 data and stack heights, logs, slot and block time.
+/// What litesvm does not have (fee details, balances) is left out. With `programs`, only
+/// inner instructions of those programs carry their data.
+fn transaction_json(
+    message: &VersionedMessage,
+    tables: &[AddressLookupTableAccount],
+    meta: &litesvm::types::TransactionMetadata,
+    slot: u64,
+    block_time: i64,
+    programs: Option<&[Pubkey]>,
+) -> serde_json::Value {
     use serde_json::json;
-    let compiled = |program: u8, accounts: &[u8], data: &[u8]| json!({"programIdIndex": program, "accounts": accounts, "data": bs58::encode(data).into_string()});
+    let loaded = crate::lookup::loaded_addresses(message, tables);
+    let keys: Vec<Pubkey> = message.static_account_keys().iter().chain(&loaded.writable).chain(&loaded.readonly).copied().collect();
+    let keeps_data = |program: u8, inner: bool| programs.is_none_or(|list| inner && keys.get(program as usize).is_some_and(|k| list.contains(k)));
+    let compiled = |program: u8, accounts: &[u8], data: &[u8], inner: bool| {
+        let data = if keeps_data(program, inner) { bs58::encode(data).into_string() } else { String::new() };
+        json!({"programIdIndex": program, "accounts": accounts, "data": data})
+    };
     let inner: Vec<serde_json::Value> = meta
         .inner_instructions
         .iter()
@@ -228,7 +315,7 @@ fn transaction_json(message: &Message, meta: &litesvm::types::TransactionMetadat
             let instructions: Vec<serde_json::Value> = list
                 .iter()
                 .map(|i| {
-                    let mut value = compiled(i.instruction.program_id_index, &i.instruction.accounts, &i.instruction.data);
+                    let mut value = compiled(i.instruction.program_id_index, &i.instruction.accounts, &i.instruction.data, true);
                     value["stackHeight"] = json!(i.stack_height);
                     value
                 })
@@ -236,26 +323,31 @@ fn transaction_json(message: &Message, meta: &litesvm::types::TransactionMetadat
             json!({"index": index, "instructions": instructions})
         })
         .collect();
+    let header = message.header();
     json!({
         "slot": slot,
         "blockTime": block_time,
+        "version": if matches!(message, VersionedMessage::V0(_)) { json!(0) } else { json!("legacy") },
         "meta": {
             "err": null,
             "logMessages": meta.logs,
             "innerInstructions": inner,
-            "loadedAddresses": {"writable": [], "readonly": []},
+            "loadedAddresses": {
+                "writable": loaded.writable.iter().map(|k| k.to_string()).collect::<Vec<_>>(),
+                "readonly": loaded.readonly.iter().map(|k| k.to_string()).collect::<Vec<_>>(),
+            },
             "computeUnitsConsumed": meta.compute_units_consumed,
         },
         "transaction": {
             "signatures": [meta.signature.to_string()],
             "message": {
                 "header": {
-                    "numRequiredSignatures": message.header.num_required_signatures,
-                    "numReadonlySignedAccounts": message.header.num_readonly_signed_accounts,
-                    "numReadonlyUnsignedAccounts": message.header.num_readonly_unsigned_accounts,
+                    "numRequiredSignatures": header.num_required_signatures,
+                    "numReadonlySignedAccounts": header.num_readonly_signed_accounts,
+                    "numReadonlyUnsignedAccounts": header.num_readonly_unsigned_accounts,
                 },
-                "accountKeys": message.account_keys.iter().map(|k| k.to_string()).collect::<Vec<_>>(),
-                "instructions": message.instructions.iter().map(|i| compiled(i.program_id_index, &i.accounts, &i.data)).collect::<Vec<_>>(),
+                "accountKeys": message.static_account_keys().iter().map(|k| k.to_string()).collect::<Vec<_>>(),
+                "instructions": message.instructions().iter().map(|i| compiled(i.program_id_index, &i.accounts, &i.data, false)).collect::<Vec<_>>(),
             },
         },
     })

@@ -18,12 +18,17 @@
 //! | `/device-changes?sub_network=&epoch=&kind=&device=` | onboardings, activity changes, updates and retirements, with fees and active-device counts |
 //! | `/mints`, `/claims`, `/issuance` | DC mints, reward claims, issuance |
 //! | `/networks`, `/networks/{address}/epochs`, `/cells` | the explorer's overview, flywheel and map ([`crate::explorer`]) |
-use axum::extract::{FromRequestParts, Path, State};
+//! | `POST /`, `POST /das` | the DAS JSON-RPC API for device cNFTs ([`crate::das_api`]) |
+//!
+//! Every answer allows any origin (CORS), so web apps read the index from the browser.
+use axum::extract::{FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use civnet_client::rpc::Rpc;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -33,13 +38,22 @@ use crate::store::Store;
 const DEFAULT_LIMIT: i64 = 100;
 const MAX_LIMIT: i64 = 1000;
 
-/// The API alone (status at `/`, JSON 404s): what tests and `civnet oracle` mount.
+/// The API alone (status and DAS at `/`, DAS at `/das`, JSON 404s, CORS), without an RPC
+/// node (DAS proofs are not checked against the chain): what tests and `civnet oracle` mount.
 pub fn router(store: Store) -> Router {
-    let root = Router::new().route("/", get(status)).with_state(store.clone());
+    router_with_rpc(store, None)
+}
+
+/// The API alone; `rpc` is where DAS proofs are checked against tree accounts.
+pub fn router_with_rpc(store: Store, rpc: Option<Rpc>) -> Router {
+    let das = crate::das_api::Das { store: store.clone(), rpc };
+    let root = Router::new().route("/", get(status).merge(crate::das_api::post_route(das.clone()))).with_state(store.clone());
     routes(store.clone())
         .merge(crate::explorer::routes(crate::explorer::ExplorerState { store, clock: Default::default() }))
         .merge(root)
+        .route("/das", crate::das_api::post_route(das))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(cors))
 }
 
 pub async fn not_found() -> ApiError {
@@ -64,6 +78,18 @@ pub fn routes(store: Store) -> Router {
         .route("/claims", get(claims))
         .route("/issuance", get(issuance))
         .with_state(store)
+}
+
+/// CORS for browsers: any origin may read; a preflight (`OPTIONS`) is answered here for
+/// every route.
+pub async fn cors(request: Request, next: Next) -> Response {
+    let mut response = if request.method() == Method::OPTIONS { StatusCode::NO_CONTENT.into_response() } else { next.run(request).await };
+    let headers = response.headers_mut();
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, OPTIONS"));
+    headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type"));
+    headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
+    response
 }
 
 pub struct ApiError(pub StatusCode, pub String);

@@ -22,6 +22,11 @@ pub fn signatures_since(rpc: &Rpc, address: &Pubkey, until: Option<&str>) -> Res
 
 /// `getTransaction` of each signature, in order, [`FETCH_THREADS`] at a time.
 pub fn transactions(rpc: &Rpc, signatures: &[String]) -> Result<Vec<Value>> {
+    transactions_at(rpc, signatures, "confirmed")
+}
+
+/// [`transactions`] at `commitment`.
+pub fn transactions_at(rpc: &Rpc, signatures: &[String], commitment: &str) -> Result<Vec<Value>> {
     if signatures.is_empty() {
         return Ok(Vec::new());
     }
@@ -29,7 +34,7 @@ pub fn transactions(rpc: &Rpc, signatures: &[String]) -> Result<Vec<Value>> {
     std::thread::scope(|scope| {
         let handles: Vec<_> = signatures
             .chunks(per_thread)
-            .map(|chunk| scope.spawn(move || chunk.iter().map(|s| rpc.transaction(s).with_context(|| format!("getTransaction {s}"))).collect::<Result<Vec<_>>>()))
+            .map(|chunk| scope.spawn(move || chunk.iter().map(|s| rpc.transaction_at(s, commitment).with_context(|| format!("getTransaction {s}"))).collect::<Result<Vec<_>>>()))
             .collect();
         let mut out = Vec::with_capacity(signatures.len());
         for handle in handles {

@@ -7,6 +7,8 @@
 //! - [`follow`]: new transactions of the three program ids, their `emit_cpi!` events
 //!   ([`events`], written by [`event_rows`]) and a re-read of what they wrote; cursors commit
 //!   with the rows, so restarts neither miss nor double anything.
+//! - [`das`]: every maker tree's own history at `finalized` (Bubblegum instructions and
+//!   account-compression change logs), served as the DAS JSON-RPC API ([`das_api`]).
 //! - [`store`] and [`schema`]: the database and its migrations; [`api`]: the HTTP API.
 //!
 //! The CLI calls [`run`] with its `--url` and [`IndexArgs`].
@@ -15,6 +17,7 @@ pub mod api;
 pub mod backfill;
 pub mod chain;
 pub mod das;
+pub mod das_api;
 pub mod event_rows;
 pub mod events;
 pub mod explorer;
@@ -81,8 +84,11 @@ async fn run_async(rpc: Rpc, args: IndexArgs) -> Result<Value> {
     let filled = backfill::backfill(&rpc, &store).await?;
     if args.once {
         let followed = follow::catch_up(&rpc, &store).await?;
+        let trees = das::catch_up(&rpc, &store).await?;
         let mut counts = store.counts().await?;
         counts["run"] = throughput(&filled, &followed);
+        counts["run"]["das"] = das_json(&trees);
+        counts["run"]["peak_memory_mib"] = json!(peak_memory_mib());
         return Ok(counts);
     }
     eprintln!("civnet index: {} accounts backfilled in {:.1?}", filled.accounts, filled.elapsed);
@@ -115,12 +121,31 @@ async fn run_async(rpc: Rpc, args: IndexArgs) -> Result<Value> {
             // The cluster or the database may be away for a while: keep the cursors, retry.
             Err(e) => eprintln!("civnet index: {e:#}; retrying"),
         }
+        match das::catch_up(&rpc, &store).await {
+            Ok(stats) if stats.transactions > 0 => eprintln!("civnet index: DAS +{} tree transactions, +{} assets", stats.transactions, stats.assets_minted),
+            Ok(_) => {}
+            Err(e) => eprintln!("civnet index: DAS: {e:#}; retrying"),
+        }
         tokio::time::sleep(Duration::from_millis(args.poll_ms)).await;
     }
 }
 
-/// What `--serve` answers: the JSON API, the explorer's routes (on the chain's clock), DAS
-/// and the web app with its `/config.json`.
+/// What the DAS follower read in this run.
+pub fn das_json(stats: &das::DasStats) -> Value {
+    json!({"trees": stats.trees, "transactions": stats.transactions, "changes": stats.changes, "assets_minted": stats.assets_minted, "secs": stats.elapsed.as_secs_f64()})
+}
+
+/// The process's peak resident memory so far (`VmHWM` of /proc/self/status), in MiB; `None`
+/// where that file does not exist.
+pub fn peak_memory_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: f64 = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some((kib / 1024.0 * 100.0).round() / 100.0)
+}
+
+/// What `--serve` answers: the JSON API, the explorer's routes (on the chain's clock), the
+/// DAS JSON-RPC API ([`das_api`], at `POST /das` and `POST /`) and the web app with its
+/// `/config.json`; every answer allows any origin (CORS).
 pub fn serve_router(store: &Store, rpc: &Rpc, clock: &explorer::ChainClock, args: &IndexArgs) -> axum::Router {
     let config = json!({
         "rpc": args.public_rpc.clone().unwrap_or_else(|| rpc.url.clone()),
@@ -128,10 +153,12 @@ pub fn serve_router(store: &Store, rpc: &Rpc, clock: &explorer::ChainClock, args
         "das": "/das",
     });
     let dir = args.web_dir.clone().unwrap_or_else(web::default_dir);
+    let das = das_api::Das { store: store.clone(), rpc: Some(rpc.clone()) };
     api::routes(store.clone())
         .merge(explorer::routes(explorer::ExplorerState { store: store.clone(), clock: clock.clone() }))
-        .merge(das::routes(das::DasState { store: store.clone(), rpc: Some(rpc.clone()) }))
-        .merge(web::routes(dir, config))
+        .route("/das", das_api::post_route(das.clone()))
+        .merge(web::routes(dir, config, das_api::post_route(das)))
+        .layer(axum::middleware::from_fn(api::cors))
 }
 
 /// Accounts per second backfilled and transactions per second followed in this run.

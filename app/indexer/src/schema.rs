@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "civnet index", include_str!("../migrations/0001_civnet_index.sql")),
     (2, "dc config follows the network authority", include_str!("../migrations/0002_dc_config_follows_network_authority.sql")),
     (3, "dc mints name their price update", include_str!("../migrations/0003_dc_mints_name_their_price_update.sql")),
+    (4, "DAS: maker trees, nodes, assets", include_str!("../migrations/0004_das.sql")),
 ];
 
 /// Services that keep their own tables next to the index in one database (civnet-oracle)

@@ -6,7 +6,7 @@
 //! rebuild of civnet; a missing build answers `/` with how to make it.
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, MethodRouter};
 use axum::{Json, Router};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -16,15 +16,16 @@ pub fn default_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/dist")
 }
 
-/// `/config.json` and the files of `dir` (its `index.html` at `/`).
-pub fn routes(dir: PathBuf, config: Value) -> Router {
+/// `/config.json` and the files of `dir` (its `index.html` at `/`); `root` answers the other
+/// methods at `/` (the DAS API's `POST /`).
+pub fn routes(dir: PathBuf, config: Value, root: MethodRouter) -> Router {
     let config_route = Router::new().route("/config.json", get(move || async move { Json(config) }));
     if dir.join("index.html").is_file() {
         let files = tower_http::services::ServeDir::new(&dir).append_index_html_on_directories(true);
-        config_route.fallback_service(files)
+        config_route.route("/", root.fallback_service(files.clone())).fallback_service(files)
     } else {
         let missing = dir.display().to_string();
-        config_route.route("/", get(move || async move { not_built(&missing) })).fallback(crate::api::not_found)
+        config_route.route("/", root.get(move || async move { not_built(&missing) })).fallback(crate::api::not_found)
     }
 }
 

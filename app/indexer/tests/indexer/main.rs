@@ -16,6 +16,8 @@ fn every_story_file_is_listed() {
 mod a_killed_indexer_resumes_without_gaps_or_doubles;
 #[path = "../an_explorer_indexes_the_network_and_reads_it_over_http.rs"]
 mod an_explorer_indexes_the_network_and_reads_it_over_http;
+#[path = "../das_follows_plain_bubblegum_transfers_and_burns.rs"]
+mod das_follows_plain_bubblegum_transfers_and_burns;
 #[path = "../every_route_answers_from_the_index.rs"]
 mod every_route_answers_from_the_index;
 #[path = "../indexing_throughput.rs"]
