@@ -13,6 +13,7 @@ mod sbf;
 mod sccache;
 mod stdpatch;
 mod system;
+mod testrun;
 mod toolchain;
 mod validator;
 mod web;
@@ -35,7 +36,7 @@ const USAGE: &str = "usage: cargo xtask <command>
               the demo's wall time in litesvm -> target/bench/bench.{md,json}
               (extra args go to `civnet bench`)
   env         print the paths the pipeline uses
-  clear-cache [fixtures|validator|sccache|all]
+  clear-cache [fixtures|validator|sccache|ci-target|all]
               delete entries of the per-machine tools cache (the next run rebuilds them)";
 
 fn main() -> Result<()> {
@@ -85,25 +86,32 @@ fn run_command(command: &str, rest: &[String], phases: &mut Phases) -> Result<()
             // Two lanes at once: the SBF builds (nightly, target/sbf; their fat-LTO links run
             // on one core) and the host builds (stable, target/debug). Neither needs the
             // other's output until the tests run.
-            let validator = std::thread::scope(|lanes| -> Result<std::path::PathBuf> {
+            let (validator, binaries) = std::thread::scope(|lanes| -> Result<(std::path::PathBuf, Vec<testrun::TestBinary>)> {
                 let sbf = lanes.spawn(|| -> Result<()> {
                     phases.run_on("sbf", "SBF programs", || sbf::build_programs(&tools))?;
                     phases.run_on("sbf", "fixtures", || fixtures::build(&tools))
                 });
-                let host = (|| -> Result<std::path::PathBuf> {
+                let host = (|| -> Result<(std::path::PathBuf, Vec<testrun::TestBinary>)> {
                     let validator = phases.run_on("host", "validator", validator::build)?;
                     phases.run_on("host", "IDL", || idl::build_all(&tools))?;
                     phases.run_on("host", "web app", web::build)?;
                     phases.run_on("host", "system packages for tests", || system::ensure(system::HOST_TESTS, "the services' PostgreSQL tests and the web app's browser test"))?;
-                    phases.run_on("host", "host test build", || host_tests(&tools, &validator, &cargo_args, None))?;
-                    Ok(validator)
+                    let binaries = phases.run_on("host", "host test build", || host_tests(&tools, &validator, &cargo_args, None))?;
+                    Ok((validator, binaries))
                 })();
                 let sbf = sbf.join().map_err(|_| anyhow::anyhow!("the SBF build lane panicked"))?;
-                let validator = host?;
+                let built = host?;
                 sbf?;
-                Ok(validator)
+                Ok(built)
             })?;
-            phases.run("tests", || host_tests(&tools, &validator, &cargo_args, Some(&test_args)))?;
+            // Doctests have no executable: `--doc` runs through cargo, one binary after another.
+            if cargo_args.iter().any(|a| a == "--doc") {
+                phases.run("tests", || host_tests(&tools, &validator, &cargo_args, Some(&test_args)).map(drop))?;
+            } else {
+                let deploy = paths::deploy_dir();
+                let env = [("CIVNET_DEPLOY_DIR", deploy.as_path()), ("CIVNET_TEST_VALIDATOR", validator.as_path())];
+                phases.run("tests", || testrun::run_all(&binaries, &test_args, &env))?;
+            }
         }
         "bench" => {
             let tools = phases.run("setup (toolchain, sbpf-linker, std, sccache)", toolchain::setup)?;
@@ -137,8 +145,9 @@ const DEFAULT_TARGETS: &[&str] = &["--tests"];
 const TARGET_FLAGS: &[&str] = &["--doc", "--lib", "--bins", "--bin", "--tests", "--test", "--examples", "--example", "--benches", "--bench", "--all-targets"];
 
 /// Every test of the workspace on the host toolchain, with the paths the harness needs:
-/// `run: None` builds the test binaries (`--no-run`), `Some(args)` runs them.
-fn host_tests(tools: &toolchain::SbfTools, validator: &std::path::Path, cargo_args: &[String], run: Option<&[String]>) -> Result<()> {
+/// `run: None` builds the test binaries (`--no-run`) and returns them (from cargo's JSON
+/// messages), `Some(args)` runs them through cargo.
+fn host_tests(tools: &toolchain::SbfTools, validator: &std::path::Path, cargo_args: &[String], run: Option<&[String]>) -> Result<Vec<testrun::TestBinary>> {
     let root = paths::workspace_root();
     let mut cargo = paths::host_cargo();
     sccache::wrap(&mut cargo, tools.sccache.as_deref());
@@ -151,19 +160,25 @@ fn host_tests(tools: &toolchain::SbfTools, validator: &std::path::Path, cargo_ar
         cargo.args(DEFAULT_TARGETS);
     }
     cargo.args(cargo_args);
+    cargo.env("CIVNET_DEPLOY_DIR", paths::deploy_dir()).env("CIVNET_TEST_VALIDATOR", validator);
     match run {
         None => {
-            cargo.arg("--no-run");
+            // Diagnostics still reach the terminal (rendered on stderr); stdout carries the
+            // artifact messages.
+            let out = cargo.args(["--no-run", "--message-format=json-render-diagnostics"]).stderr(std::process::Stdio::inherit()).output()?;
+            if !out.status.success() {
+                bail!("cargo test --no-run failed ({})", out.status);
+            }
+            testrun::binaries_from_messages(&String::from_utf8_lossy(&out.stdout))
         }
         Some(test_args) => {
-            cargo.arg("--").args(test_args);
+            let status = cargo.arg("--").args(test_args).status()?;
+            if !status.success() {
+                bail!("cargo test failed ({status})");
+            }
+            Ok(Vec::new())
         }
     }
-    let status = cargo.env("CIVNET_DEPLOY_DIR", paths::deploy_dir()).env("CIVNET_TEST_VALIDATOR", validator).status()?;
-    if !status.success() {
-        bail!("cargo test failed ({status})");
-    }
-    Ok(())
 }
 
 /// Deletes tools-cache entries by kind; `all` deletes the whole cache (a cold machine).
@@ -174,8 +189,9 @@ fn clear_cache(what: &[String]) -> Result<()> {
         "fixtures" => &["fixtures-"],
         "validator" => &["validator-"],
         "sccache" => &["sccache"],
+        "ci-target" => &["ci-target"],
         "all" => &[""],
-        _ => bail!("usage: cargo xtask clear-cache fixtures|validator|sccache|all"),
+        _ => bail!("usage: cargo xtask clear-cache fixtures|validator|sccache|ci-target|all"),
     };
     if matches!(kind, "sccache" | "all") {
         sccache::stop_server();
