@@ -191,6 +191,20 @@ impl Chain {
         }
     }
 
+    /// Runs `instructions` (paid by `self.payer`) even over the packet limit, which no
+    /// cluster would accept: only for testing a program's own guard behind that limit.
+    pub fn send_past_packet_limit(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> Result<TxSuccess, TxFailure> {
+        let payer = self.payer.insecure_clone();
+        let tx: VersionedTransaction = Transaction::new(&signers_with_payer(&payer, signers), Message::new(instructions, Some(&payer.pubkey())), self.svm.latest_blockhash()).into();
+        let (size, signature) = (crate::lookup::wire_size(&tx), tx.signatures[0].to_string());
+        let result = self.svm.send_transaction(tx);
+        self.svm.expire_blockhash();
+        match result {
+            Ok(meta) => Ok(TxSuccess { logs: meta.logs, compute_units: meta.compute_units_consumed, size, signature }),
+            Err(failed) => Err(TxFailure { err: failed.err, logs: failed.meta.logs, compute_units: failed.meta.compute_units_consumed }),
+        }
+    }
+
     /// Like [`Chain::send`], panicking with the logs when the transaction fails.
     pub fn send_ok(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> TxSuccess {
         self.send(instructions, signers).unwrap_or_else(|f| panic!("transaction failed: {f}\nlogs: {:#?}", f.logs))
