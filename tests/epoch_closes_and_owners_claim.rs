@@ -300,14 +300,16 @@ fn forged_reward_proofs_and_amounts_are_rejected() {
     args.reward_proof = tree.proof(1);
     ix.data = anchor_lang::InstructionData::data(&emissions::instruction::ClaimRewards { args });
     c.s.chain.send_err(&[ix], &[&owner]).assert_anchor_error(EmissionsError::InvalidRewardProof);
-    // An overlong proof (33 levels: no packet today carries it, so the engine lets it through
-    // to reach the program's own bound).
-    c.s.chain.allow_oversized_transactions();
+    // An overlong proof.
     let mut ix = c.claim_ix(0, &owner.pubkey(), 100, &tree);
     let mut args: ClaimRewardsArgs = anchor_lang::AnchorDeserialize::deserialize(&mut &ix.data[8..]).unwrap();
     args.reward_proof = vec![[0; 32]; 33];
     ix.data = anchor_lang::InstructionData::data(&emissions::instruction::ClaimRewards { args });
-    c.s.chain.send_err(&[ix], &[&owner]).assert_anchor_error(EmissionsError::RewardProofTooLong);
+    // 33 nodes do not fit a packet: refused before it runs, as a cluster refuses it; past the
+    // packet limit the program names it too.
+    let refused = c.s.chain.send_err(&[ix.clone()], &[&owner]);
+    assert!(refused.logs.iter().any(|l| l.contains("over the 1232-byte packet limit")), "{:#?}", refused.logs);
+    c.s.chain.send_past_packet_limit(&[ix], &[&owner]).expect_err("an overlong proof").assert_anchor_error(EmissionsError::RewardProofTooLong);
     // A forged cNFT leaf: right proof nodes, wrong nonce -> another asset id.
     let mut ix = c.claim_ix(0, &owner.pubkey(), 100, &tree);
     let mut args: ClaimRewardsArgs = anchor_lang::AnchorDeserialize::deserialize(&mut &ix.data[8..]).unwrap();

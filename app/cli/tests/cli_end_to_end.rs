@@ -75,6 +75,7 @@ fn an_operator_bootstraps_and_the_flywheel_turns_through_the_cli() {
     let first = civnet.ok(&operator, &["migrate", "--config", config.to_str().unwrap()]);
     // Token mint, network, data credits, sub-network, maker, and the network's lookup table.
     assert_eq!(first["changed"], 6, "{first:#}");
+    assert!(first["steps"].as_array().unwrap().iter().any(|s| s["step"].as_str().unwrap().starts_with("lookup table ")), "{first:#}");
     let second = civnet.ok(&operator, &["migrate", "--config", config.to_str().unwrap()]);
     assert_eq!(second["changed"], 0, "{second:#}");
     assert!(second["summary"].as_str().unwrap().contains("nothing to do"));

@@ -25,8 +25,6 @@ pub struct Chain {
     /// With [`Chain::record_transactions_of`]: only transactions naming one of these programs
     /// are recorded, and only their inner instructions carry data (see there).
     recorded_programs: Option<Vec<Pubkey>>,
-    /// [`Chain::allow_oversized_transactions`]: the packet limit is not enforced.
-    oversized_allowed: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -107,7 +105,7 @@ impl Chain {
         }
         let payer = crate::keys::new_keypair();
         svm.airdrop(&payer.pubkey(), 100_000 * SOL).map_err(|e| format!("airdrop: {e:?}"))?;
-        Ok(Self { svm, payer, recorded: None, recorded_programs: None, oversized_allowed: false })
+        Ok(Self { svm, payer, recorded: None, recorded_programs: None })
     }
 
     pub fn airdrop(&mut self, to: &Pubkey, lamports: u64) {
@@ -169,7 +167,7 @@ impl Chain {
     /// recorded form). Like a cluster, refuses one over the packet limit before running it.
     pub fn send_transaction(&mut self, tx: VersionedTransaction, tables: &[AddressLookupTableAccount]) -> Result<TxSuccess, TxFailure> {
         let size = crate::lookup::wire_size(&tx);
-        if size > crate::lookup::PACKET_LIMIT && !self.oversized_allowed {
+        if size > crate::lookup::PACKET_LIMIT {
             return Err(TxFailure::unsent(format!("the transaction is {size} bytes, over the {}-byte packet limit", crate::lookup::PACKET_LIMIT)));
         }
         let signature = tx.signatures[0].to_string();
@@ -193,11 +191,18 @@ impl Chain {
         }
     }
 
-    /// Lets transactions over the 1,232-byte packet limit run: for tests of a program's own
-    /// length checks, which must hold whatever the network's limit (larger transactions are
-    /// proposed, SIMD-0296), where no packet today could carry the input.
-    pub fn allow_oversized_transactions(&mut self) {
-        self.oversized_allowed = true;
+    /// Runs `instructions` (paid by `self.payer`) even over the packet limit, which no
+    /// cluster would accept: only for testing a program's own guard behind that limit.
+    pub fn send_past_packet_limit(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> Result<TxSuccess, TxFailure> {
+        let payer = self.payer.insecure_clone();
+        let tx: VersionedTransaction = Transaction::new(&signers_with_payer(&payer, signers), Message::new(instructions, Some(&payer.pubkey())), self.svm.latest_blockhash()).into();
+        let (size, signature) = (crate::lookup::wire_size(&tx), tx.signatures[0].to_string());
+        let result = self.svm.send_transaction(tx);
+        self.svm.expire_blockhash();
+        match result {
+            Ok(meta) => Ok(TxSuccess { logs: meta.logs, compute_units: meta.compute_units_consumed, size, signature }),
+            Err(failed) => Err(TxFailure { err: failed.err, logs: failed.meta.logs, compute_units: failed.meta.compute_units_consumed }),
+        }
     }
 
     /// Like [`Chain::send`], panicking with the logs when the transaction fails.
