@@ -31,31 +31,8 @@ pub fn assert_every_story_file_is_listed(tests_dir: &std::path::Path, main_rs: &
     assert!(missing.is_empty(), "story files that no test binary runs; add to {}/<binary>/main.rs:\n{}", tests_dir.display(), missing.concat());
 }
 
-/// The seed CI runs every property test with, unless `PROPTEST_RNG_SEED` says otherwise
-/// (.ci/run exports it too; civnet-common's unit tests use the same seed and rule in
-/// crates/common/src/proptest_seed.rs).
-pub const CI_PROPTEST_SEED: u64 = 20_261_201;
-
-/// The config of a story's property test running `cases` cases, with a known seed so that a
-/// failure can be replayed:
-/// - `PROPTEST_RNG_SEED=<n>` set: that seed (replay a failure with the seed it printed);
-/// - else, `CI` set: [`CI_PROPTEST_SEED`], so CI runs the same cases every time;
-/// - else: a fresh random seed.
-///
-/// The seed is printed (`cargo test` shows it with a failing test's output):
-/// `PROPTEST_RNG_SEED=<n> cargo xtask test -- <test name>` reruns the same cases.
-pub fn proptest_config(cases: u32) -> proptest::test_runner::Config {
-    use proptest::test_runner::{Config, RngSeed};
-    let seed = match std::env::var("PROPTEST_RNG_SEED") {
-        Ok(value) => value.parse::<u64>().unwrap_or_else(|_| panic!("PROPTEST_RNG_SEED={value:?} is not a u64")),
-        Err(_) if std::env::var_os("CI").is_some() => CI_PROPTEST_SEED,
-        Err(_) => {
-            use std::hash::{BuildHasher, Hasher};
-            let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-            hasher.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
-            hasher.finish()
-        }
-    };
-    println!("proptest seed {seed}: replay with PROPTEST_RNG_SEED={seed}");
-    Config { cases, rng_seed: RngSeed::Fixed(seed), ..Config::default() }
-}
+// The seed rule of every property test (fixed under CI, printed always): one file, shared
+// with civnet-common's unit tests.
+#[path = "../../crates/common/src/proptest_seed.rs"]
+mod proptest_seed;
+pub use proptest_seed::{config as proptest_config, CI_SEED as CI_PROPTEST_SEED};

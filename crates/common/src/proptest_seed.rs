@@ -1,11 +1,15 @@
-//! Property tests of this crate run with a known seed, so that a failure can be replayed:
+//! Property tests run with a known seed, so that a failure can be replayed:
 //! - `PROPTEST_RNG_SEED=<n>` set: that seed;
-//! - else, `CI` set: [`CI_SEED`] (the same as `civnet_harness::CI_PROPTEST_SEED`, which
-//!   .ci/run also exports as `PROPTEST_RNG_SEED`), so CI runs the same cases every time;
+//! - else, `CI` set: [`CI_SEED`] (.ci/run also exports it as `PROPTEST_RNG_SEED`), so CI runs
+//!   the same cases every time;
 //! - else: a fresh random seed.
 //!
 //! The seed is printed (`cargo test` shows it with a failing test's output):
-//! `PROPTEST_RNG_SEED=<n> cargo test -p civnet-common --lib -- <test name>` reruns the cases.
+//! `PROPTEST_RNG_SEED=<n> cargo xtask test -- <test name>` reruns the cases.
+//!
+//! One file for both users: this crate's unit tests (`#[cfg(test)]`: the programs link this
+//! crate, proptest stays a dev-dependency) and the test harness (`civnet_harness`), which
+//! includes it by path.
 use proptest::test_runner::{Config, RngSeed};
 
 pub const CI_SEED: u64 = 20_261_201;
