@@ -1,10 +1,9 @@
-//! Runs the workspace's test binaries side by side.
+//! Runs the workspace's test binaries, side by side where there are cores to spare.
 //!
 //! `cargo test` runs one test binary after the other. civnet's slow binaries (the CLI's, the
-//! indexer's and the oracle's stories against solana-test-validator) mostly wait for a
-//! validator's slots and epochs, not for the CPU, so running them at once roughly divides the
-//! tests' wall time by the number that run together. The list of binaries comes from cargo
-//! itself (`cargo test --no-run --message-format=json`, the `executable` of each test
+//! indexer's and the oracle's stories against solana-test-validator) wait for validators'
+//! slots and epochs; with cores to spare, running them at once divides the tests' wall time
+//! ([`default_jobs`] says how many). The list of binaries comes from cargo itself (`cargo test --no-run --message-format=json`, the `executable` of each test
 //! artifact); each runs in its package's directory with the environment the tests read, as
 //! `cargo test` would run it. Each binary's output is kept apart and printed whole when it
 //! ends, so lines of different binaries never interleave.
@@ -26,10 +25,14 @@ pub struct TestBinary {
     pub integration: bool,
 }
 
-/// Binaries that run at once (`CIVNET_TEST_JOBS` overrides). Three: the three slow
-/// validator-backed binaries together; each binary's own harness runs its tests on as many
-/// threads as there are cores.
-const DEFAULT_JOBS: usize = 3;
+/// Binaries that run at once unless `CIVNET_TEST_JOBS` says otherwise: half the cores (one on
+/// a 2-core machine). Each binary's harness already runs its tests on as many threads as there
+/// are cores, and every solana-test-validator keeps producing slots (about 40% of a core each
+/// when several share 2 cores): more binaries at once than that starve the validators of CPU,
+/// so their wall-clock epochs stretch and nothing finishes sooner.
+fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get() / 2).max(1)
+}
 
 /// The test executables in cargo's JSON messages (`cargo test --no-run --message-format=json`).
 pub fn binaries_from_messages(stdout: &str) -> Result<Vec<TestBinary>> {
@@ -67,7 +70,7 @@ fn package_name(package_id: &str) -> String {
 /// Runs every binary with `test_args`, `jobs` at a time, in the given order. Fails naming
 /// each binary that failed.
 pub fn run_all(binaries: &[TestBinary], test_args: &[String], env: &[(&str, &Path)]) -> Result<()> {
-    let jobs = std::env::var("CIVNET_TEST_JOBS").ok().and_then(|j| j.parse().ok()).unwrap_or(DEFAULT_JOBS).max(1);
+    let jobs = std::env::var("CIVNET_TEST_JOBS").ok().and_then(|j| j.parse().ok()).unwrap_or_else(default_jobs).max(1);
     let queue = Mutex::new(binaries.iter().collect::<VecDeque<_>>());
     let failed = Mutex::new(Vec::new());
     let print = Mutex::new(());
