@@ -28,8 +28,9 @@ pub struct TestBinary {
 /// Binaries that run at once unless `CIVNET_TEST_JOBS` says otherwise: half the cores (one on
 /// a 2-core machine). Each binary's harness already runs its tests on as many threads as there
 /// are cores, and every solana-test-validator keeps producing slots (about 40% of a core each
-/// when several share 2 cores): more binaries at once than that starve the validators of CPU,
-/// so their wall-clock epochs stretch and nothing finishes sooner.
+/// when several share 2 cores). On 2 cores, 3 binaries at once finished sooner (713 s against
+/// about 900 s one at a time) but ran up to 6 validators (load average 60), and with any other
+/// load their stories timed out waiting for epochs: CI takes the slower, steady setting.
 fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get() / 2).max(1)
 }
