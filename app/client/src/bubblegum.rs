@@ -197,8 +197,14 @@ pub fn transfer_ix(tree: &Tree, leaf: &emissions::cnft::CnftLeaf, owner: &Pubkey
         .creator_hash(leaf.creator_hash)
         .nonce(leaf.nonce)
         .index(leaf.index)
-        .add_remaining_accounts(&proof.iter().map(|node| anchor_lang::solana_program::instruction::AccountMeta::new_readonly(Pubkey::new_from_array(*node), false)).collect::<Vec<_>>())
+        .add_remaining_accounts(&proof_accounts(proof))
         .instruction()
+}
+
+/// cNFT proof nodes as the read-only accounts that follow an instruction's own (Bubblegum,
+/// account compression and civnet's in-place prover all take the proof this way).
+pub fn proof_accounts(proof: &[Node]) -> Vec<anchor_lang::solana_program::instruction::AccountMeta> {
+    proof.iter().map(|node| anchor_lang::solana_program::instruction::AccountMeta::new_readonly(Pubkey::new_from_array(*node), false)).collect()
 }
 
 /// A plain Bubblegum `burn` of the cNFT `leaf` describes by its `owner` (who signs): the leaf
@@ -216,7 +222,7 @@ pub fn burn_ix(tree: &Tree, leaf: &emissions::cnft::CnftLeaf, owner: &Pubkey, pr
         .creator_hash(leaf.creator_hash)
         .nonce(leaf.nonce)
         .index(leaf.index)
-        .add_remaining_accounts(&proof.iter().map(|node| anchor_lang::solana_program::instruction::AccountMeta::new_readonly(Pubkey::new_from_array(*node), false)).collect::<Vec<_>>())
+        .add_remaining_accounts(&proof_accounts(proof))
         .instruction()
 }
 

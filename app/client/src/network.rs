@@ -1,7 +1,7 @@
 //! The emissions side of a network, as instruction builders and one-call helpers that run
 //! on any [`Cluster`]: sub-networks, epochs, scores, issuance, reward roots and claims.
 use anchor_lang::prelude::Pubkey;
-use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
+use anchor_lang::solana_program::instruction::Instruction;
 use emissions::instructions as ix_args;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -247,7 +247,7 @@ pub fn claim_rewards_ix(
             system_program: anchor_lang::system_program::ID,
         },
     );
-    ix.accounts.extend(cnft_proof.iter().map(|node| AccountMeta::new_readonly(Pubkey::new_from_array(*node), false)));
+    ix.accounts.extend(crate::bubblegum::proof_accounts(cnft_proof));
     ix
 }
 

@@ -1,7 +1,7 @@
 //! The device_registry side: makers, their Bubblegum trees, device issuance and onboarding.
 //! [`MakerTree`] mirrors a maker's tree off-chain (as an indexer would) so owners get proofs.
 use anchor_lang::prelude::Pubkey;
-use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
+use anchor_lang::solana_program::instruction::Instruction;
 use device_registry::instructions::{OnboardDeviceArgs, SetMakerTreeArgs};
 use device_registry::state::Maker;
 use mpl_bubblegum::accounts::TreeConfig;
@@ -295,7 +295,7 @@ pub fn onboard_device_ix(net: &NetworkKeys, owner: Pubkey, sub_network: &Pubkey,
             program: device_registry::ID,
         },
     );
-    ix.accounts.extend(proof.iter().map(|node| AccountMeta::new_readonly(Pubkey::new_from_array(*node), false)));
+    ix.accounts.extend(crate::bubblegum::proof_accounts(proof));
     ix
 }
 
@@ -350,7 +350,7 @@ pub fn update_device_ix(net: &NetworkKeys, owner: Pubkey, sub_network: &Pubkey, 
             program: device_registry::ID,
         },
     );
-    ix.accounts.extend(proof.iter().map(|node| AccountMeta::new_readonly(Pubkey::new_from_array(*node), false)));
+    ix.accounts.extend(crate::bubblegum::proof_accounts(proof));
     ix
 }
 
@@ -377,6 +377,6 @@ pub fn retire_device_ix(net: &NetworkKeys, owner: Pubkey, device: &IssuedDevice,
             program: device_registry::ID,
         },
     );
-    ix.accounts.extend(proof.iter().map(|node| AccountMeta::new_readonly(Pubkey::new_from_array(*node), false)));
+    ix.accounts.extend(crate::bubblegum::proof_accounts(proof));
     ix
 }
