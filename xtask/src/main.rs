@@ -110,7 +110,7 @@ fn run_command(command: &str, rest: &[String], phases: &mut Phases) -> Result<()
             } else {
                 let deploy = paths::deploy_dir();
                 let env = [("CIVNET_DEPLOY_DIR", deploy.as_path()), ("CIVNET_TEST_VALIDATOR", validator.as_path())];
-                phases.run("tests", || testrun::run_all(&binaries, &test_args, &env))?;
+                phases.run("tests", || testrun::run_all(&binaries, &test_args, &env, &paths::workspace_root()))?;
             }
         }
         "bench" => {
@@ -119,7 +119,9 @@ fn run_command(command: &str, rest: &[String], phases: &mut Phases) -> Result<()
             phases.run("SBF programs", || sbf::build_programs(&tools))?;
             phases.run("IDL", || idl::build_all(&tools))?;
             phases.run("fixtures", || fixtures::build(&tools))?;
-            phases.run("bench", || run_bench(&tools, rest))?;
+            // The scale run loads its network into solana-test-validator for the indexer.
+            let validator = phases.run("validator", validator::build)?;
+            phases.run("bench", || run_bench(&tools, &validator, rest))?;
         }
         "env" => paths::print()?,
         "clear-cache" => clear_cache(rest)?,
@@ -209,7 +211,7 @@ fn clear_cache(what: &[String]) -> Result<()> {
 }
 
 /// `civnet bench` on the host toolchain against the programs just built.
-fn run_bench(tools: &toolchain::SbfTools, extra: &[String]) -> Result<()> {
+fn run_bench(tools: &toolchain::SbfTools, validator: &std::path::Path, extra: &[String]) -> Result<()> {
     let root = paths::workspace_root();
     let out = root.join("target/bench");
     let mut cargo = paths::host_cargo();
@@ -220,6 +222,7 @@ fn run_bench(tools: &toolchain::SbfTools, extra: &[String]) -> Result<()> {
         .arg(&out)
         .args(extra)
         .env("CIVNET_DEPLOY_DIR", paths::deploy_dir())
+        .env("CIVNET_TEST_VALIDATOR", validator)
         .status()?;
     if !status.success() {
         bail!("civnet bench failed ({status})");

@@ -68,11 +68,134 @@ fn package_name(package_id: &str) -> String {
     name.to_string()
 }
 
+/// Whether passes are remembered and skipped: not under CI (CI runs every test on every
+/// submission), not with `CIVNET_TEST_CACHE=off`.
+fn pass_cache_enabled() -> bool {
+    std::env::var_os("CI").is_none_or(|v| v.is_empty() || v == "false") && std::env::var("CIVNET_TEST_CACHE").map_or(true, |v| v != "off")
+}
+
+/// Everything a test binary's outcome depends on besides the binary itself, hashed: its
+/// arguments; the files and directories its environment names (the deployed programs and
+/// fixtures, the validator binary); the environment variables tests read (`CIVNET_*`,
+/// `PROPTEST_*`, `RUST_*`, `CI`, `DATABASE_URL`); every file of the checkout that git tracks
+/// or would track (sources, README, migrations, budgets: what tests read at run time), by
+/// content; the built web app; and the size and modification time of the system tools
+/// tests start (Chromium, PostgreSQL, Node.js).
+pub fn run_inputs_digest(test_args: &[String], env: &[(&str, &Path)], workspace: &Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    let mut field = |label: &str, bytes: &[u8]| {
+        hasher.update((label.len() as u64).to_le_bytes());
+        hasher.update(label.as_bytes());
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    };
+    for arg in test_args {
+        field("arg", arg.as_bytes());
+    }
+    for (key, path) in env {
+        field("env", key.as_bytes());
+        for file in files_under(path) {
+            field(&file.display().to_string(), &std::fs::read(&file).unwrap_or_default());
+        }
+    }
+    let mut vars: Vec<(String, String)> = std::env::vars()
+        .filter(|(k, _)| ["CIVNET_", "PROPTEST_", "RUST_"].iter().any(|p| k.starts_with(p)) || k == "CI" || k == "DATABASE_URL")
+        .collect();
+    vars.sort();
+    for (key, value) in vars {
+        field(&format!("var {key}"), value.as_bytes());
+    }
+    let listed = Command::new("git")
+        .args(["ls-files", "-z", "--cached", "--others", "--exclude-standard"])
+        .current_dir(workspace)
+        .output()
+        .context("git ls-files (the checkout's files are part of a test run's inputs)")?;
+    if !listed.status.success() {
+        bail!("git ls-files failed in {}", workspace.display());
+    }
+    let mut files: Vec<&[u8]> = listed.stdout.split(|b| *b == 0).filter(|f| !f.is_empty()).collect();
+    files.sort_unstable();
+    for name in files {
+        let name = String::from_utf8_lossy(name);
+        // A deleted file still listed by the index reads as empty: its deletion is a change.
+        field(&name, &std::fs::read(workspace.join(&*name)).unwrap_or_default());
+    }
+    for file in files_under(&workspace.join("app/web/dist")) {
+        field(&file.display().to_string(), &std::fs::read(&file).unwrap_or_default());
+    }
+    let tools = ["/usr/bin/chromium", "/usr/bin/node", "/usr/bin/psql"];
+    let postgres = std::fs::read_dir("/usr/lib/postgresql").into_iter().flatten().flatten().map(|e| e.path().join("bin/postgres"));
+    for tool in tools.iter().map(PathBuf::from).chain(postgres) {
+        if let Ok(meta) = std::fs::metadata(&tool) {
+            let modified = meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
+            field(&tool.display().to_string(), format!("{} {modified}", meta.len()).as_bytes());
+        }
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// `path` itself if it is a file, else every file below it, sorted.
+fn files_under(path: &Path) -> Vec<PathBuf> {
+    if path.is_file() {
+        return vec![path.to_path_buf()];
+    }
+    let mut out = Vec::new();
+    let mut pending = vec![path.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Where a binary's last pass is remembered: the key (SHA-256 of the binary and of its run's
+/// inputs) in `<target>/<profile>/civnet-test-passes/<name>`.
+fn pass_record(binary: &TestBinary) -> PathBuf {
+    let profile_dir = binary.executable.parent().and_then(Path::parent).unwrap_or(Path::new("."));
+    profile_dir.join("civnet-test-passes").join(binary.name.replace("::", "-"))
+}
+
+fn pass_key(binary: &TestBinary, inputs: &str) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let bytes = std::fs::read(&binary.executable).with_context(|| format!("reading {}", binary.executable.display()))?;
+    Ok(hex::encode(Sha256::new().chain_update(&bytes).chain_update(inputs.as_bytes()).finalize()))
+}
+
 /// Runs every binary with `test_args`, `jobs` at a time, in the given order. Fails naming
 /// each binary that failed.
-pub fn run_all(binaries: &[TestBinary], test_args: &[String], env: &[(&str, &Path)]) -> Result<()> {
+///
+/// Outside CI, a binary that passed before with the same key (the same bytes and the same
+/// [`run_inputs_digest`]) is not run again: the same program on the same inputs. Every other
+/// binary runs, and a failure forgets the binary's pass. `CIVNET_TEST_CACHE=off` runs all.
+pub fn run_all(binaries: &[TestBinary], test_args: &[String], env: &[(&str, &Path)], workspace: &Path) -> Result<()> {
     let jobs = std::env::var("CIVNET_TEST_JOBS").ok().and_then(|j| j.parse().ok()).unwrap_or_else(default_jobs).max(1);
-    let queue = Mutex::new(binaries.iter().collect::<VecDeque<_>>());
+    let inputs = if pass_cache_enabled() { Some(run_inputs_digest(test_args, env, workspace)?) } else { None };
+    let mut to_run = Vec::new();
+    let mut keys = std::collections::HashMap::new();
+    for binary in binaries {
+        if let Some(inputs) = &inputs {
+            let key = pass_key(binary, inputs)?;
+            if std::fs::read_to_string(pass_record(binary)).is_ok_and(|recorded| recorded.trim() == key) {
+                println!("xtask: {} passed before with this binary and these inputs: not run again (CIVNET_TEST_CACHE=off runs it)", binary.name);
+                continue;
+            }
+            keys.insert(binary.name.clone(), key);
+        }
+        to_run.push(binary);
+    }
+    let binaries = to_run;
+    if binaries.is_empty() {
+        return Ok(());
+    }
+    let queue = Mutex::new(binaries.iter().copied().collect::<VecDeque<_>>());
     let failed = Mutex::new(Vec::new());
     let print = Mutex::new(());
     let logs = std::env::temp_dir().join(format!("civnet-xtask-tests-{}", std::process::id()));
@@ -103,12 +226,23 @@ pub fn run_all(binaries: &[TestBinary], test_args: &[String], env: &[(&str, &Pat
                 print!("{output}");
                 let secs = started.elapsed().as_secs_f64();
                 match status {
-                    Ok(status) if status.success() => println!("xtask: {} passed in {secs:.1} s", binary.name),
+                    Ok(status) if status.success() => {
+                        println!("xtask: {} passed in {secs:.1} s", binary.name);
+                        if let Some(key) = keys.get(&binary.name) {
+                            let record = pass_record(binary);
+                            let written = record.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|()| std::fs::write(&record, key));
+                            if let Err(e) = written {
+                                println!("xtask: could not remember the pass of {} ({e})", binary.name);
+                            }
+                        }
+                    }
                     Ok(status) => {
+                        let _ = std::fs::remove_file(pass_record(binary));
                         println!("xtask: {} FAILED ({status}) in {secs:.1} s", binary.name);
                         failed.lock().unwrap().push(binary.name.clone());
                     }
                     Err(e) => {
+                        let _ = std::fs::remove_file(pass_record(binary));
                         println!("xtask: {} could not run: {e}", binary.name);
                         failed.lock().unwrap().push(binary.name.clone());
                     }
@@ -127,6 +261,39 @@ pub fn run_all(binaries: &[TestBinary], test_args: &[String], env: &[(&str, &Pat
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A remembered pass is only as good as its key: the same inputs give the same digest,
+    /// and changing a tracked file, adding an untracked one, changing a file the environment
+    /// names or the arguments each give another.
+    #[test]
+    fn a_test_runs_again_when_any_input_changes() {
+        let checkout = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| assert!(Command::new("git").args(args).current_dir(checkout.path()).output().unwrap().status.success());
+        git(&["init", "-q"]);
+        std::fs::write(checkout.path().join("README.md"), "walkthrough").unwrap();
+        std::fs::write(checkout.path().join(".gitignore"), "target\n").unwrap();
+        git(&["add", "-A"]);
+        let deploy = tempfile::tempdir().unwrap();
+        std::fs::write(deploy.path().join("emissions.so"), [1u8, 2, 3]).unwrap();
+        let env = [("CIVNET_DEPLOY_DIR", deploy.path())];
+        let args = vec!["story".to_string()];
+        let digest = || run_inputs_digest(&args, &env, checkout.path()).unwrap();
+        let first = digest();
+        assert_eq!(digest(), first, "the same inputs, the same key");
+        std::fs::create_dir(checkout.path().join("target")).unwrap();
+        std::fs::write(checkout.path().join("target/ignored"), "build output").unwrap();
+        assert_eq!(digest(), first, "ignored files are not inputs");
+        std::fs::write(checkout.path().join("README.md"), "walkthrough, edited").unwrap();
+        let edited = digest();
+        assert_ne!(edited, first, "a tracked file changed");
+        std::fs::write(checkout.path().join("new_story.rs"), "fn story() {}").unwrap();
+        let added = digest();
+        assert_ne!(added, edited, "an untracked file appeared");
+        std::fs::write(deploy.path().join("emissions.so"), [1u8, 2, 4]).unwrap();
+        let redeployed = digest();
+        assert_ne!(redeployed, added, "a program changed");
+        assert_ne!(run_inputs_digest(&["other".to_string()], &env, checkout.path()).unwrap(), redeployed, "other arguments");
+    }
 
     #[test]
     fn test_executables_are_read_from_cargo_messages() {

@@ -93,7 +93,7 @@ pub struct BenchArgs {
 pub fn run(args: BenchArgs) -> Result<Value> {
     let mut transactions: Vec<TxSuccess> = Vec::new();
     let started = Instant::now();
-    let demo_args = DemoArgs { devices: args.devices, epochs: args.epochs, sub_networks: 3, epoch_secs: None, seed: Some(args.seed), heartbeats: None };
+    let demo_args = DemoArgs { devices: args.devices, epochs: args.epochs, sub_networks: 3, epoch_secs: None, seed: Some(args.seed), heartbeats: None, export_accounts: None };
     let demo = demo::run_embedded(demo_args)?;
     let demo_secs = started.elapsed().as_secs_f64();
     let demo_transactions = demo.transactions;
@@ -182,20 +182,27 @@ fn scale_runs(args: &BenchArgs) -> Result<Value> {
         return Ok(Value::Null);
     }
     let exe = std::env::current_exe().context("locating the civnet binary")?;
+    let exported = tempfile::tempdir().context("a directory for the exported accounts")?;
     let mut runs = Vec::new();
     for devices in [1_000, args.scale_devices] {
         eprintln!("civnet bench: demo with {devices} devices, 3 epochs, 4 sub-networks (its own process)");
         let started = Instant::now();
+        let accounts_dir = exported.path().join(devices.to_string());
         let out = std::process::Command::new(&exe)
             .args(["--output", "json", "demo", "--epochs", "3", "--sub-networks", "4", "--devices", &devices.to_string(), "--seed", &args.seed.to_string()])
+            .arg("--export-accounts")
+            .arg(&accounts_dir)
             .stderr(std::process::Stdio::inherit())
             .output()
             .context("running civnet demo")?;
         if !out.status.success() {
             bail!("civnet demo --devices {devices} failed ({})", out.status);
         }
-        let wall = started.elapsed().as_secs_f64();
         let report: Value = serde_json::from_slice(&out.stdout).context("civnet demo --output json printed no JSON")?;
+        // The export (after the run) is not part of the demo's time.
+        let wall = report["wall_time_secs"].as_f64().unwrap_or_else(|| started.elapsed().as_secs_f64());
+        let index_backfill = index_backfill(&exe, &accounts_dir, devices)?;
+        let _ = std::fs::remove_dir_all(&accounts_dir);
         runs.push(json!({
             "devices": devices, "epochs": 3, "sub_networks": 4,
             "wall_time_secs": round2(wall),
@@ -206,9 +213,47 @@ fn scale_runs(args: &BenchArgs) -> Result<Value> {
             "reports_accepted": report["rewards"]["reports_accepted"],
             "reconciled": report["reconciled"],
             "claim_tx_bytes_max": report["instructions"]["emissions::claim_rewards"]["tx_bytes_max"],
+            "index_backfill": index_backfill,
         }));
     }
     Ok(Value::Array(runs))
+}
+
+/// The indexer's backfill of a demo's network: the exported accounts put into the genesis of
+/// solana-test-validator, then `civnet index --once` (its own process, a fresh SQLite file)
+/// reads them back through `getProgramAccounts`. Its accounts per second and peak memory;
+/// fails when the index does not hold every device.
+fn index_backfill(exe: &std::path::Path, accounts_dir: &std::path::Path, devices: usize) -> Result<Value> {
+    let exported = std::fs::read_dir(accounts_dir).with_context(|| format!("reading {}", accounts_dir.display()))?.count();
+    eprintln!("civnet bench: {exported} accounts into solana-test-validator's genesis, then `civnet index --once`");
+    let genesis_started = Instant::now();
+    let validator = civnet_client::TestValidator::start_with_account_dir(accounts_dir).map_err(anyhow::Error::msg)?;
+    let genesis_secs = genesis_started.elapsed().as_secs_f64();
+    let db = tempfile::tempdir().context("a directory for the index")?;
+    let out = std::process::Command::new(exe)
+        .args(["--output", "json", "--url", validator.rpc_url(), "index", "--once", "--database"])
+        .arg(format!("sqlite://{}", db.path().join("index.db").display()))
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("running civnet index --once")?;
+    if !out.status.success() {
+        bail!("civnet index --once failed ({})", out.status);
+    }
+    let counts: Value = serde_json::from_slice(&out.stdout).context("civnet index --once printed no JSON")?;
+    if counts["devices"].as_u64() != Some(devices as u64) {
+        bail!("the index holds {} devices, the demo issued {devices}", counts["devices"]);
+    }
+    let run = &counts["run"];
+    Ok(json!({
+        "accounts": run["accounts"],
+        "backfill_secs": run["backfill_secs"],
+        "accounts_per_sec": run["accounts_per_sec"],
+        "requests": run["backfill_requests"],
+        "largest_response": run["largest_response"],
+        "peak_memory_mib": run["peak_memory_mib"],
+        "validator_genesis_secs": round2(genesis_secs),
+        "exported_accounts": exported,
+    }))
 }
 
 fn ratio(measured: u64, goal: u64) -> f64 {
@@ -631,6 +676,18 @@ fn render(report: &Value) -> String {
                 "| {} | {} s | {} ms | {} MiB | {} | {} | {} | {} | {} |",
                 thousands(&run["devices"]), run["wall_time_secs"], run["ms_per_device"], run["peak_memory_mib"], run["heartbeats"].as_str().unwrap_or(""),
                 thousands(&run["reports_accepted"]), thousands(&run["claim_tx_bytes_max"]), run["reconciled"], phases.join(", ")
+            );
+        }
+        let _ = writeln!(
+            out,
+            "\nThe indexer's backfill of each run's network (its accounts in solana-test-validator's genesis, then `civnet index --once` in its own process on a fresh SQLite file; per-device types read in 256 pages by asset id):\n\n| devices | accounts | backfill | accounts per second | requests | largest response | peak memory |\n|---:|---:|---:|---:|---:|---:|---:|"
+        );
+        for run in runs {
+            let b = &run["index_backfill"];
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} s | {} | {} | {} accounts | {} MiB |",
+                thousands(&run["devices"]), thousands(&b["accounts"]), b["backfill_secs"], b["accounts_per_sec"], b["requests"], thousands(&b["largest_response"]), b["peak_memory_mib"]
             );
         }
     }

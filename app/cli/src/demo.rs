@@ -3,7 +3,7 @@
 //! epochs); with `--url` against a cluster, waiting out short epochs. Every number in the
 //! report is read back from chain accounts after the run.
 use anchor_lang::prelude::Pubkey;
-use anyhow::{bail, Result};
+use anyhow::{bail, Context as _, Result};
 use civnet_client::bubblegum::TreeShape;
 use civnet_client::network::{self as net, SubNetworkKeys};
 use civnet_client::registry::{self, IssuedDevice, MakerKeys};
@@ -65,6 +65,12 @@ pub struct DemoArgs {
     /// needs: 2 to 5). Default: full up to 10,000 devices, sparse above.
     #[arg(long, value_enum)]
     pub heartbeats: Option<Heartbeats>,
+    /// Embedded engine only: after the run, write every account of civnet's programs and of
+    /// the makers' Bubblegum trees into this directory as validator account files (what
+    /// `civnet bench` loads into solana-test-validator with `--account-dir` to measure the
+    /// indexer's backfill at this size).
+    #[arg(long, value_name = "DIR")]
+    pub export_accounts: Option<std::path::PathBuf>,
 }
 
 /// How many heartbeats the demo's devices send; see [`heartbeats_in_slice`].
@@ -199,7 +205,17 @@ pub fn run_embedded(args: DemoArgs) -> Result<DemoRun> {
     // Start a few days after the clock's zero so the network starts at a later epoch.
     chain.warp_seconds(3 * 86_400 + 17);
     let epoch_secs = args.epoch_secs.unwrap_or(86_400);
-    Demo::new(&mut chain, args, epoch_secs, "embedded (litesvm)").run()
+    let export = args.export_accounts.clone();
+    let mut run = Demo::new(&mut chain, args, epoch_secs, "embedded (litesvm)").run()?;
+    if let Some(dir) = export {
+        let bar = spinner(format!("writing the network's accounts into {}", dir.display()));
+        let mut owners = civnet_indexer::accounts::PROGRAMS.to_vec();
+        owners.extend([programs::BUBBLEGUM_ID, programs::SPL_ACCOUNT_COMPRESSION_ID]);
+        let written = chain.export_accounts(&owners, &dir).with_context(|| format!("writing accounts into {}", dir.display()))?;
+        bar.finish_and_clear();
+        run.report["exported_accounts"] = json!({"dir": dir, "accounts": written});
+    }
+    Ok(run)
 }
 
 /// On a fresh checkout the SBF programs do not exist yet: build them through the project's

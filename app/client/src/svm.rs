@@ -256,6 +256,25 @@ impl Chain {
         self.recorded.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
+    /// Writes every live account owned by one of `owners` into `dir` as a validator account
+    /// file ([`crate::validator::write_account_file`]); returns how many. With
+    /// [`crate::TestValidator::start_with_account_dir`] it puts a network built here on a
+    /// validator without replaying its transactions.
+    pub fn export_accounts(&self, owners: &[Pubkey], dir: &std::path::Path) -> std::io::Result<usize> {
+        std::fs::create_dir_all(dir)?;
+        let mut written = 0;
+        for (address, account) in &self.svm.accounts_db().inner {
+            use solana_account::ReadableAccount;
+            if account.lamports() == 0 || !owners.contains(account.owner()) {
+                continue;
+            }
+            let account = solana_account::Account::from(account.clone());
+            crate::validator::write_account_file(&dir.join(format!("{address}.json")), address, &account)?;
+            written += 1;
+        }
+        Ok(written)
+    }
+
     pub fn lamports(&self, key: &Pubkey) -> u64 {
         self.svm.get_account(key).map_or(0, |a| a.lamports)
     }

@@ -50,6 +50,28 @@ pub struct LocalnetOptions {
     pub rpc_port: u16,
     /// Start from an empty ledger (otherwise an existing ledger is resumed).
     pub reset: bool,
+    /// Accounts to put in the genesis: every `*.json` file of this directory (`--account-dir`,
+    /// the files [`write_account_file`] writes).
+    pub account_dir: Option<PathBuf>,
+    /// PoH ticks per slot (`--ticks-per-slot`; the cluster's 64 make 400 ms slots).
+    pub ticks_per_slot: Option<u64>,
+}
+
+/// Ticks per slot of the validators tests start: 16 (100 ms slots instead of mainnet's
+/// 400 ms). A test's transactions wait for confirmation one after another, so its time is
+/// mostly slots; a blockhash stays valid for 150 slots, 15 s here, ample for a signed
+/// transaction handed from one command to the next. `civnet localnet` keeps mainnet's slots.
+pub const TEST_TICKS_PER_SLOT: u64 = 16;
+
+/// `account` at `address` as a solana-test-validator account file (`--account`,
+/// `--account-dir`: the JSON `solana account --output json` prints).
+pub fn write_account_file(file: &Path, address: &Pubkey, account: &solana_account::Account) -> std::io::Result<()> {
+    use base64::Engine;
+    let json = serde_json::json!({"pubkey": address.to_string(), "account": {
+        "lamports": account.lamports, "data": [base64::engine::general_purpose::STANDARD.encode(&account.data), "base64"],
+        "owner": account.owner.to_string(), "executable": account.executable, "rentEpoch": 0, "space": account.data.len(),
+    }});
+    std::fs::write(file, json.to_string())
 }
 
 impl TestValidator {
@@ -65,7 +87,7 @@ impl TestValidator {
     pub fn start_with_accounts(accounts: &[(Pubkey, solana_account::Account)]) -> Self {
         let ledger = tempfile::tempdir().expect("temporary ledger");
         let ports = PortBlock::reserve();
-        let options = LocalnetOptions { ledger: ledger.path().to_path_buf(), rpc_port: ports.base, reset: true };
+        let options = LocalnetOptions { ledger: ledger.path().to_path_buf(), rpc_port: ports.base, reset: true, account_dir: None, ticks_per_slot: Some(TEST_TICKS_PER_SLOT) };
         let mut validator = Self::spawn(&options, Some(ledger), accounts).unwrap_or_else(|e| panic!("{e}"));
         validator._ports = Some(ports);
         let payer = validator.cluster.payer.pubkey();
@@ -76,6 +98,18 @@ impl TestValidator {
     /// Starts a validator as `options` say; an error names the log tail.
     pub fn start_localnet(options: &LocalnetOptions) -> Result<Self, String> {
         Self::spawn(options, None, &[])
+    }
+
+    /// A validator on a temporary ledger and free ports whose genesis holds every account
+    /// file in `dir` (a network exported by [`crate::Chain::export_accounts`]): a chain of
+    /// any size without sending its history. Genesis takes a while for large sets.
+    pub fn start_with_account_dir(dir: &Path) -> Result<Self, String> {
+        let ledger = tempfile::tempdir().map_err(|e| format!("temporary ledger: {e}"))?;
+        let ports = PortBlock::reserve();
+        let options = LocalnetOptions { ledger: ledger.path().to_path_buf(), rpc_port: ports.base, reset: true, account_dir: Some(dir.to_path_buf()), ticks_per_slot: Some(TEST_TICKS_PER_SLOT) };
+        let mut validator = Self::spawn(&options, Some(ledger), &[])?;
+        validator._ports = Some(ports);
+        Ok(validator)
     }
 
     fn spawn(options: &LocalnetOptions, temporary: Option<tempfile::TempDir>, accounts: &[(Pubkey, solana_account::Account)]) -> Result<Self, String> {
@@ -117,14 +151,15 @@ impl TestValidator {
         // Read into the genesis at startup: the files only need to outlive the spawn.
         let account_files = tempfile::tempdir().map_err(|e| format!("account files: {e}"))?;
         for (address, account) in accounts {
-            use base64::Engine;
             let file = account_files.path().join(format!("{address}.json"));
-            let json = serde_json::json!({"pubkey": address.to_string(), "account": {
-                "lamports": account.lamports, "data": [base64::engine::general_purpose::STANDARD.encode(&account.data), "base64"],
-                "owner": account.owner.to_string(), "executable": account.executable, "rentEpoch": 0, "space": account.data.len(),
-            }});
-            std::fs::write(&file, json.to_string()).map_err(|e| format!("writing {}: {e}", file.display()))?;
+            write_account_file(&file, address, account).map_err(|e| format!("writing {}: {e}", file.display()))?;
             cmd.arg("--account").arg(address.to_string()).arg(&file);
+        }
+        if let Some(dir) = &options.account_dir {
+            cmd.arg("--account-dir").arg(dir);
+        }
+        if let Some(ticks) = options.ticks_per_slot {
+            cmd.arg("--ticks-per-slot").arg(ticks.to_string());
         }
         let log = |name: &str| std::fs::File::create(options.ledger.join(name)).map_err(|e| format!("log file: {e}"));
         let child = cmd
@@ -134,7 +169,9 @@ impl TestValidator {
             .map_err(|e| format!("starting {}: {e}; build it with `cargo xtask validator`", validator_binary().display()))?;
         let cluster = RpcCluster { rpc: Rpc::new(format!("http://127.0.0.1:{base}")), payer: Keypair::new() };
         let mut validator = Self { child, ledger: options.ledger.clone(), _temporary_ledger: temporary, _ports: None, cluster };
-        validator.wait_until_ready(Duration::from_secs(120))?;
+        // A large genesis (`--account-dir`) takes minutes to write and hash.
+        let ready_within = if options.account_dir.is_some() { Duration::from_secs(900) } else { Duration::from_secs(120) };
+        validator.wait_until_ready(ready_within)?;
         drop(account_files);
         Ok(validator)
     }

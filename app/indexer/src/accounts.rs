@@ -18,11 +18,25 @@ pub struct AccountKind {
     pub name: &'static str,
     pub discriminator: &'static [u8],
     pub table: &'static str,
+    /// For the types with one account per device: the offset in the account's data of a
+    /// 32-byte key (the cNFT asset id) whose first byte splits them into 256 even pages, so
+    /// backfill reads them a page at a time instead of in one response of every device.
+    pub page_key_offset: Option<usize>,
 }
 
 const fn kind<T: Discriminator>(program: Pubkey, name: &'static str, table: &'static str) -> AccountKind {
-    AccountKind { program, name, discriminator: T::DISCRIMINATOR, table }
+    AccountKind { program, name, discriminator: T::DISCRIMINATOR, table, page_key_offset: None }
 }
+
+/// [`kind`] for a per-device type whose asset id sits at `offset` (discriminator included).
+const fn paged_kind<T: Discriminator>(program: Pubkey, name: &'static str, table: &'static str, offset: usize) -> AccountKind {
+    AccountKind { page_key_offset: Some(offset), ..kind::<T>(program, name, table) }
+}
+
+/// `Recipient { sub_network, asset_id, .. }`: the asset id after the discriminator and one key.
+const RECIPIENT_ASSET_ID_OFFSET: usize = 8 + 32;
+/// `Device { asset_id, .. }`: the asset id right after the discriminator.
+const DEVICE_ASSET_ID_OFFSET: usize = 8;
 
 /// Every civnet account type.
 pub const KINDS: [AccountKind; 12] = [
@@ -31,12 +45,12 @@ pub const KINDS: [AccountKind; 12] = [
     kind::<emissions::state::EpochInfo>(emissions::ID, "EpochInfo", "epochs"),
     kind::<emissions::state::SubNetworkEpochInfo>(emissions::ID, "SubNetworkEpochInfo", "sub_network_epochs"),
     kind::<emissions::state::RewardsRoot>(emissions::ID, "RewardsRoot", "reward_roots"),
-    kind::<emissions::state::Recipient>(emissions::ID, "Recipient", "recipients"),
+    paged_kind::<emissions::state::Recipient>(emissions::ID, "Recipient", "recipients", RECIPIENT_ASSET_ID_OFFSET),
     kind::<data_credits::state::DataCreditsConfig>(data_credits::ID, "DataCreditsConfig", "dc_configs"),
     kind::<data_credits::state::DelegatedEscrow>(data_credits::ID, "DelegatedEscrow", "dc_escrows"),
     kind::<data_credits::state::SubNetworkBurns>(data_credits::ID, "SubNetworkBurns", "sub_network_burns"),
     kind::<device_registry::state::Maker>(device_registry::ID, "Maker", "makers"),
-    kind::<device_registry::state::Device>(device_registry::ID, "Device", "devices"),
+    paged_kind::<device_registry::state::Device>(device_registry::ID, "Device", "devices", DEVICE_ASSET_ID_OFFSET),
     kind::<device_registry::state::SubNetworkDevices>(device_registry::ID, "SubNetworkDevices", "sub_network_devices"),
 ];
 
@@ -229,6 +243,26 @@ pub fn price_oracle_json(oracle: &data_credits::state::PriceOracle) -> serde_jso
 #[cfg(test)]
 mod tests {
     use super::*;
+    use anchor_lang::AccountSerialize;
+
+    /// The paged kinds' page key is the asset id, found at the offset backfill filters on, in
+    /// the bytes the programs' own types serialize to.
+    #[test]
+    fn per_device_accounts_are_paged_by_their_asset_id() {
+        let asset_id = Pubkey::new_unique();
+        let device = device_registry::state::Device { asset_id, sub_network_index: 2, active: true, location: 9, elevation: 3, gain: 40, bump: 255 };
+        let recipient = emissions::state::Recipient { sub_network: Pubkey::new_unique(), asset_id, total_claimed: 5, bump: 254 };
+        let (mut device_data, mut recipient_data) = (Vec::new(), Vec::new());
+        device.try_serialize(&mut device_data).unwrap();
+        recipient.try_serialize(&mut recipient_data).unwrap();
+        for (table, data) in [("devices", device_data), ("recipients", recipient_data)] {
+            let kind = KINDS.iter().find(|k| k.table == table).unwrap();
+            let offset = kind.page_key_offset.unwrap_or_else(|| panic!("{table} is not paged"));
+            assert_eq!(&data[offset..offset + 32], asset_id.as_ref(), "{table}");
+        }
+        let paged: Vec<&str> = KINDS.iter().filter(|k| k.page_key_offset.is_some()).map(|k| k.table).collect();
+        assert_eq!(paged, ["recipients", "devices"]);
+    }
 
     #[test]
     fn a_ring_lists_its_live_entries_oldest_first() {

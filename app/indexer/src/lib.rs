@@ -167,6 +167,8 @@ pub fn throughput(filled: &backfill::BackfillStats, followed: &follow::FollowSta
     json!({
         "accounts": filled.accounts,
         "backfill_secs": filled.elapsed.as_secs_f64(),
+        "backfill_requests": filled.requests,
+        "largest_response": filled.largest_response,
         "accounts_per_sec": rate(filled.accounts, filled.elapsed),
         "transactions": followed.transactions,
         "failed_transactions": followed.failed,

@@ -1,6 +1,7 @@
 //! The database: SQLite (a file, zero setup) or PostgreSQL, chosen by URL, behind sqlx's Any
 //! driver so every statement is written once. Rows are written by generic upserts built from
 //! [`Row`]s; reads come back as JSON through [`crate::schema::column_json`].
+use anchor_lang::prelude::Pubkey;
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Map, Value};
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -131,6 +132,27 @@ impl Store {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Upserts one page of a paged account table's rows, in one database transaction.
+    pub async fn upsert_accounts(&self, rows: &[Row]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        Self::write(&mut tx, rows, true).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Deletes the rows of account table `table` whose address is not in `keep` (accounts
+    /// closed since they were indexed), in one database transaction; returns how many.
+    pub async fn remove_accounts_except(&self, table: &str, keep: &HashSet<Pubkey>) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        let stored: Vec<String> = sqlx::query_scalar(&format!("SELECT address FROM {table}")).fetch_all(&mut *tx).await?;
+        let mut removed = 0;
+        for address in stored.iter().filter(|a| a.parse::<Pubkey>().map_or(true, |key| !keep.contains(&key))) {
+            removed += sqlx::query(&format!("DELETE FROM {table} WHERE address = $1")).bind(address).execute(&mut *tx).await?.rows_affected();
+        }
+        tx.commit().await?;
+        Ok(removed)
     }
 
     pub async fn cursor(&self, program: &str) -> Result<Option<(String, u64)>> {
