@@ -312,7 +312,8 @@ fn check_budget(path: &PathBuf, measured: &serde_json::Map<String, Value>) -> Re
 /// (program, instruction name as in the IDL, compute units) of every civnet instruction that
 /// ran in a transaction, top-level or as a CPI, from the runtime's log lines.
 pub fn instruction_units(logs: &[String]) -> Vec<(String, String, u64)> {
-    let ours = [(emissions::ID, "emissions"), (data_credits::ID, "data_credits"), (device_registry::ID, "device_registry")];
+    // Base58 once per call rather than once per log line (the demo parses every transaction's logs).
+    let ours = [(emissions::ID, "emissions"), (data_credits::ID, "data_credits"), (device_registry::ID, "device_registry")].map(|(id, label)| (id.to_string(), label));
     let mut stack: Vec<(String, Option<String>)> = Vec::new();
     let mut out = Vec::new();
     for line in logs {
@@ -326,14 +327,14 @@ pub fn instruction_units(logs: &[String]) -> Vec<(String, String, u64)> {
         } else if let Some((program, tail)) = rest.split_once(" consumed ") {
             let units = tail.split(' ').next().and_then(|n| n.parse::<u64>().ok());
             if let Some((frame_program, name)) = stack.pop() {
-                let known = ours.iter().find(|(id, _)| id.to_string() == program && frame_program == program);
+                let known = ours.iter().find(|(id, _)| id == program && frame_program == program);
                 if let (Some((_, label)), Some(name), Some(units)) = (known, name, units) {
                     out.push((label.to_string(), name, units));
                 }
             }
         } else if rest.ends_with(" success") || rest.contains(" failed") {
             // A frame that ended without a "consumed" line (builtins) is popped here.
-            if stack.last().is_some_and(|(p, _)| rest.starts_with(p.as_str()) && !ours.iter().any(|(id, _)| id.to_string() == *p)) {
+            if stack.last().is_some_and(|(p, _)| rest.starts_with(p.as_str()) && !ours.iter().any(|(id, _)| id == p)) {
                 stack.pop();
             }
         }

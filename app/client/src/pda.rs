@@ -2,9 +2,34 @@
 use anchor_lang::prelude::Pubkey;
 use civnet_common::seeds::{self, name_seed};
 
+/// `find_program_address`, remembered: each bump it tries costs a SHA-256 and a curve-point
+/// decompression (an inversion), and clients derive the same addresses over and over (every
+/// transaction names the network's, a device's are named at issue, onboarding and each
+/// claim): a sixth of a large demo's time went here. At most [`REMEMBERED_PDAS`] are kept.
 fn pda(seeds: &[&[u8]], program: &Pubkey) -> Pubkey {
-    Pubkey::find_program_address(seeds, program).0
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static REMEMBERED: OnceLock<Mutex<HashMap<Vec<u8>, Pubkey>>> = OnceLock::new();
+    let mut key = program.to_bytes().to_vec();
+    for seed in seeds {
+        key.push(seed.len() as u8);
+        key.extend_from_slice(seed);
+    }
+    let remembered = REMEMBERED.get_or_init(Default::default);
+    if let Some(address) = remembered.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return *address;
+    }
+    let address = Pubkey::find_program_address(seeds, program).0;
+    let mut map = remembered.lock().unwrap_or_else(|e| e.into_inner());
+    if map.len() >= REMEMBERED_PDAS {
+        map.clear();
+    }
+    map.insert(key, address);
+    address
 }
+
+/// About 100 MB of remembered addresses (a million devices' worth of the hottest ones).
+const REMEMBERED_PDAS: usize = 1 << 20;
 
 /// The `event_authority` PDA an `#[event_cpi]` instruction of `program_id` needs.
 pub fn event_authority(program_id: &Pubkey) -> Pubkey {
