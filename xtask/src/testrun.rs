@@ -76,8 +76,8 @@ fn pass_cache_enabled() -> bool {
 
 /// Everything a test binary's outcome depends on besides the binary itself, hashed: its
 /// arguments; the files and directories its environment names (the deployed programs and
-/// fixtures, the validator binary); the environment variables tests read (`CIVNET_*`,
-/// `PROPTEST_*`, `RUST_*`, `CI`, `DATABASE_URL`); every file of the checkout that git tracks
+/// fixtures, the validator binary); the environment variables tests read (`CIVNET_*` but
+/// `CIVNET_TEST_JOBS` and `CIVNET_TEST_CACHE`, `PROPTEST_*`, `RUST_*`, `CI`, `DATABASE_URL`); every file of the checkout that git tracks
 /// or would track (sources, README, migrations, budgets: what tests read at run time), by
 /// content; the built web app; and the size and modification time of the system tools
 /// tests start (Chromium, PostgreSQL, Node.js).
@@ -101,6 +101,8 @@ pub fn run_inputs_digest(test_args: &[String], env: &[(&str, &Path)], workspace:
     }
     let mut vars: Vec<(String, String)> = std::env::vars()
         .filter(|(k, _)| ["CIVNET_", "PROPTEST_", "RUST_"].iter().any(|p| k.starts_with(p)) || k == "CI" || k == "DATABASE_URL")
+        // How many binaries run at once, and whether passes are remembered, change no outcome.
+        .filter(|(k, _)| k != "CIVNET_TEST_JOBS" && k != "CIVNET_TEST_CACHE")
         .collect();
     vars.sort();
     for (key, value) in vars {
