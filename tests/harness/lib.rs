@@ -8,7 +8,7 @@ pub mod postgres;
 pub mod stories;
 
 pub use civnet_client::{
-    anchor_ix, bubblegum, cluster, dc, deploy, errors, event_authority, features, network, pda, programs, registry, rpc, scenario, svm, tokens, validator,
+    anchor_ix, bubblegum, cluster, dc, deploy, errors, event_authority, features, lookup, network, pda, programs, registry, rpc, scenario, svm, tokens, validator,
 };
 pub use civnet_client::{Chain, Cluster, Keypair, Pubkey, Signer, TestValidator, TxFailure, TxSuccess};
 

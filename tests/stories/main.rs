@@ -30,6 +30,8 @@ mod epoch_closes_and_owners_claim;
 mod every_named_error_is_asserted;
 #[path = "../issuance_properties.rs"]
 mod issuance_properties;
+#[path = "../lookup_tables_stay_apart.rs"]
+mod lookup_tables_stay_apart;
 #[path = "../pipeline_is_real.rs"]
 mod pipeline_is_real;
 #[path = "../security_review.rs"]

@@ -644,10 +644,13 @@ fn every_operator_maker_and_wallet_command_changes_the_chain() {
     assert_ne!(changed, text);
     std::fs::write(&config, &changed).unwrap();
     let updated = civnet.ok(&operator, &["migrate", "--config", config.to_str().unwrap()]);
-    // The four edits, and the lookup table extended with what they changed.
-    assert_eq!(updated["changed"], 5, "{updated:#}");
+    // The four edits; the lookup table is the one the first run made (found again, though
+    // another network's table of the same operator was made a moment before it) and already
+    // holds every address.
+    assert_eq!(updated["changed"], 4, "{updated:#}");
+    assert_eq!(updated["lookup_table"], migrated["lookup_table"], "{updated:#}");
     let status = |step: &str| updated["steps"].as_array().unwrap().iter().find(|s| s["step"].as_str().unwrap().starts_with(step)).map(|s| s["status"].as_str().unwrap().to_string());
-    for (step, expected) in [("token mint", "unchanged"), ("network", "updated"), ("data credits", "updated"), ("sub-network IOT", "updated"), ("lookup table", "updated"), ("maker acme", "updated")] {
+    for (step, expected) in [("token mint", "unchanged"), ("network", "updated"), ("data credits", "updated"), ("sub-network IOT", "updated"), ("lookup table", "unchanged"), ("maker acme", "updated")] {
         assert_eq!(status(step).as_deref(), Some(expected), "{step}: {updated:#}");
     }
     assert_eq!(validator.anchor_account::<emissions::state::Network>(&network).max_issuance_per_epoch, 1_200_000_000);

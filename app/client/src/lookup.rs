@@ -184,6 +184,25 @@ pub fn extend_transactions(table: &Pubkey, authority: &Pubkey, payer: &Pubkey, a
     addresses.chunks(ADDRESSES_PER_EXTEND).map(|chunk| vec![alt::extend_lookup_table(*table, *authority, Some(*payer), chunk.to_vec())]).collect()
 }
 
+/// A recent slot from which `authority` has made no table yet. A table's address is derived
+/// from its authority and a recent slot, and the lookup-table program lets "create" succeed
+/// on a table that exists (so that a retried creation is harmless): a second table made
+/// from the same slot would silently extend the first, another network's or an earlier
+/// proof's. So the slot is taken only when its address is free, waiting for the next one
+/// otherwise (two tables made within one finalized slot, as two quick `migrate`s do).
+pub fn unused_table_slot(cluster: &mut impl Cluster, authority: &Pubkey) -> Result<u64, TxFailure> {
+    const ATTEMPTS: usize = 300;
+    for _ in 0..ATTEMPTS {
+        let slot = cluster.recent_slot();
+        let (table, _) = alt::derive_lookup_table_address(authority, slot);
+        if cluster.account_data(&table).is_none() {
+            return Ok(slot);
+        }
+        cluster.next_slot();
+    }
+    Err(TxFailure::unsent(format!("no new lookup table address for {authority}: the cluster's recent slot did not move in {ATTEMPTS} slots")))
+}
+
 /// Makes the table of `authority` hold `wanted` (in that order when it is new; missing
 /// ones appended otherwise), creating it when `existing` is `None`, and waits until the new
 /// addresses are usable (the slot after they were added). Returns the table and how many
@@ -196,7 +215,8 @@ pub fn ensure_table(cluster: &mut impl Cluster, authority: &Keypair, existing: O
             (state.table.key, state.table.addresses, extend_transactions(&state.table.key, &authority.pubkey(), &payer, &missing))
         }
         None => {
-            let (key, transactions) = create_table_transactions(&authority.pubkey(), &payer, cluster.recent_slot(), &dedup(wanted));
+            let slot = unused_table_slot(cluster, &authority.pubkey())?;
+            let (key, transactions) = create_table_transactions(&authority.pubkey(), &payer, slot, &dedup(wanted));
             (key, Vec::new(), transactions)
         }
     };
@@ -266,7 +286,11 @@ pub fn proof_table_transactions(owner: &Pubkey, recent_slot: u64, instructions: 
 /// its own (one more transaction, then a slot's wait). Returns the outcome of the last
 /// transaction and the proof table made, if one was.
 pub fn send_as_wallet(cluster: &mut impl Cluster, owner: &Keypair, instructions: &[Instruction], proof_nodes: &[[u8; 32]], tables: &[AddressLookupTableAccount]) -> Result<(TxSuccess, Option<Pubkey>), TxFailure> {
-    let plan = proof_table_transactions(&owner.pubkey(), cluster.recent_slot(), instructions, proof_nodes, tables).map_err(TxFailure::unsent)?;
+    if v0_size(&owner.pubkey(), instructions, tables).map_err(TxFailure::unsent)? <= PACKET_LIMIT {
+        return cluster.send_v0(Some(owner), instructions, &[], tables).map(|ok| (ok, None));
+    }
+    let slot = unused_table_slot(cluster, &owner.pubkey())?;
+    let plan = proof_table_transactions(&owner.pubkey(), slot, instructions, proof_nodes, tables).map_err(TxFailure::unsent)?;
     let Some((table, setup)) = plan else {
         return cluster.send_v0(Some(owner), instructions, &[], tables).map(|ok| (ok, None));
     };
