@@ -331,7 +331,7 @@ impl DemoOracle {
         let store = runtime.block_on(OracleStore::open(&url))?;
         let mut oracle = Oracle::new(store, network, key.pubkey(), clock);
         // The demo closes an epoch right after issuance; nothing is in flight.
-        oracle.close_grace_secs = 0;
+        oracle.close_grace_secs = Some(0);
         Ok(Self { oracle, key, runtime, _dir: dir })
     }
 

@@ -80,6 +80,10 @@ impl Reader {
                 cmd.env(key, value);
             }
         }
+        // The README's commands as written, on the tests' 100 ms slots (`civnet localnet
+        // --ticks-per-slot`, here through its environment variable): the same programs and
+        // commands, a quarter of the waiting for confirmations.
+        cmd.env("CIVNET_LOCALNET_TICKS_PER_SLOT", civnet_harness::validator::test_ticks_per_slot().to_string());
         cmd.envs(&self.env);
         cmd
     }

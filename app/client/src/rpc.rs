@@ -127,6 +127,9 @@ impl Rpc {
     /// Waits until the signature is confirmed; returns its error, if it failed.
     pub fn wait_confirmed(&self, signature: &str, timeout: Duration) -> Result<Option<solana_transaction_error::TransactionError>, RpcError> {
         let started = Instant::now();
+        // Polls soon and then less often: a test validator's 100 ms slots confirm in a few
+        // tenths of a second, a public cluster's in about a second (about 6 polls).
+        let mut poll = Duration::from_millis(50);
         loop {
             let statuses = self.call("getSignatureStatuses", json!([[signature], {"searchTransactionHistory": true}]))?;
             let status = &statuses["value"][0];
@@ -137,7 +140,8 @@ impl Rpc {
             if started.elapsed() > timeout {
                 return Err(RpcError::transport(format!("{signature} not confirmed within {timeout:?}")));
             }
-            std::thread::sleep(Duration::from_millis(200));
+            std::thread::sleep(poll);
+            poll = (poll * 3 / 2).min(Duration::from_millis(500));
         }
     }
 

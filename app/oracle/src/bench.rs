@@ -71,7 +71,7 @@ pub fn run(ingest_reports: usize, devices: usize, slices: u64) -> Result<Value> 
     let clock = Arc::new(std::sync::atomic::AtomicI64::new(chain.clock().unix_timestamp));
     let reader = clock.clone();
     let mut oracle = Oracle::new(store, keys.network, oracle_key.pubkey(), Arc::new(move || reader.load(std::sync::atomic::Ordering::SeqCst)));
-    oracle.close_grace_secs = 0;
+    oracle.close_grace_secs = Some(0);
     let index = |chain: &mut Chain| -> Result<()> {
         let transactions = chain.take_recorded();
         let reader = &*chain;

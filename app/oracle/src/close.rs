@@ -60,8 +60,8 @@ struct EpochState {
 }
 
 impl Oracle {
-    /// Closes every epoch that is ready (issued on chain, ended at least `close_grace_secs`
-    /// ago by `now`) and finishes any close a crash interrupted. `oracle` signs the roots and
+    /// Closes every epoch that is ready (issued on chain, ended at least
+    /// [`Oracle::close_grace`] ago by `now`) and finishes any close a crash interrupted. `oracle` signs the roots and
     /// activity changes.
     pub async fn close_ready_epochs(&self, chain: &mut impl ChainAccess, oracle: &Keypair, now: i64) -> Result<Vec<Closed>> {
         if oracle.pubkey() != self.key {
@@ -85,7 +85,7 @@ impl Oracle {
                 };
                 let Some(next) = next else { break };
                 let ends = i64::try_from((next.epoch + 1) * u64::from(sub.epoch_length_secs))?;
-                if now < ends + self.close_grace_secs {
+                if now < ends + self.close_grace(sub.epoch_length_secs) {
                     break;
                 }
                 let started = std::time::Instant::now();

@@ -48,16 +48,25 @@ pub struct Oracle {
     pub store: OracleStore,
     pub network: Pubkey,
     pub key: Pubkey,
-    /// An epoch is closed this long after it ended at the earliest (reports stamped just
-    /// before the end are stored by then).
-    pub close_grace_secs: i64,
+    /// An epoch is closed this long after it ended at the earliest (reports received just
+    /// before the end are stored by then); `None`: [`Oracle::close_grace`]'s default.
+    pub close_grace_secs: Option<i64>,
     pub clock: Clock,
     pub(crate) trees: api::TreeCache,
 }
 
 impl Oracle {
+    /// How long after its end an epoch of `epoch_length_secs` is closed: `close_grace_secs`,
+    /// or a quarter of the epoch and at most [`verify::MAX_CLOCK_SKEW_SECS`] (2 minutes for
+    /// daily epochs, 15 s for localnet's one-minute ones). Reports are refused once their
+    /// epoch has ended by the oracle's clock, which follows the chain's, so the wait only
+    /// covers reports still being stored.
+    pub fn close_grace(&self, epoch_length_secs: u32) -> i64 {
+        self.close_grace_secs.unwrap_or_else(|| verify::default_close_grace(epoch_length_secs))
+    }
+
     pub fn new(store: OracleStore, network: Pubkey, key: Pubkey, clock: Clock) -> Self {
-        Self { store, network, key, close_grace_secs: verify::MAX_CLOCK_SKEW_SECS, clock, trees: api::TreeCache::default() }
+        Self { store, network, key, close_grace_secs: None, clock, trees: api::TreeCache::default() }
     }
 
     pub fn now(&self) -> i64 {
@@ -79,9 +88,10 @@ pub struct OracleArgs {
     /// How often to follow the chain, issue entropy and close ready epochs, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 1000)]
     pub poll_ms: u64,
-    /// Seconds after an epoch's end before it is closed.
-    #[arg(long, value_name = "SECS", default_value_t = verify::MAX_CLOCK_SKEW_SECS)]
-    pub close_grace_secs: i64,
+    /// Seconds after an epoch's end before it is closed [default: a quarter of the epoch, at
+    /// most 120 s].
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(i64).range(0..=86_400))]
+    pub close_grace_secs: Option<i64>,
 }
 
 /// Runs the oracle against the cluster at `url` for `network` with `keypair` as its key, until

@@ -17,6 +17,12 @@ use ed25519_dalek::{Signature, VerifyingKey};
 
 /// A device clock this far from the oracle's is refused.
 pub const MAX_CLOCK_SKEW_SECS: i64 = 120;
+/// How long after its end an epoch is closed unless the operator says otherwise: a quarter
+/// of the epoch, at most [`MAX_CLOCK_SKEW_SECS`].
+pub fn default_close_grace(epoch_length_secs: u32) -> i64 {
+    (i64::from(epoch_length_secs) / 4).min(MAX_CLOCK_SKEW_SECS)
+}
+
 /// A usage receipt may arrive this long after its session ended (same epoch still required).
 pub const MAX_RECEIPT_AGE_SECS: i64 = 600;
 /// Entropy from `GET /v1/entropy` is good for this long after it was issued ...
@@ -216,6 +222,14 @@ fn strict_r(signature: &[u8; 64]) -> bool {
 mod tests {
     use super::*;
     use civnet_client::{Keypair, Signer};
+
+    #[test]
+    fn an_epoch_is_closed_a_quarter_epoch_after_its_end_and_at_most_two_minutes() {
+        assert_eq!(default_close_grace(60), 15, "localnet's one-minute epochs");
+        assert_eq!(default_close_grace(86_400), 120, "daily epochs");
+        assert_eq!(default_close_grace(1), 0);
+        assert_eq!(default_close_grace(u32::MAX), MAX_CLOCK_SKEW_SECS);
+    }
 
     #[test]
     fn the_receive_time_decides_the_epoch_and_the_report_time_must_agree() {

@@ -112,7 +112,7 @@ impl Net {
         let reader = clock.clone();
         let store = block_on(OracleStore::open(database)).expect("the oracle's database");
         let mut oracle = Oracle::new(store, net.network, oracle_key.pubkey(), Arc::new(move || reader.load(Ordering::SeqCst)));
-        oracle.close_grace_secs = 0;
+        oracle.close_grace_secs = Some(0);
         let mut world = Self { chain, net, iot, mobile, maker, owner, customer, oracle_key, router, oracle: Arc::new(oracle), clock, burn_sequence: 0, _dir: dir };
         world.delegate_to_router(1_000_000);
         world.sync();
@@ -530,7 +530,7 @@ fn oracle_child_process() {
         database: spec["database"].as_str().unwrap().to_string(),
         serve: Some(spec["serve"].as_str().unwrap().parse().unwrap()),
         poll_ms: 200,
-        close_grace_secs: 0,
+        close_grace_secs: Some(0),
     };
     civnet_oracle::run(spec["url"].as_str().unwrap(), spec["network"].as_str().unwrap().parse().unwrap(), keypair, args).expect("civnet oracle");
 }
