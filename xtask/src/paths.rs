@@ -12,7 +12,10 @@ pub const SBPF_LINKER_VERSION: &str = "0.2.6";
 pub const AGAVE_VALIDATOR_VERSION: &str = "4.2.2";
 
 pub fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+    // `cargo xtask` (cargo run) names the package directory at run time; the one compiled in
+    // is stale when a shared target directory holds an xtask built from another checkout.
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    manifest_dir.parent().expect("xtask lives in the workspace").to_path_buf()
 }
 
 pub fn target_dir() -> PathBuf {
