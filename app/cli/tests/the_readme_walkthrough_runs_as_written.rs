@@ -8,8 +8,8 @@
 //! What the test adds to the text, and only that: it fills in each `<...>` from what the
 //! earlier commands printed (as the reader does), uses free ports instead of 8899/8090, runs
 //! the two long-running lines (`localnet`, `oracle`) in the background ("in its own
-//! terminal"), writes `rewards.csv` (the reader's own file), and retries the two lines that
-//! say to wait ("once that epoch has ended") until they succeed.
+//! terminal"), writes `rewards.csv` (the reader's own file), and retries the lines that
+//! say to wait ("once that epoch has ended", "once it has ended") until they succeed.
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -120,6 +120,7 @@ impl Reader {
                 "WALLET" => self.address("customer.json"),
                 "EPOCH closed above" => self.closed_epoch.expect("an epoch was closed").to_string(),
                 "EPOCH of the heartbeats" => self.heartbeat_epoch().to_string(),
+                "EPOCH after the heartbeats" => (self.heartbeat_epoch() + 1).to_string(),
                 other => panic!("the README's walkthrough has a value this test cannot fill in: <{other}> in `{line}`"),
             };
             line.replace_range(start..=end, &value);
@@ -237,14 +238,16 @@ fn the_readme_walkthrough_runs_as_written() {
                 reader.heartbeats = reader.last_stdout.lines().filter_map(|l| l.strip_prefix("timestamp")).map(|t| t.trim().parse().unwrap()).collect();
                 assert!(reader.heartbeats.len() >= 5, "heartbeats: {}\n{stderr}", reader.last_stdout);
             }
-            l if l.starts_with("civnet epoch close --epoch") => reader.run_when_ready(&filled, Duration::from_secs(150)),
-            l if l.starts_with("civnet epoch close") => {
+            l if l.starts_with("civnet epoch close --epoch") => {
                 if claimed_from_oracle.is_some() {
                     // "Offline (stop the oracle first)".
                     let mut oracle = reader.background.pop().expect("the oracle runs");
                     oracle.kill().unwrap();
                     oracle.wait().unwrap();
                 }
+                reader.run_when_ready(&filled, Duration::from_secs(150));
+            }
+            l if l.starts_with("civnet epoch close") => {
                 let current = reader.query("network show")["current_epoch"].as_u64().unwrap();
                 reader.run_ok(&filled);
                 reader.closed_epoch = Some(current - 1);
