@@ -44,6 +44,8 @@ struct Reader {
     /// Heartbeat timestamps the device's loop printed.
     heartbeats: Vec<u64>,
     closed_epoch: Option<u64>,
+    /// The localnet deployment's epoch length.
+    epoch_secs: u64,
 }
 
 impl Drop for Reader {
@@ -68,8 +70,10 @@ impl Reader {
         let migrations = dir.path().join("migrations");
         std::fs::create_dir_all(&migrations).unwrap();
         let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-        std::fs::copy(repo.join("migrations/localnet.toml"), migrations.join("localnet.toml")).unwrap();
-        Self { dir, env, last_stdout: String::new(), background: Vec::new(), rpc_port, oracle_port, heartbeats: Vec::new(), closed_epoch: None }
+        let deployment = std::fs::read_to_string(repo.join("migrations/localnet.toml")).unwrap();
+        std::fs::write(migrations.join("localnet.toml"), &deployment).unwrap();
+        let epoch_secs = deployment.lines().find_map(|l| l.strip_prefix("epoch_length_secs =")).and_then(|v| v.split('#').next()?.trim().parse().ok()).expect("localnet.toml names epoch_length_secs");
+        Self { dir, env, last_stdout: String::new(), background: Vec::new(), rpc_port, oracle_port, heartbeats: Vec::new(), closed_epoch: None, epoch_secs }
     }
 
     fn command(&self, line: &str) -> Command {
@@ -128,15 +132,21 @@ impl Reader {
         line
     }
 
-    /// The latest epoch in which the device was heard at least 4 times (the minimum presence
-    /// of a one-minute epoch), after the one it was onboarded in.
+    /// The epoch after the one it was onboarded in in which the device was heard most (the
+    /// latest of equals), with at least the minimum presence and two to spare: the oracle
+    /// places a heartbeat by its own receive time, which follows the chain's clock and may
+    /// lag the device's by a second or two, so a heartbeat at an epoch's edge may count in
+    /// the next.
     fn heartbeat_epoch(&self) -> u64 {
-        let mut per_epoch: BTreeMap<u64, usize> = BTreeMap::new();
+        let min_presence = civnet_oracle::rewards::Slices::of(self.epoch_secs as u32).min_presence;
+        let mut per_epoch: BTreeMap<u64, u64> = BTreeMap::new();
         for t in &self.heartbeats {
-            *per_epoch.entry(t / 60).or_default() += 1;
+            *per_epoch.entry(t / self.epoch_secs).or_default() += 1;
         }
         let first = *per_epoch.keys().next().expect("heartbeats were sent");
-        per_epoch.iter().rev().find(|(epoch, n)| **epoch > first && **n >= 4).map(|(e, _)| *e).unwrap_or_else(|| panic!("no epoch with 4 heartbeats: {per_epoch:?}"))
+        let (epoch, heard) = per_epoch.iter().filter(|(epoch, _)| **epoch > first).max_by_key(|(epoch, n)| (**n, **epoch)).unwrap_or_else(|| panic!("no heartbeats after the first epoch: {per_epoch:?}"));
+        assert!(*heard >= min_presence + 2, "epoch {epoch} heard the device {heard} times, the minimum presence is {min_presence}: {per_epoch:?}");
+        *epoch
     }
 
     fn run(&mut self, line: &str) -> Output {
@@ -232,8 +242,9 @@ fn the_readme_walkthrough_runs_as_written() {
                 // heartbeat that got no answer (a loaded machine) is shown, not hidden.
                 let statuses: Vec<&str> = reader.last_stdout.lines().filter_map(|l| l.strip_prefix("status")).map(str::trim).collect();
                 assert!(statuses.iter().all(|s| *s == "accepted"), "the device's heartbeats: {}\n{stderr}", reader.last_stdout);
-                if statuses.len() < 25 {
-                    println!("{} of 25 heartbeats answered; the others: {stderr}", statuses.len());
+                let sent = filled.split("seq ").nth(1).and_then(|rest| rest.split(')').next()).and_then(|n| n.trim().parse::<usize>().ok()).expect("for i in $(seq N)");
+                if statuses.len() < sent {
+                    println!("{} of {sent} heartbeats answered; the others: {stderr}", statuses.len());
                 }
                 reader.heartbeats = reader.last_stdout.lines().filter_map(|l| l.strip_prefix("timestamp")).map(|t| t.trim().parse().unwrap()).collect();
                 assert!(reader.heartbeats.len() >= 5, "heartbeats: {}\n{stderr}", reader.last_stdout);

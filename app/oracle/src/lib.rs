@@ -58,7 +58,7 @@ pub struct Oracle {
 impl Oracle {
     /// How long after its end an epoch of `epoch_length_secs` is closed: `close_grace_secs`,
     /// or a quarter of the epoch and at most [`verify::MAX_CLOCK_SKEW_SECS`] (2 minutes for
-    /// daily epochs, 15 s for localnet's one-minute ones). Reports are refused once their
+    /// daily epochs, 7 s for localnet's 30-second ones). Reports are refused once their
     /// epoch has ended by the oracle's clock, which follows the chain's, so the wait only
     /// covers reports still being stored.
     pub fn close_grace(&self, epoch_length_secs: u32) -> i64 {
