@@ -165,6 +165,27 @@ fn pass_record(binary: &TestBinary) -> PathBuf {
     profile_dir.join("civnet-test-passes").join(binary.name.replace("::", "-"))
 }
 
+/// Where a binary's last run time is kept (seconds, beside the pass records; also under CI).
+fn duration_record(binary: &TestBinary) -> PathBuf {
+    pass_record(binary).with_extension("secs")
+}
+
+/// The binaries, longest last run first (those never timed keep their order, ahead of the
+/// timed ones): with several at a time, the long ones start first and short ones fill in
+/// beside them, instead of a long one starting last and running alone.
+pub fn longest_first(binaries: &mut [&TestBinary]) {
+    let last_secs = |b: &TestBinary| std::fs::read_to_string(duration_record(b)).ok().and_then(|s| s.trim().parse::<f64>().ok());
+    let mut timed: Vec<(usize, Option<f64>)> = binaries.iter().enumerate().map(|(i, b)| (i, last_secs(b))).collect();
+    timed.sort_by(|(ia, a), (ib, b)| match (a, b) {
+        (None, None) => ia.cmp(ib),
+        (None, Some(_)) => std::cmp::Ordering::Less,
+        (Some(_), None) => std::cmp::Ordering::Greater,
+        (Some(a), Some(b)) => b.total_cmp(a).then(ia.cmp(ib)),
+    });
+    let order: Vec<&TestBinary> = timed.iter().map(|(i, _)| binaries[*i]).collect();
+    binaries.copy_from_slice(&order);
+}
+
 fn pass_key(binary: &TestBinary, inputs: &str) -> Result<String> {
     use sha2::{Digest, Sha256};
     let bytes = std::fs::read(&binary.executable).with_context(|| format!("reading {}", binary.executable.display()))?;
@@ -193,7 +214,10 @@ pub fn run_all(binaries: &[TestBinary], test_args: &[String], env: &[(&str, &Pat
         }
         to_run.push(binary);
     }
-    let binaries = to_run;
+    let mut binaries = to_run;
+    if jobs > 1 {
+        longest_first(&mut binaries);
+    }
     if binaries.is_empty() {
         return Ok(());
     }
@@ -227,6 +251,7 @@ pub fn run_all(binaries: &[TestBinary], test_args: &[String], env: &[(&str, &Pat
                 println!("\n     Running {} ({})", binary.name, binary.executable.display());
                 print!("{output}");
                 let secs = started.elapsed().as_secs_f64();
+                let _ = std::fs::create_dir_all(duration_record(binary).parent().unwrap_or(Path::new("."))).and_then(|()| std::fs::write(duration_record(binary), format!("{secs:.1}")));
                 match status {
                     Ok(status) if status.success() => {
                         println!("xtask: {} passed in {secs:.1} s", binary.name);
@@ -308,5 +333,24 @@ mod tests {
         assert_eq!(names, ["civnet-cli::cli", "tests::stories"]);
         assert_eq!(binaries[0].package_dir, PathBuf::from("/w/app/cli"));
         assert_eq!(binaries[1].executable, PathBuf::from("/w/target/debug/deps/stories-def"));
+    }
+
+    #[test]
+    fn the_longest_binaries_start_first_and_untimed_ones_keep_their_place_ahead() {
+        let dir = tempfile::tempdir().unwrap();
+        let deps = dir.path().join("debug/deps");
+        let binary = |name: &str, secs: Option<&str>| {
+            let b = TestBinary { name: format!("p::{name}"), executable: deps.join(name), package_dir: dir.path().into(), integration: true };
+            if let Some(secs) = secs {
+                std::fs::create_dir_all(duration_record(&b).parent().unwrap()).unwrap();
+                std::fs::write(duration_record(&b), secs).unwrap();
+            }
+            b
+        };
+        let (short, long, new_one, middle, broken) = (binary("short", Some("12.0")), binary("long", Some("176.2")), binary("new", None), binary("middle", Some("82.1")), binary("broken", Some("not a number")));
+        let mut order = vec![&short, &long, &new_one, &middle, &broken];
+        longest_first(&mut order);
+        let names: Vec<&str> = order.iter().map(|b| b.name.as_str()).collect();
+        assert_eq!(names, ["p::new", "p::broken", "p::long", "p::middle", "p::short"]);
     }
 }
