@@ -25,14 +25,14 @@ pub struct TestBinary {
     pub integration: bool,
 }
 
-/// Binaries that run at once unless `CIVNET_TEST_JOBS` says otherwise: half the cores (one on
-/// a 2-core machine). Each binary's harness already runs its tests on as many threads as there
-/// are cores, and every solana-test-validator keeps producing slots (about 40% of a core each
-/// when several share 2 cores). On 2 cores, 3 binaries at once finished sooner (713 s against
-/// about 900 s one at a time) but ran up to 6 validators (load average 60), and with any other
-/// load their stories timed out waiting for epochs: CI takes the slower, steady setting.
+/// Binaries that run at once unless `CIVNET_TEST_JOBS` says otherwise: half the cores, and at
+/// least two. Each binary's harness already runs its tests on as many threads as there are
+/// cores, and most of a story's time is waiting for slots and epochs; with the validators'
+/// spinning scheduler thread at nice 19 (validator.rs), two binaries share 2 cores: 246 s
+/// against 394 s one at a time (2026-12-01, longest first). Three at once (before 100 ms
+/// slots) ran up to 6 validators and timed out under any other load.
 fn default_jobs() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get() / 2).max(1)
+    std::thread::available_parallelism().map_or(1, |n| n.get() / 2).max(2)
 }
 
 /// The test executables in cargo's JSON messages (`cargo test --no-run --message-format=json`).
