@@ -106,6 +106,11 @@ trait Engine: Cluster + ChainAccess {
     fn index_backlog(&self) -> usize {
         0
     }
+    /// The first half of [`Engine::sync_index`] where the engine holds its transactions:
+    /// decoded, with the accounts they wrote read now (`None`: index with `sync_index`).
+    fn prepare_index(&mut self) -> Result<Option<civnet_indexer::follow::Prepared>> {
+        Ok(None)
+    }
     /// Before a round of usage that must count in one epoch: on a real cluster, waits out the
     /// end of an epoch that has less than a few seconds left, so the round lands in the epoch
     /// the report attributes it to.
@@ -131,6 +136,12 @@ impl Engine for Chain {
 
     fn index_backlog(&self) -> usize {
         self.recorded_len()
+    }
+
+    fn prepare_index(&mut self) -> Result<Option<civnet_indexer::follow::Prepared>> {
+        let transactions = self.take_recorded();
+        let chain = &*self;
+        civnet_indexer::follow::prepare(&transactions, |keys| Ok(keys.iter().map(|k| chain.account_owner_and_data(k)).collect())).map(Some)
     }
 
     /// The transactions the engine recorded, decoded and written as the follower would.
@@ -255,6 +266,8 @@ struct Demo<'a, E: Engine> {
     units: Vec<InstructionUnits>,
     /// Wall time of each stage, in order.
     phases: Vec<(&'static str, Duration)>,
+    /// A batch being written to the index on the oracle's runtime while the engine runs on.
+    indexing: Option<tokio::task::JoinHandle<Result<civnet_indexer::follow::FollowStats>>>,
 }
 
 /// What the demo keeps of the transactions it sent for one purpose: numbers, and the first
@@ -320,19 +333,23 @@ struct DemoOracle {
     oracle: Oracle,
     key: Keypair,
     runtime: tokio::runtime::Runtime,
+    background: tokio::runtime::Runtime,
     _dir: tempfile::TempDir,
 }
 
 impl DemoOracle {
     fn start(network: Pubkey, key: Keypair, clock: civnet_oracle::Clock) -> Result<Self> {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        // One worker thread for the index batches written beside the engine's work (the
+        // oracle's own calls stay on the calling thread: a worker there slowed them down).
+        let background = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
         let dir = tempfile::tempdir()?;
         let url = format!("sqlite://{}", dir.path().join("oracle.db").display());
         let store = runtime.block_on(OracleStore::open(&url))?;
         let mut oracle = Oracle::new(store, network, key.pubkey(), clock);
         // The demo closes an epoch right after issuance; nothing is in flight.
         oracle.close_grace_secs = Some(0);
-        Ok(Self { oracle, key, runtime, _dir: dir })
+        Ok(Self { oracle, key, runtime, background, _dir: dir })
     }
 
     fn ingest(&self, reports: &[Vec<u8>], now: i64) -> Result<usize> {
@@ -346,7 +363,7 @@ impl DemoOracle {
 
 impl<'a, E: Engine> Demo<'a, E> {
     fn new(engine: &'a mut E, args: DemoArgs, epoch_secs: u32, engine_name: &'static str) -> Self {
-        Self { engine, args, engine_name, epoch_secs, measured: BTreeMap::new(), units: Vec::new(), phases: Vec::new() }
+        Self { engine, args, engine_name, epoch_secs, measured: BTreeMap::new(), units: Vec::new(), phases: Vec::new(), indexing: None }
     }
 
     fn record(&mut self, name: &'static str, outcome: TxSuccess) {
@@ -363,12 +380,35 @@ impl<'a, E: Engine> Demo<'a, E> {
         Instant::now()
     }
 
-    /// Indexes what the engine holds once it holds [`INDEX_BACKLOG`] transactions.
+    /// Indexes what the engine holds once it holds [`INDEX_BACKLOG`] transactions: decoded
+    /// and read from the engine now, written to the database beside the engine's next
+    /// transactions (on a worker thread: the second core), one batch at a time.
     fn keep_index_current(&mut self, oracle: &DemoOracle) -> Result<()> {
         if self.engine.index_backlog() >= INDEX_BACKLOG {
-            self.engine.sync_index(&oracle.oracle.store.index, &oracle.runtime)?;
+            self.finish_indexing(oracle)?;
+            match self.engine.prepare_index()? {
+                Some(batch) => {
+                    let store = oracle.oracle.store.index.clone();
+                    self.indexing = Some(oracle.background.spawn(async move { civnet_indexer::follow::apply_prepared(&store, batch).await }));
+                }
+                None => self.engine.sync_index(&oracle.oracle.store.index, &oracle.runtime)?,
+            }
         }
         Ok(())
+    }
+
+    /// Waits for the batch being written, if any.
+    fn finish_indexing(&mut self, oracle: &DemoOracle) -> Result<()> {
+        if let Some(batch) = self.indexing.take() {
+            oracle.runtime.block_on(batch)??;
+        }
+        Ok(())
+    }
+
+    /// Brings the index fully up to date: before anything reads it (the oracle, the report).
+    fn sync_index(&mut self, oracle: &DemoOracle) -> Result<()> {
+        self.finish_indexing(oracle)?;
+        self.engine.sync_index(&oracle.oracle.store.index, &oracle.runtime)
     }
 
     fn keypair(&mut self, sol_lamports: u64) -> Keypair {
@@ -451,7 +491,7 @@ impl<'a, E: Engine> Demo<'a, E> {
         // chain from here on.
         let clock_reader = EngineClock::new(self.engine.unix_timestamp());
         let oracle = DemoOracle::start(net.network, oracle_key.insecure_clone(), clock_reader.clock())?;
-        self.engine.sync_index(&oracle.oracle.store.index, &oracle.runtime)?;
+        self.sync_index(&oracle)?;
         bar.finish_and_clear();
         stage = self.phase("bootstrap", stage);
 
@@ -502,7 +542,7 @@ impl<'a, E: Engine> Demo<'a, E> {
             Keypair::new_from_array(sha2::Sha256::new().chain_update(b"civnet demo router").chain_update(&customers[0].to_bytes()[..32]).finalize().into())
         };
         let router_key = router.pubkey().to_string();
-        self.engine.sync_index(&oracle.oracle.store.index, &oracle.runtime)?;
+        self.sync_index(&oracle)?;
         let slices = Slices::of(self.epoch_secs);
 
         // Epochs: customers buy and burn DC (sub-network k at (k+1)^2 times the base usage;
@@ -562,7 +602,7 @@ impl<'a, E: Engine> Demo<'a, E> {
                         };
                         receipts.push(oracle_report::signed_usage(&devices[i].key, &router, body).encode());
                     }
-                    self.engine.sync_index(&oracle.oracle.store.index, &oracle.runtime)?;
+                    self.sync_index(&oracle)?;
                     clock_reader.set(now);
                     reports_sent += oracle.ingest(&receipts, now)?;
                 } else {
@@ -608,14 +648,14 @@ impl<'a, E: Engine> Demo<'a, E> {
             }
             // The oracle reads the issuance from its index, splits it, posts the roots and
             // marks silent devices inactive (and returning ones active).
-            self.engine.sync_index(&oracle.oracle.store.index, &oracle.runtime)?;
+            self.sync_index(&oracle)?;
             let now = self.engine.unix_timestamp();
             clock_reader.set(now);
             let done = oracle.runtime.block_on(oracle.oracle.close_ready_epochs(self.engine, &oracle.key, now))?;
             if done.len() != s || done.iter().any(|c| c.epoch != epoch) {
                 bail!("the oracle closed {done:?}, expected epoch {epoch} of {s} sub-networks");
             }
-            self.engine.sync_index(&oracle.oracle.store.index, &oracle.runtime)?;
+            self.sync_index(&oracle)?;
             closed.push(epoch);
             bar.inc(1);
         }
@@ -648,7 +688,7 @@ impl<'a, E: Engine> Demo<'a, E> {
             bar.inc(1);
         }
         bar.finish_and_clear();
-        self.engine.sync_index(&oracle.oracle.store.index, &oracle.runtime)?;
+        self.sync_index(&oracle)?;
         stage = self.phase("claims", stage);
         let rewards = self.oracle_report(&oracle, &net, &subs, &devices, &oracle_totals, &closed, reports_sent)?;
         self.phase("report", stage);

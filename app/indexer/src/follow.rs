@@ -126,6 +126,22 @@ pub async fn index_transactions(
     transactions: &[(String, serde_json::Value)],
     read_accounts: impl FnOnce(&[Pubkey]) -> Result<Vec<chain::AccountRead>>,
 ) -> Result<FollowStats> {
+    let prepared = prepare(transactions, read_accounts)?;
+    apply_prepared(store, prepared).await
+}
+
+/// Transactions decoded, with the accounts they wrote read: [`index_transactions`] in two
+/// halves, so that an engine can be read now and the database written beside its next work.
+pub struct Prepared {
+    decoded: Vec<DecodedTx>,
+    keys: Vec<Pubkey>,
+    reads: Vec<chain::AccountRead>,
+    started: Instant,
+}
+
+/// The first half of [`index_transactions`]: decodes `transactions` and reads the accounts
+/// they wrote (`read_accounts`, in the order given), as they are now.
+pub fn prepare(transactions: &[(String, serde_json::Value)], read_accounts: impl FnOnce(&[Pubkey]) -> Result<Vec<chain::AccountRead>>) -> Result<Prepared> {
     let started = Instant::now();
     let ours = |tx: &serde_json::Value| {
         tx["transaction"]["message"]["accountKeys"].as_array().is_some_and(|keys| keys.iter().any(|k| PROGRAMS.iter().any(|p| k.as_str() == Some(&p.to_string()))))
@@ -133,6 +149,13 @@ pub async fn index_transactions(
     let decoded = decode_all(transactions.iter().filter(|(_, tx)| ours(tx)).map(|(signature, tx)| (signature, tx)))?;
     let keys = written_accounts(&decoded);
     let reads = read_accounts(&keys)?;
+    Ok(Prepared { decoded, keys, reads, started })
+}
+
+/// The second half of [`index_transactions`]: writes what [`prepare`] decoded and read, in
+/// one database transaction.
+pub async fn apply_prepared(store: &Store, prepared: Prepared) -> Result<FollowStats> {
+    let Prepared { decoded, keys, reads, started } = prepared;
     let mut stats = apply(store, &decoded, &keys, reads, &[]).await?;
     stats.elapsed = started.elapsed();
     stats.last_slot = decoded.last().map(|tx| tx.slot);
