@@ -20,7 +20,7 @@ use emissions::instructions::ClaimRewardsArgs;
 use emissions::state::{SubNetwork, SubNetworkEpochInfo};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use crate::context::Context;
@@ -106,10 +106,10 @@ trait Engine: Cluster + ChainAccess {
     fn index_backlog(&self) -> usize {
         0
     }
-    /// The first half of [`Engine::sync_index`] where the engine holds its transactions:
-    /// decoded, with the accounts they wrote read now (`None`: index with `sync_index`).
-    fn prepare_index(&mut self) -> Result<Option<civnet_indexer::follow::Prepared>> {
-        Ok(None)
+    /// Where the engine holds its transactions: them, with every account they name read now,
+    /// to be indexed elsewhere (`None`: index with `sync_index`).
+    fn take_index_batch(&mut self) -> Option<IndexBatch> {
+        None
     }
     /// Before a round of usage that must count in one epoch: on a real cluster, waits out the
     /// end of an epoch that has less than a few seconds left, so the round lands in the epoch
@@ -138,10 +138,13 @@ impl Engine for Chain {
         self.recorded_len()
     }
 
-    fn prepare_index(&mut self) -> Result<Option<civnet_indexer::follow::Prepared>> {
-        let transactions = self.take_recorded();
-        let chain = &*self;
-        civnet_indexer::follow::prepare(&transactions, |keys| Ok(keys.iter().map(|k| chain.account_owner_and_data(k)).collect())).map(Some)
+    fn take_index_batch(&mut self) -> Option<IndexBatch> {
+        let transactions = self.take_recorded_raw();
+        let mut accounts = HashMap::new();
+        for key in transactions.iter().flat_map(|tx| tx.account_keys()) {
+            accounts.entry(key).or_insert_with(|| self.account_owner_and_data(&key));
+        }
+        Some(IndexBatch { transactions, accounts })
     }
 
     /// The transactions the engine recorded, decoded and written as the follower would.
@@ -150,6 +153,25 @@ impl Engine for Chain {
         let chain = &*self;
         runtime.block_on(civnet_indexer::follow::index_transactions(store, &transactions, |keys| Ok(keys.iter().map(|k| chain.account_owner_and_data(k)).collect())))?;
         Ok(())
+    }
+}
+
+/// Transactions taken from the engine, with every account they name as it was when they
+/// were taken: converted to `getTransaction` JSON, decoded and written to the index by
+/// civnet-indexer's code on a worker thread while the engine runs on (the conversion, base58
+/// and the database were most of the main thread's indexing time).
+struct IndexBatch {
+    transactions: Vec<civnet_client::svm::RecordedTransaction>,
+    accounts: HashMap<Pubkey, Option<(Pubkey, Vec<u8>)>>,
+}
+
+impl IndexBatch {
+    async fn write(self, store: civnet_indexer::Store) -> Result<civnet_indexer::follow::FollowStats> {
+        let IndexBatch { transactions, mut accounts } = self;
+        let transactions: Vec<(String, Value)> = transactions.iter().map(|tx| (tx.signature.clone(), tx.to_json())).collect();
+        let read = |keys: &[Pubkey]| keys.iter().map(|k| accounts.remove(k).ok_or_else(|| anyhow::anyhow!("account {k} was not read with its batch"))).collect();
+        let prepared = civnet_indexer::follow::prepare(&transactions, read)?;
+        civnet_indexer::follow::apply_prepared(&store, prepared).await
     }
 }
 
@@ -380,17 +402,14 @@ impl<'a, E: Engine> Demo<'a, E> {
         Instant::now()
     }
 
-    /// Indexes what the engine holds once it holds [`INDEX_BACKLOG`] transactions: decoded
-    /// and read from the engine now, written to the database beside the engine's next
-    /// transactions (on a worker thread: the second core), one batch at a time.
+    /// Indexes what the engine holds once it holds [`INDEX_BACKLOG`] transactions: their
+    /// accounts read from the engine now, the rest ([`IndexBatch`]) beside the engine's next
+    /// transactions on a worker thread (the second core), one batch at a time.
     fn keep_index_current(&mut self, oracle: &DemoOracle) -> Result<()> {
         if self.engine.index_backlog() >= INDEX_BACKLOG {
             self.finish_indexing(oracle)?;
-            match self.engine.prepare_index()? {
-                Some(batch) => {
-                    let store = oracle.oracle.store.index.clone();
-                    self.indexing = Some(oracle.background.spawn(async move { civnet_indexer::follow::apply_prepared(&store, batch).await }));
-                }
+            match self.engine.take_index_batch() {
+                Some(batch) => self.indexing = Some(oracle.background.spawn(batch.write(oracle.oracle.store.index.clone()))),
                 None => self.engine.sync_index(&oracle.oracle.store.index, &oracle.runtime)?,
             }
         }

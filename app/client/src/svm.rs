@@ -21,7 +21,7 @@ pub struct Chain {
     pub payer: Keypair,
     /// Successful transactions since [`Chain::record_transactions`], as `getTransaction`
     /// (json encoding) would return them: what an indexer reads, on the embedded engine.
-    recorded: Option<Vec<(String, serde_json::Value)>>,
+    recorded: Option<Vec<RecordedTransaction>>,
     /// With [`Chain::record_transactions_of`]: only transactions naming one of these programs
     /// are recorded, and only their inner instructions carry data (see there).
     recorded_programs: Option<Vec<Pubkey>>,
@@ -181,11 +181,13 @@ impl Chain {
         self.svm.expire_blockhash();
         match result {
             Ok(meta) => {
+                let success = TxSuccess { logs: meta.logs.clone(), compute_units: meta.compute_units_consumed, size, signature: signature.clone() };
                 if let (Some(recorded), Some(message)) = (self.recorded.as_mut(), recorded) {
                     let clock = self.svm.get_sysvar::<solana_clock::Clock>();
-                    recorded.push((signature.clone(), transaction_json(&message, tables, &meta, clock.slot, clock.unix_timestamp, self.recorded_programs.as_deref())));
+                    let (slot, block_time, programs) = (clock.slot, clock.unix_timestamp, self.recorded_programs.clone());
+                    recorded.push(RecordedTransaction { signature, message, tables: tables.to_vec(), meta, slot, block_time, programs });
                 }
-                Ok(TxSuccess { logs: meta.logs, compute_units: meta.compute_units_consumed, size, signature })
+                Ok(success)
             }
             Err(failed) => Err(TxFailure { err: failed.err, logs: failed.meta.logs, compute_units: failed.meta.compute_units_consumed }),
         }
@@ -253,6 +255,12 @@ impl Chain {
     /// The transactions recorded since the last call, oldest first: `(signature,
     /// getTransaction JSON)`.
     pub fn take_recorded(&mut self) -> Vec<(String, serde_json::Value)> {
+        self.take_recorded_raw().into_iter().map(|tx| (tx.signature.clone(), tx.to_json())).collect()
+    }
+
+    /// [`Chain::take_recorded`] before the conversion to JSON, which can then run elsewhere
+    /// (another thread).
+    pub fn take_recorded_raw(&mut self) -> Vec<RecordedTransaction> {
         self.recorded.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
@@ -323,6 +331,31 @@ fn compact_len(n: usize) -> usize {
 /// and inner instructions with base58 data and stack heights, logs, slot and block time.
 /// What litesvm does not have (fee details, balances) is left out. With `programs`, only
 /// inner instructions of those programs carry their data.
+/// A successful transaction as [`Chain`] recorded it, for [`Chain::take_recorded_raw`].
+pub struct RecordedTransaction {
+    pub signature: String,
+    message: VersionedMessage,
+    tables: Vec<AddressLookupTableAccount>,
+    meta: litesvm::types::TransactionMetadata,
+    slot: u64,
+    block_time: i64,
+    /// [`Chain::record_transactions_of`]'s programs, if it was that.
+    programs: Option<Vec<Pubkey>>,
+}
+
+impl RecordedTransaction {
+    /// As `getTransaction` (JSON encoding) returns it.
+    pub fn to_json(&self) -> serde_json::Value {
+        transaction_json(&self.message, &self.tables, &self.meta, self.slot, self.block_time, self.programs.as_deref())
+    }
+
+    /// Every account the transaction names: its own keys, then those loaded from tables.
+    pub fn account_keys(&self) -> Vec<Pubkey> {
+        let loaded = crate::lookup::loaded_addresses(&self.message, &self.tables);
+        self.message.static_account_keys().iter().chain(&loaded.writable).chain(&loaded.readonly).copied().collect()
+    }
+}
+
 fn transaction_json(
     message: &VersionedMessage,
     tables: &[AddressLookupTableAccount],
