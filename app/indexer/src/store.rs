@@ -61,6 +61,13 @@ impl Store {
         Ok(Self { pool, backend })
     }
 
+    /// How many rows of `columns` values one multi-row statement on `conn` takes: within the
+    /// backend's bind limit, and few binds on SQLite (see [`MAX_BINDS_PER_SQLITE_STATEMENT`]).
+    pub fn rows_per_statement(conn: &AnyConnection, columns: usize) -> usize {
+        let max_binds = if conn.backend_name() == "SQLite" { MAX_BINDS_PER_SQLITE_STATEMENT } else { MAX_BINDS_PER_STATEMENT };
+        (max_binds / columns.max(1)).clamp(1, MAX_ROWS_PER_STATEMENT)
+    }
+
     /// Writes `rows` (same table, same columns) as multi-row `INSERT ... ON CONFLICT`:
     /// with `update`, the non-key columns of existing rows are overwritten (upsert); without,
     /// existing rows are left alone. Returns the number of rows inserted or changed.
@@ -72,8 +79,7 @@ impl Store {
                 bail!("rows written together must share table and columns ({} vs {})", row.table, first.table);
             }
         }
-        let max_binds = if conn.backend_name() == "SQLite" { MAX_BINDS_PER_SQLITE_STATEMENT } else { MAX_BINDS_PER_STATEMENT };
-        let per_statement = (max_binds / columns.len().max(1)).clamp(1, MAX_ROWS_PER_STATEMENT);
+        let per_statement = Self::rows_per_statement(conn, columns.len());
         let updates: Vec<String> = columns.iter().filter(|c| !first.key.contains(c)).map(|c| format!("{c} = excluded.{c}")).collect();
         let conflict = if update && !updates.is_empty() { format!("DO UPDATE SET {}", updates.join(", ")) } else { "DO NOTHING".to_string() };
         let mut changed = 0;

@@ -347,7 +347,9 @@ async fn store_accepted(db: &mut sqlx::AnyConnection, accepted: &[Candidate], re
     // stores every row (the usual case) all are accepted; otherwise (a report already stored
     // by an earlier batch) the savepoint is rolled back and the rows go in one by one, each
     // conflict looked up to tell a replay from a duplicate.
-    for chunk in heartbeats.chunks(ROWS_PER_STATEMENT) {
+    // Few binds per statement on SQLite: sqlx looks each one's name up, linear in the
+    // statement's parameters (100 heartbeats made 700).
+    for chunk in heartbeats.chunks(civnet_indexer::Store::rows_per_statement(db, 7)) {
         let rows: Vec<Vec<Bind>> = chunk
             .iter()
             .map(|(c, device_time, signature)| {
@@ -381,7 +383,7 @@ async fn store_accepted(db: &mut sqlx::AnyConnection, accepted: &[Candidate], re
         }
     }
 
-    for chunk in receipts.chunks(ROWS_PER_STATEMENT) {
+    for chunk in receipts.chunks(civnet_indexer::Store::rows_per_statement(db, 12)) {
         let rows: Vec<Vec<Bind>> = chunk
             .iter()
             .map(|(c, body, signature)| {
