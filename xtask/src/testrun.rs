@@ -29,7 +29,7 @@ pub struct TestBinary {
 /// least two. Each binary's harness already runs its tests on as many threads as there are
 /// cores, and most of a story's time is waiting for slots and epochs; with the validators'
 /// spinning scheduler thread at nice 19 (validator.rs), two binaries share 2 cores: 246 s
-/// against 394 s one at a time (2026-12-01, longest first). Three at once (before 100 ms
+/// against 394 s one at a time (2026-12-02, the CLI's beside the oracle's first: `paired_order`). Three at once (before 100 ms
 /// slots) ran up to 6 validators and timed out under any other load.
 fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get() / 2).max(2)
@@ -187,25 +187,17 @@ fn memory_scratch() -> Option<PathBuf> {
     Some(dir)
 }
 
-/// Where a binary's last run time is kept (seconds, beside the pass records; also under CI).
-fn duration_record(binary: &TestBinary) -> PathBuf {
-    pass_record(binary).with_extension("secs")
-}
+/// With several binaries at a time, these start first, side by side: the CLI's stories
+/// (the longest, CPU-heavy: Chromium, the demo, many CLI processes) beside the oracle's (which
+/// mostly wait for 20-second epochs); the indexer's (CPU-heavy too) follow. Measured on 2
+/// cores (2026-12-02): that pairing ran all tests in 246-265 s; the CLI beside the indexer
+/// took 420 s and once timed out.
+const START_FIRST: &[&str] = &["civnet-cli::cli", "civnet-oracle::oracle"];
 
-/// The binaries, longest last run first (those never timed keep their order, ahead of the
-/// timed ones): with several at a time, the long ones start first and short ones fill in
-/// beside them, instead of a long one starting last and running alone.
-pub fn longest_first(binaries: &mut [&TestBinary]) {
-    let last_secs = |b: &TestBinary| std::fs::read_to_string(duration_record(b)).ok().and_then(|s| s.trim().parse::<f64>().ok());
-    let mut timed: Vec<(usize, Option<f64>)> = binaries.iter().enumerate().map(|(i, b)| (i, last_secs(b))).collect();
-    timed.sort_by(|(ia, a), (ib, b)| match (a, b) {
-        (None, None) => ia.cmp(ib),
-        (None, Some(_)) => std::cmp::Ordering::Less,
-        (Some(_), None) => std::cmp::Ordering::Greater,
-        (Some(a), Some(b)) => b.total_cmp(a).then(ia.cmp(ib)),
-    });
-    let order: Vec<&TestBinary> = timed.iter().map(|(i, _)| binaries[*i]).collect();
-    binaries.copy_from_slice(&order);
+/// `binaries` with [`START_FIRST`] moved to the front, in that order; the rest keep theirs.
+pub fn paired_order(binaries: &mut Vec<&TestBinary>) {
+    let rank = |b: &TestBinary| START_FIRST.iter().position(|name| *name == b.name).unwrap_or(START_FIRST.len());
+    binaries.sort_by_key(|b| rank(b));
 }
 
 fn pass_key(binary: &TestBinary, inputs: &str) -> Result<String> {
@@ -238,7 +230,7 @@ pub fn run_all(binaries: &[TestBinary], test_args: &[String], env: &[(&str, &Pat
     }
     let mut binaries = to_run;
     if jobs > 1 {
-        longest_first(&mut binaries);
+        paired_order(&mut binaries);
     }
     if binaries.is_empty() {
         return Ok(());
@@ -280,7 +272,6 @@ pub fn run_all(binaries: &[TestBinary], test_args: &[String], env: &[(&str, &Pat
                 println!("\n     Running {} ({})", binary.name, binary.executable.display());
                 print!("{output}");
                 let secs = started.elapsed().as_secs_f64();
-                let _ = std::fs::create_dir_all(duration_record(binary).parent().unwrap_or(Path::new("."))).and_then(|()| std::fs::write(duration_record(binary), format!("{secs:.1}")));
                 match status {
                     Ok(status) if status.success() => {
                         println!("xtask: {} passed in {secs:.1} s", binary.name);
@@ -368,21 +359,12 @@ mod tests {
     }
 
     #[test]
-    fn the_longest_binaries_start_first_and_untimed_ones_keep_their_place_ahead() {
-        let dir = tempfile::tempdir().unwrap();
-        let deps = dir.path().join("debug/deps");
-        let binary = |name: &str, secs: Option<&str>| {
-            let b = TestBinary { name: format!("p::{name}"), executable: deps.join(name), package_dir: dir.path().into(), integration: true };
-            if let Some(secs) = secs {
-                std::fs::create_dir_all(duration_record(&b).parent().unwrap()).unwrap();
-                std::fs::write(duration_record(&b), secs).unwrap();
-            }
-            b
-        };
-        let (short, long, new_one, middle, broken) = (binary("short", Some("12.0")), binary("long", Some("176.2")), binary("new", None), binary("middle", Some("82.1")), binary("broken", Some("not a number")));
-        let mut order = vec![&short, &long, &new_one, &middle, &broken];
-        longest_first(&mut order);
+    fn the_cli_and_oracle_stories_start_first_and_the_rest_keep_their_order() {
+        let binary = |name: &str| TestBinary { name: name.into(), executable: PathBuf::from(name), package_dir: PathBuf::from("."), integration: true };
+        let all: Vec<TestBinary> = ["civnet-cli::cli", "civnet-indexer::indexer", "civnet-oracle::oracle", "tests::stories", "xtask::xtask"].into_iter().map(binary).collect();
+        let mut order: Vec<&TestBinary> = all.iter().collect();
+        paired_order(&mut order);
         let names: Vec<&str> = order.iter().map(|b| b.name.as_str()).collect();
-        assert_eq!(names, ["p::new", "p::broken", "p::long", "p::middle", "p::short"]);
+        assert_eq!(names, ["civnet-cli::cli", "civnet-oracle::oracle", "civnet-indexer::indexer", "tests::stories", "xtask::xtask"]);
     }
 }
