@@ -29,8 +29,9 @@ pub struct TestBinary {
 /// least two. Each binary's harness already runs its tests on as many threads as there are
 /// cores, and most of a story's time is waiting for slots and epochs; with the validators'
 /// spinning scheduler thread at nice 19 (validator.rs), two binaries share 2 cores: 246 s
-/// against 394 s one at a time (2026-12-02, the CLI's beside the oracle's first: `paired_order`). Three at once (before 100 ms
-/// slots) ran up to 6 validators and timed out under any other load.
+/// against 394 s one at a time (2026-12-02, the CLI's beside the oracle's first:
+/// [`paired_order`]). Three at once (before 100 ms slots) ran up to 6 validators and timed
+/// out under any other load.
 fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get() / 2).max(2)
 }
@@ -77,9 +78,9 @@ fn pass_cache_enabled() -> bool {
 /// Everything a test binary's outcome depends on besides the binary itself, hashed: its
 /// arguments; the files and directories its environment names (the deployed programs and
 /// fixtures, the validator binary); the environment variables tests read (`CIVNET_*` but
-/// `CIVNET_TEST_JOBS` and `CIVNET_TEST_CACHE`, `PROPTEST_*`, `RUST_*`, `CI`, `DATABASE_URL`); every file of the checkout that git tracks
-/// or would track (sources, README, migrations, budgets: what tests read at run time), by
-/// content; the built web app; and the size and modification time of the system tools
+/// `CIVNET_TEST_JOBS` and `CIVNET_TEST_CACHE`, `PROPTEST_*`, `RUST_*`, `CI`,
+/// `DATABASE_URL`); every file of the checkout that git tracks or would track (sources,
+/// README, migrations, budgets: what tests read at run time), by content; the built web app; and the size and modification time of the system tools
 /// tests start (Chromium, PostgreSQL, Node.js).
 pub fn run_inputs_digest(test_args: &[String], env: &[(&str, &Path)], workspace: &Path) -> Result<String> {
     use sha2::{Digest, Sha256};
@@ -175,14 +176,14 @@ fn memory_scratch() -> Option<PathBuf> {
     if std::env::var_os("TMPDIR").is_some() {
         return None;
     }
-    let shm = Path::new("/dev/shm");
-    let path = std::ffi::CString::new("/dev/shm").ok()?;
+    const SHM: &str = "/dev/shm";
+    let path = std::ffi::CString::new(SHM).ok()?;
     // SAFETY: statvfs writes only into the struct it is given.
     let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
     if unsafe { libc::statvfs(path.as_ptr(), &mut stat) } != 0 || (stat.f_bavail as u64).saturating_mul(stat.f_frsize as u64) < MIN_FREE {
         return None;
     }
-    let dir = shm.join(format!("civnet-tests-{}", std::process::id()));
+    let dir = Path::new(SHM).join(format!("civnet-tests-{}", std::process::id()));
     std::fs::create_dir_all(&dir).ok()?;
     Some(dir)
 }

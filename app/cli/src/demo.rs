@@ -139,19 +139,12 @@ impl Engine for Chain {
     }
 
     fn take_index_batch(&mut self) -> Option<IndexBatch> {
-        let transactions = self.take_recorded_raw();
-        let mut accounts = HashMap::new();
-        for key in transactions.iter().flat_map(|tx| tx.account_keys()) {
-            accounts.entry(key).or_insert_with(|| self.account_owner_and_data(&key));
-        }
-        Some(IndexBatch { transactions, accounts })
+        Some(IndexBatch::take_from(self))
     }
 
     /// The transactions the engine recorded, decoded and written as the follower would.
     fn sync_index(&mut self, store: &civnet_indexer::Store, runtime: &tokio::runtime::Runtime) -> Result<()> {
-        let transactions = self.take_recorded();
-        let chain = &*self;
-        runtime.block_on(civnet_indexer::follow::index_transactions(store, &transactions, |keys| Ok(keys.iter().map(|k| chain.account_owner_and_data(k)).collect())))?;
+        runtime.block_on(IndexBatch::take_from(self).write(store.clone()))?;
         Ok(())
     }
 }
@@ -166,6 +159,16 @@ struct IndexBatch {
 }
 
 impl IndexBatch {
+    /// The transactions `chain` recorded, with every account they name as it is now.
+    fn take_from(chain: &mut Chain) -> Self {
+        let transactions = chain.take_recorded_raw();
+        let mut accounts = HashMap::new();
+        for key in transactions.iter().flat_map(|tx| tx.account_keys()) {
+            accounts.entry(key).or_insert_with(|| chain.account_owner_and_data(&key));
+        }
+        Self { transactions, accounts }
+    }
+
     async fn write(self, store: civnet_indexer::Store) -> Result<civnet_indexer::follow::FollowStats> {
         let IndexBatch { transactions, mut accounts } = self;
         let transactions: Vec<(String, Value)> = transactions.iter().map(|tx| (tx.signature.clone(), tx.to_json())).collect();
@@ -288,7 +291,8 @@ struct Demo<'a, E: Engine> {
     units: Vec<InstructionUnits>,
     /// Wall time of each stage, in order.
     phases: Vec<(&'static str, Duration)>,
-    /// A batch being written to the index on the oracle's runtime while the engine runs on.
+    /// A batch being written to the index on [`DemoOracle`]'s background runtime while the
+    /// engine runs on.
     indexing: Option<tokio::task::JoinHandle<Result<civnet_indexer::follow::FollowStats>>>,
 }
 

@@ -269,6 +269,13 @@ pub fn proof_table_transactions(owner: &Pubkey, recent_slot: u64, instructions: 
     if v0_size(owner, instructions, tables)? <= PACKET_LIMIT {
         return Ok(None);
     }
+    proof_table(owner, recent_slot, instructions, proof_nodes, tables).map(Some)
+}
+
+/// The owner's table of `proof_nodes` for `instructions` that do not fit without it (see
+/// [`proof_table_transactions`]); an error when they do not fit even with it.
+#[allow(clippy::type_complexity)]
+fn proof_table(owner: &Pubkey, recent_slot: u64, instructions: &[Instruction], proof_nodes: &[[u8; 32]], tables: &[AddressLookupTableAccount]) -> Result<(AddressLookupTableAccount, Vec<Vec<Instruction>>), String> {
     let nodes: Vec<Pubkey> = proof_nodes.iter().map(|n| Pubkey::new_from_array(*n)).collect();
     let (key, transactions) = create_table_transactions(owner, owner, recent_slot, &nodes);
     let table = AddressLookupTableAccount { key, addresses: nodes };
@@ -278,7 +285,7 @@ pub fn proof_table_transactions(owner: &Pubkey, recent_slot: u64, instructions: 
     if size > PACKET_LIMIT {
         return Err(format!("the transaction is {size} bytes even with its proof nodes in a lookup table (limit {PACKET_LIMIT})"));
     }
-    Ok(Some((table, transactions)))
+    Ok((table, transactions))
 }
 
 /// Sends `instructions` as a wallet does: one v0 transaction paid by `owner` through the
@@ -286,14 +293,12 @@ pub fn proof_table_transactions(owner: &Pubkey, recent_slot: u64, instructions: 
 /// its own (one more transaction, then a slot's wait). Returns the outcome of the last
 /// transaction and the proof table made, if one was.
 pub fn send_as_wallet(cluster: &mut impl Cluster, owner: &Keypair, instructions: &[Instruction], proof_nodes: &[[u8; 32]], tables: &[AddressLookupTableAccount]) -> Result<(TxSuccess, Option<Pubkey>), TxFailure> {
+    // Checked before a slot is picked: picking one asks the cluster twice.
     if v0_size(&owner.pubkey(), instructions, tables).map_err(TxFailure::unsent)? <= PACKET_LIMIT {
         return cluster.send_v0(Some(owner), instructions, &[], tables).map(|ok| (ok, None));
     }
     let slot = unused_table_slot(cluster, &owner.pubkey())?;
-    let plan = proof_table_transactions(&owner.pubkey(), slot, instructions, proof_nodes, tables).map_err(TxFailure::unsent)?;
-    let Some((table, setup)) = plan else {
-        return cluster.send_v0(Some(owner), instructions, &[], tables).map(|ok| (ok, None));
-    };
+    let (table, setup) = proof_table(&owner.pubkey(), slot, instructions, proof_nodes, tables).map_err(TxFailure::unsent)?;
     for ixs in &setup {
         cluster.send_v0(Some(owner), ixs, &[], &[])?;
     }

@@ -326,11 +326,6 @@ fn compact_len(n: usize) -> usize {
     }
 }
 
-/// A successful transaction in the shape of `getTransaction` (json encoding): header,
-/// account keys (a v0 message's looked-up ones under `meta.loadedAddresses`), instructions
-/// and inner instructions with base58 data and stack heights, logs, slot and block time.
-/// What litesvm does not have (fee details, balances) is left out. With `programs`, only
-/// inner instructions of those programs carry their data.
 /// A successful transaction as [`Chain`] recorded it, for [`Chain::take_recorded_raw`].
 pub struct RecordedTransaction {
     pub signature: String,
@@ -356,6 +351,11 @@ impl RecordedTransaction {
     }
 }
 
+/// A successful transaction in the shape of `getTransaction` (json encoding): header,
+/// account keys (a v0 message's looked-up ones under `meta.loadedAddresses`), instructions
+/// and inner instructions with base58 data and stack heights, logs, slot and block time.
+/// What litesvm does not have (fee details, balances) is left out. With `programs`, only
+/// inner instructions of those programs carry their data.
 fn transaction_json(
     message: &VersionedMessage,
     tables: &[AddressLookupTableAccount],

@@ -61,8 +61,8 @@ struct EpochState {
 
 impl Oracle {
     /// Closes every epoch that is ready (issued on chain, ended at least
-    /// [`Oracle::close_grace`] ago by `now`) and finishes any close a crash interrupted. `oracle` signs the roots and
-    /// activity changes.
+    /// [`Oracle::close_grace`] ago by `now`) and finishes any close a crash interrupted.
+    /// `oracle` signs the roots and activity changes.
     pub async fn close_ready_epochs(&self, chain: &mut impl ChainAccess, oracle: &Keypair, now: i64) -> Result<Vec<Closed>> {
         if oracle.pubkey() != self.key {
             bail!("the oracle key is {}, the keypair given is {}", self.key, oracle.pubkey());

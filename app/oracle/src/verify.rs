@@ -225,7 +225,8 @@ mod tests {
 
     #[test]
     fn an_epoch_is_closed_a_quarter_epoch_after_its_end_and_at_most_two_minutes() {
-        assert_eq!(default_close_grace(60), 15, "localnet's one-minute epochs");
+        assert_eq!(default_close_grace(30), 7, "localnet's 30-second epochs");
+        assert_eq!(default_close_grace(60), 15);
         assert_eq!(default_close_grace(86_400), 120, "daily epochs");
         assert_eq!(default_close_grace(1), 0);
         assert_eq!(default_close_grace(u32::MAX), MAX_CLOCK_SKEW_SECS);
