@@ -36,5 +36,7 @@ mod lookup_tables_stay_apart;
 mod pipeline_is_real;
 #[path = "../security_review.rs"]
 mod security_review;
+#[path = "../signed_ahead_transactions.rs"]
+mod signed_ahead_transactions;
 #[path = "../wallet_onboards_device.rs"]
 mod wallet_onboards_device;

@@ -3,13 +3,15 @@
 //! epochs); with `--url` against a cluster, waiting out short epochs. Every number in the
 //! report is read back from chain accounts after the run.
 use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
 use anyhow::{bail, Context as _, Result};
 use civnet_client::bubblegum::TreeShape;
 use civnet_client::network::{self as net, SubNetworkKeys};
 use civnet_client::registry::{self, IssuedDevice, MakerKeys};
 use civnet_client::rpc::RpcCluster;
 use civnet_client::scenario::{self, NetworkKeys};
-use civnet_client::{dc, programs, tokens, Chain, Cluster, Keypair, Signer, TxSuccess};
+use civnet_client::svm::{CheckedTransaction, SignedAhead, Unsigned};
+use civnet_client::{dc, programs, tokens, Chain, Cluster, Keypair, Signer, TxFailure, TxSuccess};
 use civnet_oracle::chain::ChainAccess;
 use civnet_oracle::report::{self as oracle_report, UsageReceipt};
 use civnet_oracle::rewards::Slices;
@@ -40,6 +42,8 @@ const SPARSE_HEARTBEATS_ABOVE: usize = 10_000;
 const INDEX_BACKLOG: usize = 2_000;
 /// Devices per maker (and per Bubblegum tree) before the demo adds another maker.
 const DEVICES_PER_MAKER: usize = 5_000;
+/// Transactions signed ahead at a time on the embedded engine ([`Demo::send_each`]).
+const SIGN_AHEAD_BATCH: usize = 256;
 
 #[derive(Args, Clone)]
 pub struct DemoArgs {
@@ -115,6 +119,24 @@ trait Engine: Cluster + ChainAccess {
     /// end of an epoch that has less than a few seconds left, so the round lands in the epoch
     /// the report attributes it to.
     fn settle_epoch(&mut self, _epoch_length_secs: u32) {}
+    /// Starts signing `batch` beside the engine's work, or gives it back when the engine
+    /// signs each transaction as it sends it (a cluster: with a fresh blockhash each).
+    fn sign_ahead(&self, batch: Vec<Unsigned>) -> Result<SignedAhead, Vec<Unsigned>> {
+        Err(batch)
+    }
+    /// Runs a transaction [`Engine::sign_ahead`] signed.
+    fn send_checked(&mut self, _checked: CheckedTransaction) -> Result<TxSuccess, TxFailure> {
+        Err(TxFailure::unsent("this engine does not sign ahead"))
+    }
+    /// Signs and sends one transaction now.
+    fn send_unsigned(&mut self, unsigned: Unsigned) -> Result<TxSuccess, TxFailure> {
+        let signers: Vec<&Keypair> = unsigned.signers.iter().collect();
+        match (&unsigned.tables, &unsigned.fee_payer) {
+            (None, None) => Cluster::send(self, &unsigned.instructions, &signers),
+            (None, Some(_)) => Err(TxFailure::unsent("a legacy transaction here is paid by the engine's payer")),
+            (Some(tables), fee_payer) => self.send_v0(fee_payer.as_ref(), &unsigned.instructions, &signers, tables),
+        }
+    }
     /// Moves `lamports` from the payer to `to` (airdrops are not for every cluster).
     fn fund(&mut self, to: &Pubkey, lamports: u64) {
         let ix = anchor_lang::solana_program::system_instruction::transfer(&self.payer(), to, lamports);
@@ -140,6 +162,14 @@ impl Engine for Chain {
 
     fn take_index_batch(&mut self) -> Option<IndexBatch> {
         Some(IndexBatch::take_from(self))
+    }
+
+    fn sign_ahead(&self, batch: Vec<Unsigned>) -> Result<SignedAhead, Vec<Unsigned>> {
+        Ok(Chain::sign_ahead(self, batch))
+    }
+
+    fn send_checked(&mut self, checked: CheckedTransaction) -> Result<TxSuccess, TxFailure> {
+        Chain::send_checked(self, checked)
     }
 
     /// The transactions the engine recorded, decoded and written as the follower would.
@@ -434,6 +464,42 @@ impl<'a, E: Engine> Demo<'a, E> {
         self.engine.sync_index(&oracle.oracle.store.index, &oracle.runtime)
     }
 
+    /// Sends one transaction per item, in order, handing each outcome to `done`: built here
+    /// a batch ahead; on the embedded engine the next batch is signed, and its signatures
+    /// checked, on the second core while this one runs (signing and sigverify were a fifth of
+    /// the main thread's time). An item `build` gives no transaction gets `None`: `done`
+    /// sends it its own way.
+    fn send_each<T>(
+        &mut self,
+        items: &[T],
+        build: impl Fn(&Self, &T) -> Option<Unsigned>,
+        mut done: impl FnMut(&mut Self, &T, Option<Result<TxSuccess, TxFailure>>) -> Result<()>,
+    ) -> Result<()> {
+        let batches: Vec<&[T]> = items.chunks(SIGN_AHEAD_BATCH).collect();
+        let start = |demo: &Self, batch: &[T]| {
+            let built: Vec<Option<Unsigned>> = batch.iter().map(|item| build(demo, item)).collect();
+            let positions: Vec<bool> = built.iter().map(Option::is_some).collect();
+            (positions, demo.engine.sign_ahead(built.into_iter().flatten().collect()))
+        };
+        let mut ahead = batches.first().map(|batch| start(self, batch));
+        for (k, batch) in batches.iter().enumerate() {
+            let (positions, current) = ahead.take().expect("every batch is started before its turn");
+            ahead = batches.get(k + 1).map(|batch| start(self, batch));
+            let mut signed: Box<dyn Iterator<Item = Either>> = match current {
+                Ok(signed) => Box::new(signed.wait().into_iter().map(Either::Checked)),
+                Err(unsigned) => Box::new(unsigned.into_iter().map(Either::Unsigned)),
+            };
+            for (item, built) in batch.iter().zip(positions) {
+                let outcome = built.then(|| match signed.next().expect("one transaction per built item") {
+                    Either::Checked(checked) => self.engine.send_checked(checked),
+                    Either::Unsigned(unsigned) => self.engine.send_unsigned(unsigned),
+                });
+                done(self, item, outcome)?;
+            }
+        }
+        Ok(())
+    }
+
     fn keypair(&mut self, sol_lamports: u64) -> Keypair {
         let keypair = civnet_client::keys::new_keypair();
         self.engine.fund(&keypair.pubkey(), sol_lamports);
@@ -520,19 +586,28 @@ impl<'a, E: Engine> Demo<'a, E> {
 
         // Makers issue devices as cNFTs to their owners; each device keeps its own key.
         let bar = progress(n as u64, "issuing devices (Bubblegum mint_v1)");
+        let keys: Vec<Keypair> = (0..n).map(|_| civnet_client::keys::new_keypair()).collect();
+        let payer = self.engine.payer();
+        // What issuing names of each maker (the makers themselves change as they issue).
+        let issuers: Vec<(Keypair, Pubkey, Pubkey)> = makers.iter().map(|m| (m.authority.insecure_clone(), m.address, m.tree.expect("the maker has a tree").merkle_tree)).collect();
         let mut devices = Vec::with_capacity(n);
-        for i in 0..n {
+        let issue = |_: &Self, (i, key): &(usize, &Keypair)| {
+            let (authority, maker, merkle_tree) = &issuers[i % makers_count];
+            let ix = registry::issue_device_ix(&net.network, maker, authority.pubkey(), *merkle_tree, payer, key.pubkey(), owners[i % owners_count].pubkey());
+            let authority = authority.insecure_clone();
+            Some(Unsigned { fee_payer: None, instructions: vec![civnet_client::bubblegum::compute_budget(400_000), ix], signers: vec![authority, key.insecure_clone()], tables: None })
+        };
+        let items: Vec<(usize, &Keypair)> = keys.iter().enumerate().collect();
+        self.send_each(&items, issue, |demo, (i, key), outcome| {
             let (owner, maker, sub) = (i % owners_count, i % makers_count, i % s);
-            let key = civnet_client::keys::new_keypair();
-            let ix = makers[maker].issue_device_ix(&net, self.engine.payer(), key.pubkey(), owners[owner].pubkey());
-            let authority = makers[maker].authority.insecure_clone();
-            let outcome = self.engine.send_ok(&[civnet_client::bubblegum::compute_budget(400_000), ix], &[&authority, &key]);
-            let issued = makers[maker].record_issued(self.engine, &net, key.pubkey(), &owners[owner].pubkey());
-            self.record("device_registry::issue_device", outcome);
-            devices.push(DemoDevice { key, issued, owner, maker, sub });
-            self.keep_index_current(&oracle)?;
+            let outcome = outcome.expect("every issuance is built").map_err(|f| anyhow::anyhow!("issuing device {i}: {f}\nlogs: {:#?}", f.logs))?;
+            let issued = makers[maker].record_issued(demo.engine, &net, key.pubkey(), &owners[owner].pubkey());
+            demo.record("device_registry::issue_device", outcome);
+            devices.push(DemoDevice { key: key.insecure_clone(), issued, owner, maker, sub });
+            demo.keep_index_current(&oracle)?;
             bar.inc(1);
-        }
+            Ok(())
+        })?;
         bar.finish_and_clear();
         stage = self.phase("issue", stage);
 
@@ -545,14 +620,18 @@ impl<'a, E: Engine> Demo<'a, E> {
         }
         // Each owner signs and pays, as a wallet does (a v0 transaction through the table).
         let bar = progress(n as u64, "onboarding devices");
-        for device in &devices {
+        let onboard = |demo: &Self, device: &DemoDevice| {
             let owner = &owners[device.owner];
-            let ixs = registry::onboard_ixs(self.engine, &net, &makers[device.maker], &device.issued, owner.pubkey(), &subs[device.sub].address);
-            let outcome = self.engine.send_v0(Some(owner), &ixs, &[], &tables).map_err(|f| anyhow::anyhow!("onboarding: {f}"))?;
-            self.record("device_registry::onboard_device", outcome);
-            self.keep_index_current(&oracle)?;
+            let ixs = registry::onboard_ixs(demo.engine, &net, &makers[device.maker], &device.issued, owner.pubkey(), &subs[device.sub].address);
+            Some(Unsigned { fee_payer: Some(owner.insecure_clone()), instructions: ixs.to_vec(), signers: Vec::new(), tables: Some(tables.to_vec()) })
+        };
+        self.send_each(&devices, onboard, |demo, _, outcome| {
+            let outcome = outcome.expect("every onboarding is built").map_err(|f| anyhow::anyhow!("onboarding: {f}"))?;
+            demo.record("device_registry::onboard_device", outcome);
+            demo.keep_index_current(&oracle)?;
             bar.inc(1);
-        }
+            Ok(())
+        })?;
         bar.finish_and_clear();
         stage = self.phase("onboard", stage);
 
@@ -687,29 +766,46 @@ impl<'a, E: Engine> Demo<'a, E> {
 
         // Owners claim every device's cumulative rewards with the oracle's proofs.
         let bar = progress(n as u64, "owners claiming rewards");
-        let mut oracle_totals = Vec::with_capacity(n);
         let asset_ids: Vec<String> = devices.iter().map(|d| d.issued.asset_id.to_string()).collect();
         let proofs = oracle.runtime.block_on(oracle.oracle.reward_proofs(&asset_ids))?;
+        let oracle_totals: Vec<u64> = proofs.iter().map(|p| p.as_ref().map_or(0, |p| p.cumulative_amount)).collect();
+        let mut claims = Vec::with_capacity(n);
         for (device, proof) in devices.iter().zip(proofs) {
             let Some(proof) = proof else {
-                oracle_totals.push(0);
                 bar.inc(1);
                 continue;
             };
-            oracle_totals.push(proof.cumulative_amount);
-            let owner = &owners[device.owner];
-            let (cnft, cnft_proof) = makers[device.maker].ownership_proof(self.engine, &net, &device.issued);
             let reward_proof = proof.proof.iter().map(|h| hex::decode(h).ok().and_then(|b| b.try_into().ok())).collect::<Option<Vec<[u8; 32]>>>().ok_or_else(|| anyhow::anyhow!("a proof node is not 32 bytes of hex"))?;
-            let args = ClaimRewardsArgs { asset_id: device.issued.asset_id, cumulative_amount: proof.cumulative_amount, reward_proof, cnft };
-            let destination = tokens::ata(&owner.pubkey(), &net.token_mint);
-            let ix = net::claim_rewards_ix(&net, &subs[device.sub].address, owner.pubkey(), device.issued.merkle_tree, destination, args, &cnft_proof);
-            // The owner signs and pays (v0, through the network's table); a claim that would
-            // not fit gets its proof nodes from a table of the owner's first.
-            let (outcome, _) = civnet_client::lookup::send_as_wallet(self.engine, owner, &[ix], &cnft_proof, &tables).map_err(|f| anyhow::anyhow!("claiming: {f}"))?;
-            self.record("emissions::claim_rewards", outcome);
-            self.keep_index_current(&oracle)?;
-            bar.inc(1);
+            claims.push((device, proof.cumulative_amount, reward_proof));
         }
+        let claim_ix = |demo: &Self, (device, cumulative_amount, reward_proof): &(&DemoDevice, u64, Vec<[u8; 32]>)| {
+            let owner = owners[device.owner].pubkey();
+            let (cnft, cnft_proof) = makers[device.maker].ownership_proof(demo.engine, &net, &device.issued);
+            let args = ClaimRewardsArgs { asset_id: device.issued.asset_id, cumulative_amount: *cumulative_amount, reward_proof: reward_proof.clone(), cnft };
+            let destination = tokens::ata(&owner, &net.token_mint);
+            (net::claim_rewards_ix(&net, &subs[device.sub].address, owner, device.issued.merkle_tree, destination, args, &cnft_proof), cnft_proof)
+        };
+        // The owner signs and pays (v0, through the network's table); a claim that would not
+        // fit is sent as a wallet sends it: its proof nodes in a table of the owner's first.
+        let fits = |owner: &Pubkey, ix: &Instruction| civnet_client::lookup::v0_size(owner, std::slice::from_ref(ix), &tables).is_ok_and(|size| size <= civnet_client::lookup::PACKET_LIMIT);
+        let claim = |demo: &Self, item: &(&DemoDevice, u64, Vec<[u8; 32]>)| {
+            let owner = &owners[item.0.owner];
+            let (ix, _) = claim_ix(demo, item);
+            fits(&owner.pubkey(), &ix).then(|| Unsigned { fee_payer: Some(owner.insecure_clone()), instructions: vec![ix], signers: Vec::new(), tables: Some(tables.to_vec()) })
+        };
+        self.send_each(&claims, claim, |demo, item, outcome| {
+            let outcome = match outcome {
+                Some(outcome) => outcome,
+                None => {
+                    let (ix, cnft_proof) = claim_ix(demo, item);
+                    civnet_client::lookup::send_as_wallet(demo.engine, &owners[item.0.owner], &[ix], &cnft_proof, &tables).map(|(outcome, _)| outcome)
+                }
+            };
+            demo.record("emissions::claim_rewards", outcome.map_err(|f| anyhow::anyhow!("claiming: {f}"))?);
+            demo.keep_index_current(&oracle)?;
+            bar.inc(1);
+            Ok(())
+        })?;
         bar.finish_and_clear();
         self.sync_index(&oracle)?;
         stage = self.phase("claims", stage);
@@ -839,6 +935,12 @@ impl<'a, E: Engine> Demo<'a, E> {
         value["report"] = Value::String(render(&value));
         value
     }
+}
+
+/// A transaction of [`Demo::send_each`]'s, signed ahead or to be signed when sent.
+enum Either {
+    Checked(CheckedTransaction),
+    Unsigned(Unsigned),
 }
 
 /// `f(item)` for every item, on two threads (signing reports is most of a large epoch's

@@ -166,6 +166,68 @@ impl Chain {
     /// Sends a signed transaction (`tables`: the lookup tables a v0 message names, for the
     /// recorded form). Like a cluster, refuses one over the packet limit before running it.
     pub fn send_transaction(&mut self, tx: VersionedTransaction, tables: &[AddressLookupTableAccount]) -> Result<TxSuccess, TxFailure> {
+        self.check_signatures(true);
+        let result = self.run(tx, tables);
+        // A fresh blockhash per transaction: identical retries are separate transactions.
+        self.svm.expire_blockhash();
+        result
+    }
+
+    /// Signs `batch` on a thread of its own with the current blockhash, and checks every
+    /// signature there as the runtime's sigverify does (`verify_with_results`, what litesvm
+    /// calls): the engine's thread then only runs them ([`Chain::send_checked`]), while the
+    /// next batch is signed beside it. Unsigned transactions without a fee payer are paid by
+    /// [`Chain::payer`].
+    pub fn sign_ahead(&self, batch: Vec<Unsigned>) -> SignedAhead {
+        let (payer, blockhash) = (self.payer.insecure_clone(), self.svm.latest_blockhash());
+        SignedAhead(std::thread::spawn(move || {
+            batch
+                .into_iter()
+                .map(|unsigned| {
+                    let tx = unsigned.sign(&payer, blockhash);
+                    let signatures_ok = tx.as_ref().is_ok_and(|tx| tx.verify_with_results().iter().all(|ok| *ok));
+                    CheckedTransaction { unsigned, tx, signatures_ok }
+                })
+                .collect()
+        }))
+    }
+
+    /// Runs a transaction of [`Chain::sign_ahead`]'s: a bad signature fails as sigverify fails
+    /// it (`SignatureFailure`), a repeated one as `AlreadyProcessed`; a good one runs without
+    /// the engine checking its signatures again, and without expiring the blockhash its batch
+    /// shares (every transaction of a batch is a different one). One signed with a blockhash
+    /// that has since expired (a regular send came between) is signed again and sent as
+    /// [`Chain::send_transaction`] does.
+    pub fn send_checked(&mut self, checked: CheckedTransaction) -> Result<TxSuccess, TxFailure> {
+        let CheckedTransaction { unsigned, tx, signatures_ok } = checked;
+        let tx = tx.map_err(TxFailure::unsent)?;
+        let tables = unsigned.tables.clone().unwrap_or_default();
+        if *tx.message.recent_blockhash() != self.svm.latest_blockhash() {
+            let payer = self.payer.insecure_clone();
+            let tx = unsigned.sign(&payer, self.svm.latest_blockhash()).map_err(TxFailure::unsent)?;
+            return self.send_transaction(tx, &tables);
+        }
+        let refused = |err| Err(TxFailure { err, logs: Vec::new(), compute_units: 0 });
+        if !signatures_ok {
+            return refused(TransactionError::SignatureFailure);
+        }
+        if self.svm.get_transaction(&tx.signatures[0]).is_some() {
+            return refused(TransactionError::AlreadyProcessed);
+        }
+        self.check_signatures(false);
+        self.run(tx, &tables)
+    }
+
+    /// Turns litesvm's sigverify on or off (it is off only while transactions that
+    /// [`Chain::sign_ahead`] checked run; every other send turns it on again).
+    fn check_signatures(&mut self, on: bool) {
+        if self.svm.get_sigverify() != on {
+            self.svm = std::mem::take(&mut self.svm).with_sigverify(on);
+        }
+    }
+
+    /// Runs a signed transaction: [`Chain::send_transaction`] without the blockhash's expiry.
+    fn run(&mut self, tx: VersionedTransaction, tables: &[AddressLookupTableAccount]) -> Result<TxSuccess, TxFailure> {
         let size = crate::lookup::wire_size(&tx);
         if size > crate::lookup::PACKET_LIMIT {
             return Err(TxFailure::unsent(format!("the transaction is {size} bytes, over the {}-byte packet limit", crate::lookup::PACKET_LIMIT)));
@@ -176,10 +238,7 @@ impl Chain {
             (Some(_), Some(programs)) if !names_any(&tx.message, tables, programs) => None,
             (Some(_), _) => Some(tx.message.clone()),
         };
-        let result = self.svm.send_transaction(tx);
-        // A fresh blockhash per transaction: identical retries are separate transactions.
-        self.svm.expire_blockhash();
-        match result {
+        match self.svm.send_transaction(tx) {
             Ok(meta) => {
                 let success = TxSuccess { logs: meta.logs.clone(), compute_units: meta.compute_units_consumed, size, signature: signature.clone() };
                 if let (Some(recorded), Some(message)) = (self.recorded.as_mut(), recorded) {
@@ -197,6 +256,7 @@ impl Chain {
     /// cluster would accept: only for testing a program's own guard behind that limit.
     pub fn send_past_packet_limit(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> Result<TxSuccess, TxFailure> {
         let payer = self.payer.insecure_clone();
+        self.check_signatures(true);
         let tx: VersionedTransaction = Transaction::new(&signers_with_payer(&payer, signers), Message::new(instructions, Some(&payer.pubkey())), self.svm.latest_blockhash()).into();
         let (size, signature) = (crate::lookup::wire_size(&tx), tx.signatures[0].to_string());
         let result = self.svm.send_transaction(tx);
@@ -295,6 +355,47 @@ impl Chain {
 
     pub fn rent_exempt_minimum(&self, size: usize) -> u64 {
         self.svm.minimum_balance_for_rent_exemption(size)
+    }
+}
+
+/// A transaction to sign: who pays (`None`: the engine's payer), what it runs, who else
+/// signs, and the lookup tables of a v0 message (`None`: a legacy message).
+pub struct Unsigned {
+    pub fee_payer: Option<Keypair>,
+    pub instructions: Vec<Instruction>,
+    pub signers: Vec<Keypair>,
+    pub tables: Option<Vec<AddressLookupTableAccount>>,
+}
+
+impl Unsigned {
+    fn sign(&self, engine_payer: &Keypair, blockhash: solana_hash::Hash) -> Result<VersionedTransaction, String> {
+        let fee_payer = self.fee_payer.as_ref().unwrap_or(engine_payer);
+        let signers: Vec<&Keypair> = self.signers.iter().collect();
+        match &self.tables {
+            None => {
+                let mut tx = Transaction::new_unsigned(Message::new(&self.instructions, Some(&fee_payer.pubkey())));
+                tx.try_sign(&signers_with_payer(fee_payer, &signers), blockhash).map_err(|e| format!("signing: {e}"))?;
+                Ok(tx.into())
+            }
+            Some(tables) => crate::lookup::v0_transaction(fee_payer, &self.instructions, &signers, tables, blockhash),
+        }
+    }
+}
+
+/// A transaction [`Chain::sign_ahead`] signed, with the verdict on its signatures.
+pub struct CheckedTransaction {
+    unsigned: Unsigned,
+    tx: Result<VersionedTransaction, String>,
+    signatures_ok: bool,
+}
+
+/// A batch being signed on its own thread.
+pub struct SignedAhead(std::thread::JoinHandle<Vec<CheckedTransaction>>);
+
+impl SignedAhead {
+    /// The batch's transactions, in the order given.
+    pub fn wait(self) -> Vec<CheckedTransaction> {
+        self.0.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     }
 }
 

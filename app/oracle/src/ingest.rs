@@ -124,7 +124,8 @@ impl Oracle {
         let entropy = entropy_times(&mut conn, &wanted).await?;
 
         // Devices, by key, and which of the missing ones were retired.
-        let keys: Vec<String> = decoded.iter().map(|(_, r)| Pubkey::new_from_array(r.device_key()).to_string()).collect::<HashSet<_>>().into_iter().collect();
+        // Sorted: each chunk's index lookups then touch neighbouring pages.
+        let keys: Vec<String> = decoded.iter().map(|(_, r)| Pubkey::new_from_array(r.device_key()).to_string()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
         let network = self.network.to_string();
         let devices = queries::devices_by_key(&mut conn, &network, &keys).await?;
         let missing: Vec<String> = keys.iter().filter(|k| !devices.contains_key(*k)).map(|k| civnet_client::pda::device(&self.network, &k.parse().expect("base58 of 32 bytes")).to_string()).collect();
@@ -343,6 +344,9 @@ async fn store_accepted(db: &mut sqlx::AnyConnection, accepted: &[Candidate], re
         }
     }
 
+    // In key order: consecutive inserts land on neighbouring index pages (measured: random
+    // order made SQLite read most pages of the key index once per insert at 100,000 devices).
+    heartbeats.sort_unstable_by(|(a, ..), (b, ..)| (&a.sub_network, a.epoch, &a.device_key_text, a.slice).cmp(&(&b.sub_network, b.epoch, &b.device_key_text, b.slice)));
     // Per chunk, one multi-row INSERT ... ON CONFLICT DO NOTHING inside a savepoint. When it
     // stores every row (the usual case) all are accepted; otherwise (a report already stored
     // by an earlier batch) the savepoint is rolled back and the rows go in one by one, each
