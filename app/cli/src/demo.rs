@@ -401,7 +401,7 @@ impl DemoOracle {
         let background = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
         let dir = tempfile::tempdir()?;
         let url = format!("sqlite://{}", dir.path().join("oracle.db").display());
-        let store = runtime.block_on(OracleStore::open(&url))?;
+        let store = runtime.block_on(OracleStore::open_with(&url, civnet_indexer::store::Durability::Scratch))?;
         let mut oracle = Oracle::new(store, network, key.pubkey(), clock);
         // The demo closes an epoch right after issuance; nothing is in flight.
         oracle.close_grace_secs = Some(0);

@@ -11,6 +11,18 @@ use std::collections::HashSet;
 use crate::rows::{Row, Val};
 use crate::schema::{self, ACCOUNT_TABLES, EVENT_TABLES};
 
+/// How durable a commit is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// On disk when the commit returns (SQLite's default for WAL: the log synced at each
+    /// commit): services.
+    Durable,
+    /// A database thrown away after the run (the demo's): SQLite does not wait for the disk
+    /// at commits; a crash of the process still loses nothing committed, a crash of the
+    /// machine may. No effect on PostgreSQL.
+    Scratch,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -40,6 +52,11 @@ const SQLITE_CONNECTION_PRAGMAS: &str = "PRAGMA cache_size = -65536";
 impl Store {
     /// Connects (creating a missing SQLite file) and runs pending migrations.
     pub async fn open(url: &str) -> Result<Self> {
+        Self::open_with(url, Durability::Durable).await
+    }
+
+    /// [`Store::open`], saying how durable a commit must be.
+    pub async fn open_with(url: &str, durability: Durability) -> Result<Self> {
         sqlx::any::install_default_drivers();
         let (backend, url) = if url.starts_with("sqlite:") {
             // sqlx opens an existing SQLite file only, unless told "rwc".
@@ -56,6 +73,9 @@ impl Store {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
                         sqlx::Executor::execute(&mut *conn, SQLITE_CONNECTION_PRAGMAS).await?;
+                        if durability == Durability::Scratch {
+                            sqlx::Executor::execute(&mut *conn, "PRAGMA synchronous = OFF").await?;
+                        }
                     }
                     Ok(())
                 })
@@ -90,10 +110,34 @@ impl Store {
                 bail!("rows written together must share table and columns ({} vs {})", row.table, first.table);
             }
         }
-        let per_statement = Self::rows_per_statement(conn, columns.len());
         let updates: Vec<String> = columns.iter().filter(|c| !first.key.contains(c)).map(|c| format!("{c} = excluded.{c}")).collect();
         let conflict = if update && !updates.is_empty() { format!("DO UPDATE SET {}", updates.join(", ")) } else { "DO NOTHING".to_string() };
         let mut changed = 0;
+        if conn.backend_name() == "SQLite" {
+            // The rows as one JSON array bound once (SQLite finds a bound value by scanning the
+            // statement's parameter names: many binds cost quadratically, and each statement
+            // is a round trip to sqlx's worker thread).
+            let selected: Vec<String> = (0..columns.len()).map(|c| format!("value->>{c}")).collect();
+            let sql = format!("INSERT INTO {} ({}) SELECT {} FROM json_each($1) WHERE true ON CONFLICT ({}) {conflict}", first.table, columns.join(", "), selected.join(", "), first.key.join(", "));
+            for chunk in rows.chunks(MAX_ROWS_PER_STATEMENT) {
+                let json: Vec<Vec<Value>> = chunk
+                    .iter()
+                    .map(|row| {
+                        row.cols
+                            .iter()
+                            .map(|(_, v)| match v {
+                                Val::Text(t) => t.as_deref().map_or(Value::Null, |t| Value::String(t.to_string())),
+                                Val::Int(i) => i.map_or(Value::Null, Value::from),
+                            })
+                            .collect()
+                    })
+                    .collect();
+                let json = serde_json::to_string(&json)?;
+                changed += sqlx::query(&sql).bind(json).execute(&mut *conn).await.with_context(|| format!("writing {}", first.table))?.rows_affected();
+            }
+            return Ok(changed);
+        }
+        let per_statement = Self::rows_per_statement(conn, columns.len());
         for chunk in rows.chunks(per_statement) {
             let mut sql = format!("INSERT INTO {} ({}) VALUES ", first.table, columns.join(", "));
             let mut n = 0;

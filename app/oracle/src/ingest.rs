@@ -80,10 +80,14 @@ impl Oracle {
     /// clock); one outcome per report, in order.
     pub async fn ingest(&self, reports: &[Vec<u8>], received_at: i64) -> Result<Vec<Outcome>> {
         let mut outcomes: Vec<Option<Outcome>> = vec![None; reports.len()];
-        let mut decoded: Vec<(usize, SignedReport)> = Vec::with_capacity(reports.len());
+        // With each report its device key in base58, as the index and the store hold it.
+        let mut decoded: Vec<(usize, SignedReport, String)> = Vec::with_capacity(reports.len());
         for (position, bytes) in reports.iter().enumerate() {
             match report::decode(bytes) {
-                Ok(report) => decoded.push((position, report)),
+                Ok(report) => {
+                    let key_text = Pubkey::new_from_array(report.device_key()).to_string();
+                    decoded.push((position, report, key_text))
+                }
                 Err(error) => outcomes[position] = Some(Err(Rejection::new(error.into(), format!("{} bytes are not a version-{} report", bytes.len(), report::REPORT_VERSION)))),
             }
         }
@@ -91,7 +95,7 @@ impl Oracle {
 
         // Sub-networks: known, served by this oracle, and the epoch the batch lands in.
         let mut subs: HashMap<[u8; 32], Result<(SubNetworkFacts, u64, bool), Rejection>> = HashMap::new();
-        for (_, report) in &decoded {
+        for (_, report, _) in &decoded {
             let key = report.sub_network();
             if subs.contains_key(&key) {
                 continue;
@@ -114,7 +118,7 @@ impl Oracle {
         // Entropy of the heartbeats.
         let wanted: Vec<String> = decoded
             .iter()
-            .filter_map(|(_, r)| match r {
+            .filter_map(|(_, r, _)| match r {
                 SignedReport::Heartbeat { body, .. } => Some(hex::encode(body.entropy)),
                 _ => None,
             })
@@ -125,7 +129,7 @@ impl Oracle {
 
         // Devices, by key, and which of the missing ones were retired.
         // Sorted: each chunk's index lookups then touch neighbouring pages.
-        let keys: Vec<String> = decoded.iter().map(|(_, r)| Pubkey::new_from_array(r.device_key()).to_string()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        let keys: Vec<String> = decoded.iter().map(|(_, _, key)| key.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
         let network = self.network.to_string();
         let devices = queries::devices_by_key(&mut conn, &network, &keys).await?;
         let missing: Vec<String> = keys.iter().filter(|k| !devices.contains_key(*k)).map(|k| civnet_client::pda::device(&self.network, &k.parse().expect("base58 of 32 bytes")).to_string()).collect();
@@ -134,7 +138,7 @@ impl Oracle {
         // Routers' escrows.
         let escrow_addresses: Vec<String> = decoded
             .iter()
-            .filter_map(|(_, r)| match r {
+            .filter_map(|(_, r, _)| match r {
                 SignedReport::Usage { body, .. } => Some(escrow_of(&body.sub_network, &body.router_key).to_string()),
                 _ => None,
             })
@@ -148,7 +152,7 @@ impl Oracle {
         // parallel: decoding a point is most of a key check's cost).
         let distinct_keys: Vec<[u8; 32]> = decoded
             .iter()
-            .flat_map(|(_, r)| match r {
+            .flat_map(|(_, r, _)| match r {
                 SignedReport::Heartbeat { body, .. } => [Some(body.device_key), None],
                 SignedReport::Usage { body, .. } => [Some(body.device_key), Some(body.router_key)],
             })
@@ -158,7 +162,7 @@ impl Oracle {
             .collect();
         let mut key_cache = verify::strict_keys(&distinct_keys);
         let mut candidates = Vec::with_capacity(decoded.len());
-        for (position, report) in decoded {
+        for (position, report, device_key_text) in decoded {
             let sub = match &subs[&report.sub_network()] {
                 Ok(sub) => sub,
                 Err(rejection) => {
@@ -166,14 +170,14 @@ impl Oracle {
                     continue;
                 }
             };
-            match self.precheck(&report, sub, received_at, &entropy, &devices, &retired, &escrows, &mut key_cache) {
+            match self.precheck(&report, &device_key_text, sub, received_at, &entropy, &devices, &retired, &escrows, &mut key_cache) {
                 Ok((slice, device_key, router_key)) => candidates.push(Candidate {
                     position,
                     report,
                     sub_network: sub.0.address.clone(),
                     epoch: sub.1,
                     slice,
-                    device_key_text: Pubkey::new_from_array(report.device_key()).to_string(),
+                    device_key_text,
                     device_key,
                     router_key,
                 }),
@@ -239,6 +243,7 @@ impl Oracle {
     fn precheck(
         &self,
         report: &SignedReport,
+        device_key_text: &str,
         (sub, epoch, closed): &(SubNetworkFacts, u64, bool),
         received_at: i64,
         entropy: &HashMap<String, i64>,
@@ -260,7 +265,7 @@ impl Oracle {
             check_entropy(entropy.get(&hex::encode(body.entropy)).copied(), received_at)?;
         }
         let device_key = Pubkey::new_from_array(report.device_key());
-        let device = match devices.get(&device_key.to_string()) {
+        let device = match devices.get(device_key_text) {
             Some(device) => device,
             None if retired.contains(&civnet_client::pda::device(&self.network, &device_key).to_string()) => {
                 return Err(Rejection::new(Reason::RetiredDevice, format!("device {device_key} was retired")))
@@ -353,7 +358,7 @@ async fn store_accepted(db: &mut sqlx::AnyConnection, accepted: &[Candidate], re
     // conflict looked up to tell a replay from a duplicate.
     // Few binds per statement on SQLite: sqlx looks each one's name up, linear in the
     // statement's parameters (100 heartbeats made 700).
-    for chunk in heartbeats.chunks(civnet_indexer::Store::rows_per_statement(db, 7)) {
+    for chunk in heartbeats.chunks(rows_per_insert(db, 7)) {
         let rows: Vec<Vec<Bind>> = chunk
             .iter()
             .map(|(c, device_time, signature)| {
@@ -387,7 +392,7 @@ async fn store_accepted(db: &mut sqlx::AnyConnection, accepted: &[Candidate], re
         }
     }
 
-    for chunk in receipts.chunks(civnet_indexer::Store::rows_per_statement(db, 12)) {
+    for chunk in receipts.chunks(rows_per_insert(db, 12)) {
         let rows: Vec<Vec<Bind>> = chunk
             .iter()
             .map(|(c, body, signature)| {
@@ -432,6 +437,17 @@ enum Bind {
     Int(i64),
 }
 
+/// Rows per [`insert_all_or_each`] of `columns` values: on SQLite one JSON parameter takes
+/// them all (a thousand rows: each conflict makes its chunk go again row by row); elsewhere
+/// as many as the binds allow.
+fn rows_per_insert(db: &sqlx::AnyConnection, columns: usize) -> usize {
+    if db.backend_name() == "SQLite" {
+        1_000
+    } else {
+        civnet_indexer::Store::rows_per_statement(db, columns)
+    }
+}
+
 /// `insert` (`INSERT INTO t (...) VALUES`) of `rows` with `ON CONFLICT DO NOTHING`: all in
 /// one statement inside a savepoint; if a row conflicted, the savepoint is undone and the
 /// rows go in one by one. Returns per row whether it was stored.
@@ -439,14 +455,31 @@ async fn insert_all_or_each(db: &mut sqlx::AnyConnection, insert: &str, rows: &[
     use sqlx::Connection;
     let Some(first) = rows.first() else { return Ok(Vec::new()) };
     let bind_all = |sql: &str, rows: &[Vec<Bind>]| -> String { format!("{sql} {} ON CONFLICT DO NOTHING", values_marks(rows.len(), first.len())) };
-    let statement = bind_all(insert, rows);
+    let sqlite = db.backend_name() == "SQLite";
+    let statement = if sqlite {
+        // All rows as one JSON array bound once: SQLite looks a bound value's name up in a
+        // scan of the statement's parameters, so many rows of binds cost quadratically.
+        let columns: Vec<String> = (0..first.len()).map(|c| format!("value->>{c}")).collect();
+        let into = insert.strip_suffix("VALUES").unwrap_or(insert);
+        format!("{into} SELECT {} FROM json_each($1) WHERE true ON CONFLICT DO NOTHING", columns.join(", "))
+    } else {
+        bind_all(insert, rows)
+    };
     let mut savepoint = db.begin().await?;
     let mut query = sqlx::query(&statement);
-    for value in rows.iter().flatten() {
-        query = match value {
-            Bind::Text(t) => query.bind(t.as_str()),
-            Bind::Int(i) => query.bind(*i),
-        };
+    if sqlite {
+        let json: Vec<Vec<serde_json::Value>> = rows.iter().map(|row| row.iter().map(|value| match value {
+            Bind::Text(t) => json!(t),
+            Bind::Int(i) => json!(i),
+        }).collect()).collect();
+        query = query.bind(serde_json::to_string(&json)?);
+    } else {
+        for value in rows.iter().flatten() {
+            query = match value {
+                Bind::Text(t) => query.bind(t.as_str()),
+                Bind::Int(i) => query.bind(*i),
+            };
+        }
     }
     if query.execute(&mut *savepoint).await?.rows_affected() == rows.len() as u64 {
         savepoint.commit().await?;

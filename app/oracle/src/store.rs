@@ -18,7 +18,12 @@ pub struct OracleStore {
 impl OracleStore {
     /// Opens (creating a missing SQLite file) and migrates both the index and the oracle tables.
     pub async fn open(url: &str) -> Result<Self> {
-        let index = civnet_indexer::Store::open(url).await?;
+        Self::open_with(url, civnet_indexer::store::Durability::Durable).await
+    }
+
+    /// [`OracleStore::open`], saying how durable a commit must be.
+    pub async fn open_with(url: &str, durability: civnet_indexer::store::Durability) -> Result<Self> {
+        let index = civnet_indexer::Store::open_with(url, durability).await?;
         civnet_indexer::schema::migrator_of(MIGRATIONS).run(&index.pool).await.context("running the oracle's migrations")?;
         Ok(Self { index })
     }
