@@ -10,7 +10,7 @@ use civnet_client::network::{self as net, SubNetworkKeys};
 use civnet_client::registry::{self, IssuedDevice, MakerKeys};
 use civnet_client::rpc::RpcCluster;
 use civnet_client::scenario::{self, NetworkKeys};
-use civnet_client::svm::{CheckedTransaction, SignedAhead, Unsigned};
+use civnet_client::svm::{CheckedTransaction, Unsigned};
 use civnet_client::{dc, programs, tokens, Chain, Cluster, Keypair, Signer, TxFailure, TxSuccess};
 use civnet_oracle::chain::ChainAccess;
 use civnet_oracle::report::{self as oracle_report, UsageReceipt};
@@ -119,12 +119,13 @@ trait Engine: Cluster + ChainAccess {
     /// end of an epoch that has less than a few seconds left, so the round lands in the epoch
     /// the report attributes it to.
     fn settle_epoch(&mut self, _epoch_length_secs: u32) {}
-    /// Starts signing `batch` beside the engine's work, or gives it back when the engine
-    /// signs each transaction as it sends it (a cluster: with a fresh blockhash each).
-    fn sign_ahead(&self, batch: Vec<Unsigned>) -> Result<SignedAhead, Vec<Unsigned>> {
-        Err(batch)
+    /// The payer and blockhash to sign a stage's transactions with ahead of sending them,
+    /// on another thread; `None`: the engine signs each as it sends it (a cluster: with a
+    /// fresh blockhash each).
+    fn signing_context(&self) -> Option<(Keypair, solana_hash::Hash)> {
+        None
     }
-    /// Runs a transaction [`Engine::sign_ahead`] signed.
+    /// Runs a transaction signed ahead (see [`Engine::signing_context`]).
     fn send_checked(&mut self, _checked: CheckedTransaction) -> Result<TxSuccess, TxFailure> {
         Err(TxFailure::unsent("this engine does not sign ahead"))
     }
@@ -164,8 +165,8 @@ impl Engine for Chain {
         Some(IndexBatch::take_from(self))
     }
 
-    fn sign_ahead(&self, batch: Vec<Unsigned>) -> Result<SignedAhead, Vec<Unsigned>> {
-        Ok(Chain::sign_ahead(self, batch))
+    fn signing_context(&self) -> Option<(Keypair, solana_hash::Hash)> {
+        Some(Chain::signing_context(self))
     }
 
     fn send_checked(&mut self, checked: CheckedTransaction) -> Result<TxSuccess, TxFailure> {
@@ -464,40 +465,39 @@ impl<'a, E: Engine> Demo<'a, E> {
         self.engine.sync_index(&oracle.oracle.store.index, &oracle.runtime)
     }
 
-    /// Sends one transaction per item, in order, handing each outcome to `done`: built here
-    /// a batch ahead; on the embedded engine the next batch is signed, and its signatures
-    /// checked, on the second core while this one runs (signing and sigverify were a fifth of
-    /// the main thread's time). An item `build` gives no transaction gets `None`: `done`
-    /// sends it its own way.
-    fn send_each<T>(
+    /// Sends one transaction per item, in order, handing each outcome to `done`. On the
+    /// embedded engine the next batch is built, signed and its signatures checked on the
+    /// second core while this one runs (building, signing and sigverify were a quarter of the
+    /// main thread's time); elsewhere each is built and signed as it is sent. An item `build`
+    /// gives no transaction gets `None`: `done` sends it its own way.
+    fn send_each<T: Sync>(
         &mut self,
         items: &[T],
-        build: impl Fn(&Self, &T) -> Option<Unsigned>,
+        build: impl Fn(&T) -> Option<Unsigned> + Sync,
         mut done: impl FnMut(&mut Self, &T, Option<Result<TxSuccess, TxFailure>>) -> Result<()>,
     ) -> Result<()> {
-        let batches: Vec<&[T]> = items.chunks(SIGN_AHEAD_BATCH).collect();
-        let start = |demo: &Self, batch: &[T]| {
-            let built: Vec<Option<Unsigned>> = batch.iter().map(|item| build(demo, item)).collect();
-            let positions: Vec<bool> = built.iter().map(Option::is_some).collect();
-            (positions, demo.engine.sign_ahead(built.into_iter().flatten().collect()))
-        };
-        let mut ahead = batches.first().map(|batch| start(self, batch));
-        for (k, batch) in batches.iter().enumerate() {
-            let (positions, current) = ahead.take().expect("every batch is started before its turn");
-            ahead = batches.get(k + 1).map(|batch| start(self, batch));
-            let mut signed: Box<dyn Iterator<Item = Either>> = match current {
-                Ok(signed) => Box::new(signed.wait().into_iter().map(Either::Checked)),
-                Err(unsigned) => Box::new(unsigned.into_iter().map(Either::Unsigned)),
-            };
-            for (item, built) in batch.iter().zip(positions) {
-                let outcome = built.then(|| match signed.next().expect("one transaction per built item") {
-                    Either::Checked(checked) => self.engine.send_checked(checked),
-                    Either::Unsigned(unsigned) => self.engine.send_unsigned(unsigned),
-                });
+        let Some((payer, blockhash)) = self.engine.signing_context() else {
+            for item in items {
+                let outcome = build(item).map(|unsigned| self.engine.send_unsigned(unsigned));
                 done(self, item, outcome)?;
             }
-        }
-        Ok(())
+            return Ok(());
+        };
+        let prepare = |batch: &[T]| -> Vec<Option<CheckedTransaction>> { batch.iter().map(|item| build(item).map(|unsigned| unsigned.sign_and_check(&payer, blockhash))).collect() };
+        let prepare = &prepare;
+        std::thread::scope(|scope| {
+            let batches: Vec<&[T]> = items.chunks(SIGN_AHEAD_BATCH).collect();
+            let mut ahead = batches.first().map(|&batch| scope.spawn(move || prepare(batch)));
+            for (k, batch) in batches.iter().enumerate() {
+                let prepared = ahead.take().expect("every batch is started before its turn").join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                ahead = batches.get(k + 1).map(|&batch| scope.spawn(move || prepare(batch)));
+                for (item, checked) in batch.iter().zip(prepared) {
+                    let outcome = checked.map(|checked| self.engine.send_checked(checked));
+                    done(self, item, outcome)?;
+                }
+            }
+            Ok(())
+        })
     }
 
     fn keypair(&mut self, sol_lamports: u64) -> Keypair {
@@ -591,7 +591,7 @@ impl<'a, E: Engine> Demo<'a, E> {
         // What issuing names of each maker (the makers themselves change as they issue).
         let issuers: Vec<(Keypair, Pubkey, Pubkey)> = makers.iter().map(|m| (m.authority.insecure_clone(), m.address, m.tree.expect("the maker has a tree").merkle_tree)).collect();
         let mut devices = Vec::with_capacity(n);
-        let issue = |_: &Self, (i, key): &(usize, &Keypair)| {
+        let issue = |(i, key): &(usize, &Keypair)| {
             let (authority, maker, merkle_tree) = &issuers[i % makers_count];
             let ix = registry::issue_device_ix(&net.network, maker, authority.pubkey(), *merkle_tree, payer, key.pubkey(), owners[i % owners_count].pubkey());
             let authority = authority.insecure_clone();
@@ -620,9 +620,11 @@ impl<'a, E: Engine> Demo<'a, E> {
         }
         // Each owner signs and pays, as a wallet does (a v0 transaction through the table).
         let bar = progress(n as u64, "onboarding devices");
-        let onboard = |demo: &Self, device: &DemoDevice| {
+        // The makers' accounts, read once: issuing is over, onboarding does not change them.
+        let maker_accounts: Vec<device_registry::state::Maker> = makers.iter().map(|m| self.engine.anchor_account(&m.address)).collect();
+        let onboard = |device: &DemoDevice| {
             let owner = &owners[device.owner];
-            let ixs = registry::onboard_ixs(demo.engine, &net, &makers[device.maker], &device.issued, owner.pubkey(), &subs[device.sub].address);
+            let ixs = registry::onboard_ixs_with(&maker_accounts[device.maker], &net, &makers[device.maker], &device.issued, owner.pubkey(), &subs[device.sub].address);
             Some(Unsigned { fee_payer: Some(owner.insecure_clone()), instructions: ixs.to_vec(), signers: Vec::new(), tables: Some(tables.to_vec()) })
         };
         self.send_each(&devices, onboard, |demo, _, outcome| {
@@ -778,9 +780,9 @@ impl<'a, E: Engine> Demo<'a, E> {
             let reward_proof = proof.proof.iter().map(|h| hex::decode(h).ok().and_then(|b| b.try_into().ok())).collect::<Option<Vec<[u8; 32]>>>().ok_or_else(|| anyhow::anyhow!("a proof node is not 32 bytes of hex"))?;
             claims.push((device, proof.cumulative_amount, reward_proof));
         }
-        let claim_ix = |demo: &Self, (device, cumulative_amount, reward_proof): &(&DemoDevice, u64, Vec<[u8; 32]>)| {
+        let claim_ix = |(device, cumulative_amount, reward_proof): &(&DemoDevice, u64, Vec<[u8; 32]>)| {
             let owner = owners[device.owner].pubkey();
-            let (cnft, cnft_proof) = makers[device.maker].ownership_proof(demo.engine, &net, &device.issued);
+            let (cnft, cnft_proof) = makers[device.maker].ownership_proof_with(&maker_accounts[device.maker], &net, &device.issued);
             let args = ClaimRewardsArgs { asset_id: device.issued.asset_id, cumulative_amount: *cumulative_amount, reward_proof: reward_proof.clone(), cnft };
             let destination = tokens::ata(&owner, &net.token_mint);
             (net::claim_rewards_ix(&net, &subs[device.sub].address, owner, device.issued.merkle_tree, destination, args, &cnft_proof), cnft_proof)
@@ -788,16 +790,16 @@ impl<'a, E: Engine> Demo<'a, E> {
         // The owner signs and pays (v0, through the network's table); a claim that would not
         // fit is sent as a wallet sends it: its proof nodes in a table of the owner's first.
         let fits = |owner: &Pubkey, ix: &Instruction| civnet_client::lookup::v0_size(owner, std::slice::from_ref(ix), &tables).is_ok_and(|size| size <= civnet_client::lookup::PACKET_LIMIT);
-        let claim = |demo: &Self, item: &(&DemoDevice, u64, Vec<[u8; 32]>)| {
+        let claim = |item: &(&DemoDevice, u64, Vec<[u8; 32]>)| {
             let owner = &owners[item.0.owner];
-            let (ix, _) = claim_ix(demo, item);
+            let (ix, _) = claim_ix(item);
             fits(&owner.pubkey(), &ix).then(|| Unsigned { fee_payer: Some(owner.insecure_clone()), instructions: vec![ix], signers: Vec::new(), tables: Some(tables.to_vec()) })
         };
         self.send_each(&claims, claim, |demo, item, outcome| {
             let outcome = match outcome {
                 Some(outcome) => outcome,
                 None => {
-                    let (ix, cnft_proof) = claim_ix(demo, item);
+                    let (ix, cnft_proof) = claim_ix(item);
                     civnet_client::lookup::send_as_wallet(demo.engine, &owners[item.0.owner], &[ix], &cnft_proof, &tables).map(|(outcome, _)| outcome)
                 }
             };
@@ -935,12 +937,6 @@ impl<'a, E: Engine> Demo<'a, E> {
         value["report"] = Value::String(render(&value));
         value
     }
-}
-
-/// A transaction of [`Demo::send_each`]'s, signed ahead or to be signed when sent.
-enum Either {
-    Checked(CheckedTransaction),
-    Unsigned(Unsigned),
 }
 
 /// `f(item)` for every item, on two threads (signing reports is most of a large epoch's

@@ -257,12 +257,16 @@ impl MakerKeys {
 
     /// Leaf fields and proof nodes (below the canopy) of a device issued from the current tree.
     pub fn ownership_proof(&self, cluster: &impl Cluster, net: &NetworkKeys, device: &IssuedDevice) -> (emissions::cnft::CnftLeaf, Vec<[u8; 32]>) {
+        self.ownership_proof_with(&cluster.anchor_account(&self.address), net, device)
+    }
+
+    /// [`MakerKeys::ownership_proof`] with the maker's account read already.
+    pub fn ownership_proof_with(&self, maker: &Maker, net: &NetworkKeys, device: &IssuedDevice) -> (emissions::cnft::CnftLeaf, Vec<[u8; 32]>) {
         let tree = self.tree.expect("the maker has a tree");
         let mirror = self.mirror.as_ref().expect("the maker has a tree");
         let mut proof = mirror.proof(device.nonce as u32);
         proof.truncate((tree.shape.max_depth - tree.shape.canopy_depth) as usize);
-        let maker: Maker = cluster.anchor_account(&self.address);
-        (device_leaf(&net.network, &maker, &device.device_key, &device.owner, device.nonce, mirror.root()), proof)
+        (device_leaf(&net.network, maker, &device.device_key, &device.owner, device.nonce, mirror.root()), proof)
     }
 }
 
@@ -325,7 +329,12 @@ pub fn onboard(chain: &mut impl Cluster, net: &NetworkKeys, maker: &MakerKeys, d
 /// The instructions of `owner` onboarding `device` to `sub_network` (no location): a compute
 /// budget and `onboard_device` with the proof from the maker's mirror.
 pub fn onboard_ixs(cluster: &impl Cluster, net: &NetworkKeys, maker: &MakerKeys, device: &IssuedDevice, owner: Pubkey, sub_network: &Pubkey) -> [Instruction; 2] {
-    let (cnft, proof) = maker.ownership_proof(cluster, net, device);
+    onboard_ixs_with(&cluster.anchor_account(&maker.address), net, maker, device, owner, sub_network)
+}
+
+/// [`onboard_ixs`] with the maker's account read already.
+pub fn onboard_ixs_with(maker_account: &Maker, net: &NetworkKeys, maker: &MakerKeys, device: &IssuedDevice, owner: Pubkey, sub_network: &Pubkey) -> [Instruction; 2] {
+    let (cnft, proof) = maker.ownership_proof_with(maker_account, net, device);
     let args = OnboardDeviceArgs { device_key: device.device_key, location: 0, elevation: 0, gain: 0, cnft };
     [compute_budget(400_000), onboard_device_ix(net, owner, sub_network, device.merkle_tree, args, &proof)]
 }

@@ -179,17 +179,14 @@ impl Chain {
     /// next batch is signed beside it. Unsigned transactions without a fee payer are paid by
     /// [`Chain::payer`].
     pub fn sign_ahead(&self, batch: Vec<Unsigned>) -> SignedAhead {
-        let (payer, blockhash) = (self.payer.insecure_clone(), self.svm.latest_blockhash());
-        SignedAhead(std::thread::spawn(move || {
-            batch
-                .into_iter()
-                .map(|unsigned| {
-                    let tx = unsigned.sign(&payer, blockhash);
-                    let signatures_ok = tx.as_ref().is_ok_and(|tx| tx.verify_with_results().iter().all(|ok| *ok));
-                    CheckedTransaction { unsigned, tx, signatures_ok }
-                })
-                .collect()
-        }))
+        let (payer, blockhash) = self.signing_context();
+        SignedAhead(std::thread::spawn(move || batch.into_iter().map(|unsigned| unsigned.sign_and_check(&payer, blockhash)).collect()))
+    }
+
+    /// What [`Unsigned::sign_and_check`] needs to sign for this engine now: its payer and
+    /// its current blockhash.
+    pub fn signing_context(&self) -> (Keypair, solana_hash::Hash) {
+        (self.payer.insecure_clone(), self.svm.latest_blockhash())
     }
 
     /// Runs a transaction of [`Chain::sign_ahead`]'s: a bad signature fails as sigverify fails
@@ -368,6 +365,14 @@ pub struct Unsigned {
 }
 
 impl Unsigned {
+    /// Signs with `blockhash` (`engine_payer` paying when no fee payer is set) and checks the
+    /// signatures as the runtime's sigverify does; for [`Chain::send_checked`]. Any thread.
+    pub fn sign_and_check(self, engine_payer: &Keypair, blockhash: solana_hash::Hash) -> CheckedTransaction {
+        let tx = self.sign(engine_payer, blockhash);
+        let signatures_ok = tx.as_ref().is_ok_and(|tx| tx.verify_with_results().iter().all(|ok| *ok));
+        CheckedTransaction { unsigned: self, tx, signatures_ok }
+    }
+
     fn sign(&self, engine_payer: &Keypair, blockhash: solana_hash::Hash) -> Result<VersionedTransaction, String> {
         let fee_payer = self.fee_payer.as_ref().unwrap_or(engine_payer);
         let signers: Vec<&Keypair> = self.signers.iter().collect();
