@@ -30,8 +30,6 @@ use crate::chain::{self, ChainAccess};
 use crate::rewards::{self, DeviceWork, Price, Slices};
 use crate::Oracle;
 
-const ROWS_PER_STATEMENT: usize = 100;
-
 /// What closing one epoch did.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Closed {
@@ -272,10 +270,9 @@ impl Oracle {
         if civnet_indexer::Store::write(&mut db, &[state], false).await? == 0 {
             bail!("{} epoch {epoch} was closed by another process meanwhile", sub.name);
         }
+        // `write` sizes its statements itself.
         for rows in [&reward_rows, &payer_rows, &activity_rows] {
-            for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-                civnet_indexer::Store::write(&mut db, chunk, false).await?;
-            }
+            civnet_indexer::Store::write(&mut db, rows, false).await?;
         }
         db.commit().await.context("committing an epoch's rewards")?;
         self.trees.insert(address, epoch, entries, tree);
