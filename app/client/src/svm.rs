@@ -16,6 +16,8 @@ use crate::programs;
 pub const SOL: u64 = 1_000_000_000;
 
 pub struct Chain {
+    /// The engine itself. Its sigverify is off after [`Chain::send_checked`] until the next
+    /// send through `Chain`: send through `Chain`, not `svm`, right after a signed-ahead batch.
     pub svm: LiteSVM,
     /// Pays fees and rent unless a test says otherwise.
     pub payer: Keypair,
