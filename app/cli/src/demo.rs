@@ -789,7 +789,7 @@ impl<'a, E: Engine> Demo<'a, E> {
         };
         // The owner signs and pays (v0, through the network's table); a claim that would not
         // fit is sent as a wallet sends it: its proof nodes in a table of the owner's first.
-        let fits = |owner: &Pubkey, ix: &Instruction| civnet_client::lookup::v0_size(owner, std::slice::from_ref(ix), &tables).is_ok_and(|size| size <= civnet_client::lookup::PACKET_LIMIT);
+        let fits = |owner: &Pubkey, ix: &Instruction| civnet_client::lookup::fits_in_packet(owner, std::slice::from_ref(ix), &tables).unwrap_or(false);
         let claim = |item: &(&DemoDevice, u64, Vec<[u8; 32]>)| {
             let owner = &owners[item.0.owner];
             let (ix, _) = claim_ix(item);

@@ -288,13 +288,19 @@ fn proof_table(owner: &Pubkey, recent_slot: u64, instructions: &[Instruction], p
     Ok((table, transactions))
 }
 
+/// Whether `instructions` fit one packet as a v0 transaction paid by `fee_payer` through
+/// `tables` (else [`send_as_wallet`] puts proof nodes in a table first).
+pub fn fits_in_packet(fee_payer: &Pubkey, instructions: &[Instruction], tables: &[AddressLookupTableAccount]) -> Result<bool, String> {
+    Ok(v0_size(fee_payer, instructions, tables)? <= PACKET_LIMIT)
+}
+
 /// Sends `instructions` as a wallet does: one v0 transaction paid by `owner` through the
 /// network `tables`; when it does not fit, the owner first puts `proof_nodes` in a table of
 /// its own (one more transaction, then a slot's wait). Returns the outcome of the last
 /// transaction and the proof table made, if one was.
 pub fn send_as_wallet(cluster: &mut impl Cluster, owner: &Keypair, instructions: &[Instruction], proof_nodes: &[[u8; 32]], tables: &[AddressLookupTableAccount]) -> Result<(TxSuccess, Option<Pubkey>), TxFailure> {
     // Checked before a slot is picked: picking one asks the cluster twice.
-    if v0_size(&owner.pubkey(), instructions, tables).map_err(TxFailure::unsent)? <= PACKET_LIMIT {
+    if fits_in_packet(&owner.pubkey(), instructions, tables).map_err(TxFailure::unsent)? {
         return cluster.send_v0(Some(owner), instructions, &[], tables).map(|ok| (ok, None));
     }
     let slot = unused_table_slot(cluster, &owner.pubkey())?;

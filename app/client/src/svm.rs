@@ -175,23 +175,14 @@ impl Chain {
         result
     }
 
-    /// Signs `batch` on a thread of its own with the current blockhash, and checks every
-    /// signature there as the runtime's sigverify does (`verify_with_results`, what litesvm
-    /// calls): the engine's thread then only runs them ([`Chain::send_checked`]), while the
-    /// next batch is signed beside it. Unsigned transactions without a fee payer are paid by
-    /// [`Chain::payer`].
-    pub fn sign_ahead(&self, batch: Vec<Unsigned>) -> SignedAhead {
-        let (payer, blockhash) = self.signing_context();
-        SignedAhead(std::thread::spawn(move || batch.into_iter().map(|unsigned| unsigned.sign_and_check(&payer, blockhash)).collect()))
-    }
-
-    /// What [`Unsigned::sign_and_check`] needs to sign for this engine now: its payer and
-    /// its current blockhash.
+    /// What [`Unsigned::sign_and_check`] needs to sign for this engine now, on any thread:
+    /// its payer and its current blockhash.
     pub fn signing_context(&self) -> (Keypair, solana_hash::Hash) {
         (self.payer.insecure_clone(), self.svm.latest_blockhash())
     }
 
-    /// Runs a transaction of [`Chain::sign_ahead`]'s: a bad signature fails as sigverify fails
+    /// Runs a transaction [`Unsigned::sign_and_check`] signed ahead (off the engine's thread,
+    /// while the engine ran earlier ones): a bad signature fails as sigverify fails
     /// it (`SignatureFailure`), a repeated one as `AlreadyProcessed`; a good one runs without
     /// the engine checking its signatures again, and without expiring the blockhash its batch
     /// shares (every transaction of a batch is a different one). One signed with a blockhash
@@ -217,8 +208,8 @@ impl Chain {
         self.run(tx, &tables)
     }
 
-    /// Turns litesvm's sigverify on or off (it is off only while transactions that
-    /// [`Chain::sign_ahead`] checked run; every other send turns it on again).
+    /// Turns litesvm's sigverify on or off (off for transactions [`Chain::send_checked`]
+    /// runs; every other send turns it on again).
     fn check_signatures(&mut self, on: bool) {
         if self.svm.get_sigverify() != on {
             self.svm = std::mem::take(&mut self.svm).with_sigverify(on);
@@ -389,21 +380,11 @@ impl Unsigned {
     }
 }
 
-/// A transaction [`Chain::sign_ahead`] signed, with the verdict on its signatures.
+/// A transaction [`Unsigned::sign_and_check`] signed, with the verdict on its signatures.
 pub struct CheckedTransaction {
     unsigned: Unsigned,
     tx: Result<VersionedTransaction, String>,
     signatures_ok: bool,
-}
-
-/// A batch being signed on its own thread.
-pub struct SignedAhead(std::thread::JoinHandle<Vec<CheckedTransaction>>);
-
-impl SignedAhead {
-    /// The batch's transactions, in the order given.
-    pub fn wait(self) -> Vec<CheckedTransaction> {
-        self.0.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    }
 }
 
 /// `fee_payer` first, then the other signers that are not the fee payer.

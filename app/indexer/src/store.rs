@@ -35,15 +35,10 @@ pub struct Store {
     pub backend: Backend,
 }
 
-/// Rows per multi-row INSERT, within both backends' bind-parameter limits. Binds stay few:
-/// sqlx's SQLite driver looks each one's name up (`sqlite3_bind_parameter_name`, linear in
-/// the statement's parameters), so a statement's binding cost grows with the square of its
-/// parameters; at 16,000 that was a sixth of a large demo's time.
+/// Binds per multi-row INSERT on PostgreSQL (within its bind-parameter limit; SQLite's rows
+/// are one JSON parameter, see [`Store::json_insert`]).
 const MAX_BINDS_PER_STATEMENT: usize = 1_000;
-/// SQLite runs in-process, so many small statements cost little: 128 binds make the
-/// quadratic lookup 8 times cheaper per row than 1,000 (measured: `sqlite3_bind_parameter_name`
-/// was 4.5% of a 3,000-device demo's samples at 1,000).
-const MAX_BINDS_PER_SQLITE_STATEMENT: usize = 128;
+/// Rows per statement: SQLite's all go in one JSON parameter ([`Store::json_insert`]).
 const MAX_ROWS_PER_STATEMENT: usize = 500;
 /// Each SQLite connection's page cache: 64 MiB (SQLite's default is 2 MiB, which at 100,000
 /// devices sends most B-tree pages of an insert through a `pread`).
@@ -92,11 +87,24 @@ impl Store {
         Ok(Self { pool, backend })
     }
 
-    /// How many rows of `columns` values one multi-row statement on `conn` takes: within the
-    /// backend's bind limit, and few binds on SQLite (see [`MAX_BINDS_PER_SQLITE_STATEMENT`]).
+    /// How many rows of `columns` values one multi-row statement on `conn` takes: on SQLite,
+    /// where they are one JSON parameter ([`Store::json_insert`]), [`MAX_ROWS_PER_STATEMENT`];
+    /// elsewhere within the backend's bind limit.
     pub fn rows_per_statement(conn: &AnyConnection, columns: usize) -> usize {
-        let max_binds = if conn.backend_name() == "SQLite" { MAX_BINDS_PER_SQLITE_STATEMENT } else { MAX_BINDS_PER_STATEMENT };
-        (max_binds / columns.max(1)).clamp(1, MAX_ROWS_PER_STATEMENT)
+        if conn.backend_name() == "SQLite" {
+            MAX_ROWS_PER_STATEMENT
+        } else {
+            (MAX_BINDS_PER_STATEMENT / columns.max(1)).clamp(1, MAX_ROWS_PER_STATEMENT)
+        }
+    }
+
+    /// SQLite's multi-row insert: `into` (`INSERT INTO t (a, b, ...)`) of rows of `columns`
+    /// values bound as one JSON array of arrays, then `ON CONFLICT ...` (`conflict`). One
+    /// parameter: SQLite finds a bound value by scanning the statement's parameter names, so
+    /// many binds cost quadratically, and each statement is a round trip to sqlx's worker.
+    pub fn json_insert(into: &str, columns: usize, conflict: &str) -> String {
+        let selected: Vec<String> = (0..columns).map(|c| format!("value->>{c}")).collect();
+        format!("{into} SELECT {} FROM json_each($1) WHERE true {conflict}", selected.join(", "))
     }
 
     /// Writes `rows` (same table, same columns) as multi-row `INSERT ... ON CONFLICT`:
@@ -113,13 +121,11 @@ impl Store {
         let updates: Vec<String> = columns.iter().filter(|c| !first.key.contains(c)).map(|c| format!("{c} = excluded.{c}")).collect();
         let conflict = if update && !updates.is_empty() { format!("DO UPDATE SET {}", updates.join(", ")) } else { "DO NOTHING".to_string() };
         let mut changed = 0;
+        let per_statement = Self::rows_per_statement(conn, columns.len());
         if conn.backend_name() == "SQLite" {
-            // The rows as one JSON array bound once (SQLite finds a bound value by scanning the
-            // statement's parameter names: many binds cost quadratically, and each statement
-            // is a round trip to sqlx's worker thread).
-            let selected: Vec<String> = (0..columns.len()).map(|c| format!("value->>{c}")).collect();
-            let sql = format!("INSERT INTO {} ({}) SELECT {} FROM json_each($1) WHERE true ON CONFLICT ({}) {conflict}", first.table, columns.join(", "), selected.join(", "), first.key.join(", "));
-            for chunk in rows.chunks(MAX_ROWS_PER_STATEMENT) {
+            let into = format!("INSERT INTO {} ({})", first.table, columns.join(", "));
+            let sql = Self::json_insert(&into, columns.len(), &format!("ON CONFLICT ({}) {conflict}", first.key.join(", ")));
+            for chunk in rows.chunks(per_statement) {
                 let json: Vec<Vec<Value>> = chunk
                     .iter()
                     .map(|row| {
@@ -137,7 +143,6 @@ impl Store {
             }
             return Ok(changed);
         }
-        let per_statement = Self::rows_per_statement(conn, columns.len());
         for chunk in rows.chunks(per_statement) {
             let mut sql = format!("INSERT INTO {} ({}) VALUES ", first.table, columns.join(", "));
             let mut n = 0;

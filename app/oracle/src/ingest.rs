@@ -354,9 +354,7 @@ async fn store_accepted(db: &mut sqlx::AnyConnection, accepted: &[Candidate], re
     // stores every row (the usual case) all are accepted; otherwise (a report already stored
     // by an earlier batch) the savepoint is rolled back and the rows go in one by one, each
     // conflict looked up to tell a replay from a duplicate.
-    // Few binds per statement on SQLite: sqlx looks each one's name up, linear in the
-    // statement's parameters (100 heartbeats made 700).
-    for chunk in heartbeats.chunks(rows_per_insert(db, 7)) {
+    for chunk in heartbeats.chunks(civnet_indexer::Store::rows_per_statement(db, 7)) {
         let rows: Vec<Vec<Bind>> = chunk
             .iter()
             .map(|(c, device_time, signature)| {
@@ -390,7 +388,7 @@ async fn store_accepted(db: &mut sqlx::AnyConnection, accepted: &[Candidate], re
         }
     }
 
-    for chunk in receipts.chunks(rows_per_insert(db, 12)) {
+    for chunk in receipts.chunks(civnet_indexer::Store::rows_per_statement(db, 12)) {
         let rows: Vec<Vec<Bind>> = chunk
             .iter()
             .map(|(c, body, signature)| {
@@ -435,17 +433,6 @@ enum Bind {
     Int(i64),
 }
 
-/// Rows per [`insert_all_or_each`] of `columns` values: on SQLite one JSON parameter takes
-/// them all (a thousand rows: each conflict makes its chunk go again row by row); elsewhere
-/// as many as the binds allow.
-fn rows_per_insert(db: &sqlx::AnyConnection, columns: usize) -> usize {
-    if db.backend_name() == "SQLite" {
-        1_000
-    } else {
-        civnet_indexer::Store::rows_per_statement(db, columns)
-    }
-}
-
 /// `insert` (`INSERT INTO t (...) VALUES`) of `rows` with `ON CONFLICT DO NOTHING`: all in
 /// one statement inside a savepoint; if a row conflicted, the savepoint is undone and the
 /// rows go in one by one. Returns per row whether it was stored.
@@ -455,11 +442,7 @@ async fn insert_all_or_each(db: &mut sqlx::AnyConnection, insert: &str, rows: &[
     let bind_all = |sql: &str, rows: &[Vec<Bind>]| -> String { format!("{sql} {} ON CONFLICT DO NOTHING", values_marks(rows.len(), first.len())) };
     let sqlite = db.backend_name() == "SQLite";
     let statement = if sqlite {
-        // All rows as one JSON array bound once: SQLite looks a bound value's name up in a
-        // scan of the statement's parameters, so many rows of binds cost quadratically.
-        let columns: Vec<String> = (0..first.len()).map(|c| format!("value->>{c}")).collect();
-        let into = insert.strip_suffix("VALUES").unwrap_or(insert);
-        format!("{into} SELECT {} FROM json_each($1) WHERE true ON CONFLICT DO NOTHING", columns.join(", "))
+        civnet_indexer::Store::json_insert(insert.strip_suffix("VALUES").unwrap_or(insert), first.len(), "ON CONFLICT DO NOTHING")
     } else {
         bind_all(insert, rows)
     };
