@@ -157,6 +157,14 @@ fn host_tests(tools: &toolchain::SbfTools, validator: &std::path::Path, cargo_ar
     // The whole workspace unless the caller picked packages (`-p civnet-cli`).
     if !cargo_args.iter().any(|a| a == "-p" || a.starts_with("--package") || a.starts_with("-p")) {
         cargo.arg("--workspace");
+        // A program without unit tests is no test binary of its own: compiling each program
+        // again in test mode and linking it with the runtime was three binaries of 0 tests
+        // (the stories test the programs). One that gains a `#[test]` is built and run again.
+        for program in sbf::program_names()? {
+            if !has_unit_tests(&root.join("programs").join(&program).join("src"))? {
+                cargo.args(["--exclude", &program]);
+            }
+        }
     }
     if !cargo_args.iter().any(|a| TARGET_FLAGS.contains(&a.split('=').next().unwrap_or(a))) {
         cargo.args(DEFAULT_TARGETS);
@@ -181,6 +189,24 @@ fn host_tests(tools: &toolchain::SbfTools, validator: &std::path::Path, cargo_ar
             Ok(Vec::new())
         }
     }
+}
+
+/// Whether any Rust file under `dir` has a `#[test]` or `#[cfg(test)]`.
+fn has_unit_tests(dir: &std::path::Path) -> Result<bool> {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(path) = stack.pop() {
+        if path.is_dir() {
+            for entry in std::fs::read_dir(&path)? {
+                stack.push(entry?.path());
+            }
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(&path)?;
+            if text.contains("#[test]") || text.contains("#[cfg(test)]") {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
 }
 
 /// Deletes tools-cache entries by kind; `all` deletes the whole cache (a cold machine).
