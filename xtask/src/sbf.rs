@@ -49,9 +49,7 @@ pub fn cargo_build(tools: &SbfTools, workspace: &Path, package: &str, lib_name: 
         .current_dir(workspace)
         .args(["build", "--release", "-p", package, "--target"])
         .arg(&tools.target_spec)
-        // Per-unit locks instead of one lock on the whole build directory: the programs'
-        // builds share `build/` (std, anchor) and run side by side (`build_programs`).
-        .args(["-Zbuild-std=std,panic_abort", "-Zjson-target-spec", "-Zfine-grain-locking", "--target-dir"])
+        .args(["-Zbuild-std=std,panic_abort", "-Zjson-target-spec", "--target-dir"])
         .arg(&target_dir)
         .args(extra)
         // As a flag, not CARGO_BUILD_BUILD_DIR: rustc sees every CARGO_* variable, and sccache
@@ -112,26 +110,12 @@ pub fn program_names() -> Result<Vec<String>> {
 }
 
 /// Each program on its own (`-p`): built together, one program's `cpi` feature (no
-/// entrypoint) would leak into the other's build through feature unification. The builds
-/// run side by side: each ends in a fat-LTO link on one core.
+/// entrypoint) would leak into the other's build through feature unification.
 pub fn build_programs(tools: &SbfTools) -> Result<()> {
     let root = paths::workspace_root();
-    let names = program_names()?;
-    let built: Vec<Result<PathBuf>> = std::thread::scope(|scope| {
-        let builds: Vec<_> = names
-            .iter()
-            .map(|name| {
-                let root = &root;
-                scope.spawn(move || {
-                    eprintln!("xtask: building program {name} (SBF)");
-                    cargo_build(tools, root, name, name, &[])
-                })
-            })
-            .collect();
-        builds.into_iter().map(|b| b.join().unwrap_or_else(|_| bail!("a program build panicked"))).collect()
-    });
-    for (name, so) in names.iter().zip(built) {
-        let so = so?;
+    for name in program_names()? {
+        eprintln!("xtask: building program {name} (SBF)");
+        let so = cargo_build(tools, &root, &name, &name, &[])?;
         install_file(&so, &paths::deploy_dir().join(format!("{name}.so")))?;
         // The program's keypair next to it, where `solana program deploy` / anchor look for it.
         let keypair = root.join("keys").join(format!("{name}-keypair.json"));
