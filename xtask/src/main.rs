@@ -193,17 +193,10 @@ fn host_tests(tools: &toolchain::SbfTools, validator: &std::path::Path, cargo_ar
 
 /// Whether any Rust file under `dir` has a `#[test]` or `#[cfg(test)]`.
 fn has_unit_tests(dir: &std::path::Path) -> Result<bool> {
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(path) = stack.pop() {
-        if path.is_dir() {
-            for entry in std::fs::read_dir(&path)? {
-                stack.push(entry?.path());
-            }
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            let text = std::fs::read_to_string(&path)?;
-            if text.contains("#[test]") || text.contains("#[cfg(test)]") {
-                return Ok(true);
-            }
+    for file in testrun::files_under(dir).into_iter().filter(|f| f.extension().is_some_and(|e| e == "rs")) {
+        let text = std::fs::read_to_string(&file)?;
+        if text.contains("#[test]") || text.contains("#[cfg(test)]") {
+            return Ok(true);
         }
     }
     Ok(false)

@@ -139,7 +139,7 @@ pub fn run_inputs_digest(test_args: &[String], env: &[(&str, &Path)], workspace:
 }
 
 /// `path` itself if it is a file, else every file below it, sorted.
-fn files_under(path: &Path) -> Vec<PathBuf> {
+pub fn files_under(path: &Path) -> Vec<PathBuf> {
     if path.is_file() {
         return vec![path.to_path_buf()];
     }
