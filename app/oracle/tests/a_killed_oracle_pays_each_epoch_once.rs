@@ -24,9 +24,9 @@ fn a_killed_oracle_pays_each_epoch_once() {
         let started = Instant::now();
         // Devices 0 and 1 always heartbeat; device 2 only in the middle round.
         let speaking: Vec<usize> = if round == 1 { vec![0, 1, 2] } else { vec![0, 1] };
-        while started.elapsed() < Duration::from_secs(8) {
+        'heartbeats: while started.elapsed() < Duration::from_secs(8) {
             for &i in &speaking {
-                let verdict = heartbeat_over_http(&url, &live.devices[i], live.iot.address);
+                let Some(verdict) = heartbeat_in_epoch(&url, &live.devices[i], live.iot.address, epoch) else { break 'heartbeats };
                 // Once a second by the oracle's clock: the same second twice is the same report.
                 assert!(["accepted", "duplicate_slice", "replayed"].contains(&verdict.as_str()), "{verdict}");
             }

@@ -26,7 +26,8 @@ fn an_owner_claims_what_the_oracle_computed() {
         assert_eq!(post_reports(&url, &[live.receipt(&live.devices[0], attempts, 60_000, oracle_now(&url))]), ["accepted"]);
         let mut slices = 0u64;
         while started.elapsed() < Duration::from_secs(u64::from(LIVE_EPOCH_SECS) - 6) && live.epoch() == epoch {
-            match heartbeat_over_http(&url, &live.devices[0], live.iot.address).as_str() {
+            let Some(verdict) = heartbeat_in_epoch(&url, &live.devices[0], live.iot.address, epoch) else { break };
+            match verdict.as_str() {
                 "accepted" => slices += 1,
                 // Once a second by the oracle's clock: the same second twice is the same report.
                 "duplicate_slice" | "replayed" => {}
