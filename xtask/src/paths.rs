@@ -22,6 +22,11 @@ pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"))
 }
 
+/// Cargo's home (`$CARGO_HOME`, else `~/.cargo`): its `registry/cache` keeps downloaded crates.
+pub fn cargo_home() -> PathBuf {
+    std::env::var_os("CARGO_HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo"))
+}
+
 pub fn deploy_dir() -> PathBuf {
     target_dir().join("deploy")
 }

@@ -11,8 +11,9 @@ pub const HOST_BUILD: &[&str] = &["gcc", "g++", "make", "pkg-config", "libssl-de
 pub const HOST_TESTS: &[&str] = &["postgresql", "chromium"];
 /// Node.js and npm build the web app (Debian's when the machine has none).
 pub const WEB_BUILD: &[&str] = &["nodejs", "npm"];
-/// The validator build: rocksdb's C++ (clang/libclang for bindgen), protobuf, hidapi's udev.
-pub const VALIDATOR_BUILD: &[&str] = &["gcc", "g++", "make", "clang", "libclang-dev", "pkg-config", "libssl-dev", "libudev-dev", "protobuf-compiler"];
+/// The validator build: rocksdb's C++ (clang/libclang for bindgen), protobuf, hidapi's udev,
+/// curl for two registry crates (validator.rs).
+pub const VALIDATOR_BUILD: &[&str] = &["gcc", "g++", "make", "clang", "libclang-dev", "pkg-config", "libssl-dev", "libudev-dev", "protobuf-compiler", "curl", "ca-certificates"];
 
 fn installed(package: &str) -> bool {
     Command::new("dpkg-query")

@@ -196,11 +196,13 @@ impl TestValidator {
         }
     }
 
-    /// The banking stage's scheduler thread (`solBnkTxSched`) polls for transactions without
-    /// pause: an idle validator used 0.9 of a core (measured: 2,299 of its 2,700 jiffies in
-    /// 25 s), so two validators filled a 2-core machine and starved the tests, the CLI and the
-    /// other validator's real work. At nice 19 that thread still runs whenever a core is free,
-    /// and yields to everything else when none is. Linux only; a failure changes nothing.
+    /// The banking stage's scheduler thread (`solBnkTxSched`) of an upstream validator polls
+    /// for transactions without pause: an idle validator used 0.9 of a core (measured: 2,299
+    /// of its 2,700 jiffies in 25 s), so two validators filled a 2-core machine and starved the
+    /// tests, the CLI and the other validator's real work. xtask's build waits instead
+    /// (xtask/src/validator.rs); for a validator built elsewhere, at nice 19 that thread still
+    /// runs whenever a core is free and yields to everything else when none is. Linux only; a
+    /// failure changes nothing.
     fn lower_scheduler_priority(&self) {
         #[cfg(target_os = "linux")]
         {
