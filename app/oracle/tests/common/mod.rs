@@ -392,6 +392,18 @@ impl Live {
         net::current_epoch(&self.validator, LIVE_EPOCH_SECS)
     }
 
+    /// The current epoch if at least `needed` of it is left by the chain's clock, else the
+    /// next one once it has begun.
+    pub fn epoch_with(&self, needed: std::time::Duration) -> u64 {
+        let now = self.validator.unix_timestamp().max(0) as u64;
+        let epoch = now / u64::from(LIVE_EPOCH_SECS);
+        if (epoch + 1) * u64::from(LIVE_EPOCH_SECS) - now >= needed.as_secs() {
+            epoch
+        } else {
+            self.next_epoch()
+        }
+    }
+
     /// Waits for the next epoch to begin; returns it.
     pub fn next_epoch(&self) -> u64 {
         let now = self.epoch();
