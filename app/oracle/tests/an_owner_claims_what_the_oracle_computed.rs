@@ -23,7 +23,9 @@ fn an_owner_claims_what_the_oracle_computed() {
         let epoch = live.next_epoch();
         let started = Instant::now();
         live.burn_from_escrow(60_000);
-        assert_eq!(post_reports(&url, &[live.receipt(&live.devices[0], attempts, 60_000, oracle_now(&url))]), ["accepted"]);
+        // The receipt ends now by the oracle's clock, which must be in the epoch too.
+        let now = entropy_in_epoch(&url, epoch).expect("the oracle's clock is still in the epoch")["now"].as_i64().unwrap();
+        assert_eq!(post_reports(&url, &[live.receipt(&live.devices[0], attempts, 60_000, now)]), ["accepted"]);
         let mut slices = 0u64;
         while started.elapsed() < Duration::from_secs(u64::from(LIVE_EPOCH_SECS) - 6) && live.epoch() == epoch {
             let Some(verdict) = heartbeat_in_epoch(&url, &live.devices[0], live.iot.address, epoch) else { break };

@@ -568,31 +568,34 @@ pub fn oracle_now(oracle: &str) -> i64 {
     get(&format!("{oracle}/v1/entropy")).expect("entropy")["now"].as_i64().unwrap()
 }
 
-/// A heartbeat by `device` for `epoch`, stamped with the oracle's clock and its current
-/// entropy, over HTTP: the oracle's verdict, or `None` once the oracle's clock has left
-/// `epoch` (its clock follows the chain's, re-read each round, so it can cross the boundary a
-/// little before or after `Live::epoch`). While the oracle's clock is still before `epoch`
-/// this waits for it. A heartbeat made in `epoch` and received after its end is `past_epoch`,
-/// as it should be: that too ends the epoch's heartbeats.
-pub fn heartbeat_in_epoch(oracle: &str, device: &Device, sub: Pubkey, epoch: u64) -> Option<String> {
-    let epoch_of = |now: i64| civnet_common::schedule::epoch_at(now, LIVE_EPOCH_SECS);
+/// `GET /v1/entropy` once the oracle's clock is in `epoch` (waiting while it is before), or
+/// `None` if it is past. Its clock follows the chain's, re-read each round, so it can cross an
+/// epoch boundary a little before or after `Live::epoch`.
+pub fn entropy_in_epoch(oracle: &str, epoch: u64) -> Option<Value> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(u64::from(LIVE_EPOCH_SECS) * 2);
-    let answer = loop {
+    loop {
         let answer = get(&format!("{oracle}/v1/entropy")).expect("entropy");
         let now = answer["now"].as_i64().unwrap();
-        if epoch_of(now) > epoch {
-            return None;
-        }
-        if epoch_of(now) == epoch {
-            break answer;
+        match civnet_common::schedule::epoch_at(now, LIVE_EPOCH_SECS).cmp(&epoch) {
+            std::cmp::Ordering::Greater => return None,
+            std::cmp::Ordering::Equal => return Some(answer),
+            std::cmp::Ordering::Less => {}
         }
         assert!(std::time::Instant::now() < deadline, "the oracle's clock ({now}) did not reach epoch {epoch}");
         std::thread::sleep(std::time::Duration::from_millis(200));
-    };
+    }
+}
+
+/// A heartbeat by `device` for `epoch`, stamped with the oracle's clock and its current
+/// entropy, over HTTP: the oracle's verdict, or `None` once the oracle's clock has left
+/// `epoch` ([`entropy_in_epoch`]). A heartbeat made in `epoch` and received after its end is
+/// `past_epoch`, as it should be: that too ends the epoch's heartbeats.
+pub fn heartbeat_in_epoch(oracle: &str, device: &Device, sub: Pubkey, epoch: u64) -> Option<String> {
+    let answer = entropy_in_epoch(oracle, epoch)?;
     let entropy: [u8; 32] = hex::decode(answer["entropy"].as_str().unwrap()).unwrap().try_into().unwrap();
     let beat = report::signed_heartbeat(&device.key, sub.to_bytes(), answer["now"].as_i64().unwrap(), entropy).encode();
     let verdict = post_reports(oracle, &[beat]).remove(0);
-    if verdict == "past_epoch" && epoch_of(oracle_now(oracle)) > epoch {
+    if verdict == "past_epoch" && civnet_common::schedule::epoch_at(oracle_now(oracle), LIVE_EPOCH_SECS) > epoch {
         return None;
     }
     Some(verdict)
