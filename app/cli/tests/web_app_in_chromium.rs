@@ -398,13 +398,13 @@ fn check_step(s: &mut Seeded, step: &str, report: &Value, oracle: &str, device_k
     }
 }
 
-/// A heartbeat of `device` now, with the oracle's entropy, posted to the oracle.
 /// The epoch the oracle's clock (`now` of `GET /v1/entropy`) is in.
 fn oracle_epoch(oracle: &str) -> u64 {
     let now = get(&format!("{oracle}/v1/entropy")).expect("entropy")["now"].as_i64().unwrap();
     civnet_common::schedule::epoch_at(now, EPOCH_SECS)
 }
 
+/// A heartbeat of `device` now, with the oracle's entropy, posted to the oracle.
 fn heartbeat(oracle: &str, device: &Keypair, sub: Pubkey) -> String {
     use base64::Engine;
     let answer = get(&format!("{oracle}/v1/entropy")).expect("entropy");

@@ -395,9 +395,9 @@ impl Live {
     /// The current epoch if at least `needed` of it is left by the chain's clock, else the
     /// next one once it has begun.
     pub fn epoch_with(&self, needed: std::time::Duration) -> u64 {
-        let now = self.validator.unix_timestamp().max(0) as u64;
-        let epoch = now / u64::from(LIVE_EPOCH_SECS);
-        if (epoch + 1) * u64::from(LIVE_EPOCH_SECS) - now >= needed.as_secs() {
+        let now = self.validator.unix_timestamp();
+        let epoch = civnet_common::schedule::epoch_at(now, LIVE_EPOCH_SECS);
+        if (epoch + 1) * u64::from(LIVE_EPOCH_SECS) - now.max(0) as u64 >= needed.as_secs() {
             epoch
         } else {
             self.next_epoch()
