@@ -56,17 +56,17 @@ fn run_command(command: &str, rest: &[String], phases: &mut Phases) -> Result<()
     match command {
         "setup" => {
             let tools = phases.run("setup (toolchain, sbpf-linker, std, sccache)", toolchain::setup)?;
-            phases.sccache = tools.sccache;
+            phases.set_sccache(tools.sccache);
         }
         "build-sbf" => {
             let tools = phases.run("setup (toolchain, sbpf-linker, std, sccache)", toolchain::setup)?;
-            phases.sccache = tools.sccache.clone();
+            phases.set_sccache(tools.sccache.clone());
             phases.run("SBF programs", || sbf::build_programs(&tools))?;
             phases.run("IDL", || idl::build_all(&tools))?;
         }
         "fixtures" => {
             let tools = phases.run("setup (toolchain, sbpf-linker, std, sccache)", toolchain::setup)?;
-            phases.sccache = tools.sccache.clone();
+            phases.set_sccache(tools.sccache.clone());
             phases.run("fixtures", || fixtures::build(&tools))?;
         }
         "validator" => {
@@ -74,36 +74,56 @@ fn run_command(command: &str, rest: &[String], phases: &mut Phases) -> Result<()
         }
         "web" => {
             let tools = phases.run("setup (toolchain, sbpf-linker, std, sccache)", toolchain::setup)?;
-            phases.sccache = tools.sccache.clone();
+            phases.set_sccache(tools.sccache.clone());
             phases.run("IDL", || idl::build_all(&tools))?;
             phases.run("web app", web::build)?;
         }
         "test" => {
-            let tools = phases.run("setup (toolchain, sbpf-linker, std, sccache)", toolchain::setup)?;
-            phases.sccache = tools.sccache.clone();
-            let phases = &*phases;
             let (cargo_args, test_args) = split_test_args(rest);
-            // Two lanes at once: the SBF builds (nightly, target/sbf; their fat-LTO links run
-            // on one core) and the host builds (stable, target/debug). Neither needs the
-            // other's output until the tests run.
-            let (validator, binaries) = std::thread::scope(|lanes| -> Result<(std::path::PathBuf, Vec<testrun::TestBinary>)> {
-                let sbf = lanes.spawn(|| -> Result<()> {
-                    phases.run_on("sbf", "SBF programs", || sbf::build_programs(&tools))?;
-                    phases.run_on("sbf", "fixtures", || fixtures::build(&tools))
+            let phases = &*phases;
+            // Three lanes at once. The validator's build, when it is not cached yet (a cold
+            // machine: about half an hour on 2 cores, the longest build), starts at once and
+            // needs nothing of the others; the rest yields the CPU to it (nice 10) and fills
+            // the cores it leaves idle (its crates' dependency chains, its last crates alone).
+            // After setup, the SBF builds (nightly, target/sbf; their fat-LTO links run on one
+            // core) and the host builds (stable, target/debug) need none of each other's
+            // output until the tests run.
+            let validator_built = validator::is_built()?;
+            let (tools, binaries) = std::thread::scope(|lanes| -> Result<(toolchain::SbfTools, Vec<testrun::TestBinary>)> {
+                let validator_lane = lanes.spawn(|| phases.run_on("validator", "validator", validator::build));
+                let rest = lanes.spawn(|| -> Result<(toolchain::SbfTools, Vec<testrun::TestBinary>)> {
+                    if !validator_built {
+                        system::yield_cpu_of_this_thread();
+                    }
+                    let tools = phases.run("setup (toolchain, sbpf-linker, std, sccache)", toolchain::setup)?;
+                    phases.set_sccache(tools.sccache.clone());
+                    let validator = validator::binary_path()?;
+                    let binaries = std::thread::scope(|inner| -> Result<Vec<testrun::TestBinary>> {
+                        let sbf = inner.spawn(|| -> Result<()> {
+                            phases.run_on("sbf", "SBF programs", || sbf::build_programs(&tools))?;
+                            phases.run_on("sbf", "fixtures", || fixtures::build(&tools))
+                        });
+                        let host = (|| -> Result<Vec<testrun::TestBinary>> {
+                            phases.run_on("host", "IDL", || idl::build_all(&tools))?;
+                            phases.run_on("host", "web app", web::build)?;
+                            phases.run_on("host", "system packages for tests", || system::ensure(system::HOST_TESTS, "the services' PostgreSQL tests and the web app's browser test"))?;
+                            phases.run_on("host", "host test build", || host_tests(&tools, &validator, &cargo_args, None))
+                        })();
+                        let sbf = sbf.join().map_err(|_| anyhow::anyhow!("the SBF build lane panicked"))?;
+                        let built = host?;
+                        sbf?;
+                        Ok(built)
+                    })?;
+                    Ok((tools, binaries))
                 });
-                let host = (|| -> Result<(std::path::PathBuf, Vec<testrun::TestBinary>)> {
-                    let validator = phases.run_on("host", "validator", validator::build)?;
-                    phases.run_on("host", "IDL", || idl::build_all(&tools))?;
-                    phases.run_on("host", "web app", web::build)?;
-                    phases.run_on("host", "system packages for tests", || system::ensure(system::HOST_TESTS, "the services' PostgreSQL tests and the web app's browser test"))?;
-                    let binaries = phases.run_on("host", "host test build", || host_tests(&tools, &validator, &cargo_args, None))?;
-                    Ok((validator, binaries))
-                })();
-                let sbf = sbf.join().map_err(|_| anyhow::anyhow!("the SBF build lane panicked"))?;
-                let built = host?;
-                sbf?;
-                Ok(built)
+                let rest = rest.join().map_err(|_| anyhow::anyhow!("the build lanes panicked"))?;
+                if let (Err(error), false) = (&rest, validator_built) {
+                    eprintln!("xtask: {error:#}\nxtask: waiting for the validator's build to finish (it is kept for the next run)");
+                }
+                validator_lane.join().map_err(|_| anyhow::anyhow!("the validator build lane panicked"))??;
+                rest
             })?;
+            let validator = validator::binary_path()?;
             // Doctests have no executable: `--doc` runs through cargo, one binary after another.
             if cargo_args.iter().any(|a| a == "--doc") {
                 phases.run("tests", || host_tests(&tools, &validator, &cargo_args, Some(&test_args)).map(drop))?;
@@ -115,7 +135,7 @@ fn run_command(command: &str, rest: &[String], phases: &mut Phases) -> Result<()
         }
         "bench" => {
             let tools = phases.run("setup (toolchain, sbpf-linker, std, sccache)", toolchain::setup)?;
-            phases.sccache = tools.sccache.clone();
+            phases.set_sccache(tools.sccache.clone());
             phases.run("SBF programs", || sbf::build_programs(&tools))?;
             phases.run("IDL", || idl::build_all(&tools))?;
             phases.run("fixtures", || fixtures::build(&tools))?;

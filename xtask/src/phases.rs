@@ -1,7 +1,7 @@
 //! Each phase's wall time (and sccache's hits in it), printed as a table when xtask ends,
 //! also when it fails: a slow phase is visible on every run. Phases may run at the same time
-//! on two lanes (SBF and host builds); their sccache counts then overlap and are shown only
-//! in the total.
+//! on lanes (the validator's build, SBF and host builds); their sccache counts then overlap
+//! and are shown only in the total.
 use anyhow::Result;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -24,7 +24,7 @@ pub struct Phases {
     running: Mutex<Vec<(u64, bool)>>,
     next_id: Mutex<u64>,
     /// Set once setup has installed it; phases after that show their compiler-cache hits.
-    pub sccache: Option<PathBuf>,
+    sccache: Mutex<Option<PathBuf>>,
     first_stats: Mutex<Option<Stats>>,
 }
 
@@ -36,9 +36,17 @@ impl Phases {
             rows: Mutex::new(Vec::new()),
             running: Mutex::new(Vec::new()),
             next_id: Mutex::new(0),
-            sccache: None,
+            sccache: Mutex::new(None),
             first_stats: Mutex::new(None),
         }
+    }
+
+    pub fn set_sccache(&self, sccache: Option<PathBuf>) {
+        *self.sccache.lock().unwrap() = sccache;
+    }
+
+    fn sccache_stats(&self) -> Option<Stats> {
+        sccache::stats(self.sccache.lock().unwrap().as_deref())
     }
 
     pub fn run<T>(&self, name: &str, phase: impl FnOnce() -> Result<T>) -> Result<T> {
@@ -47,7 +55,7 @@ impl Phases {
 
     /// A phase on a named lane (shown in the table), possibly concurrent with another lane's.
     pub fn run_on<T>(&self, lane: &'static str, name: &str, phase: impl FnOnce() -> Result<T>) -> Result<T> {
-        let before = sccache::stats(self.sccache.as_deref());
+        let before = self.sccache_stats();
         if let Some(before) = before {
             self.first_stats.lock().unwrap().get_or_insert(before);
         }
@@ -72,7 +80,7 @@ impl Phases {
             let position = running.iter().position(|(other, _)| *other == id).expect("a running phase");
             running.remove(position).1
         };
-        let compiled = match (overlapped, before, sccache::stats(self.sccache.as_deref())) {
+        let compiled = match (overlapped, before, self.sccache_stats()) {
             (false, Some(before), Some(after)) => Some(after.since(before)),
             _ => None,
         };
@@ -96,14 +104,14 @@ impl Phases {
             eprintln!("  {name:<52} {:>8.1}   {stats}", row.elapsed.as_secs_f64());
         }
         let first = *self.first_stats.lock().unwrap();
-        if let (Some(first), Some(now)) = (first, sccache::stats(self.sccache.as_deref())) {
+        if let (Some(first), Some(now)) = (first, self.sccache_stats()) {
             let total = now.since(first);
             if total.requests > 0 {
                 eprintln!("  {:<52} {:>8}   {}", "all compilations", "", cache(&total));
             }
         }
         if rows.iter().any(|r| !r.lane.is_empty()) {
-            eprintln!("  (phases on the [sbf] and [host] lanes run at the same time)");
+            eprintln!("  (phases on different [lanes] run at the same time)");
         }
     }
 }

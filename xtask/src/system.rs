@@ -27,8 +27,12 @@ fn is_root() -> bool {
     Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
 }
 
+/// Lanes that install packages at the same time take turns (apt-get holds dpkg's lock).
+static APT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Installs (as root) or names the packages of `packages` that are missing, for `purpose`.
 pub fn ensure(packages: &[&str], purpose: &str) -> Result<()> {
+    let _turn = APT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     // Not Debian (no dpkg): the build itself will say what is missing.
     if Command::new("dpkg-query").arg("--version").output().is_err() {
         return Ok(());
@@ -49,4 +53,15 @@ pub fn ensure(packages: &[&str], purpose: &str) -> Result<()> {
     let mut install = vec!["install", "-y", "-qq", "--no-install-recommends"];
     install.extend(&missing);
     apt(&install)
+}
+
+/// Lowers this thread's CPU priority to nice 10, for itself and every thread and process it
+/// starts after this (Linux keeps the nice value per thread, and both inherit it): builds
+/// started here run on what a nice-0 build beside them leaves idle. A failure changes nothing.
+pub fn yield_cpu_of_this_thread() {
+    // SAFETY: gettid and setpriority only read their integer arguments.
+    unsafe {
+        let thread = libc::gettid() as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, thread, 10);
+    }
 }
