@@ -88,16 +88,20 @@ fn run_command(command: &str, rest: &[String], phases: &mut Phases) -> Result<()
             // After setup, the SBF builds (nightly, target/sbf; their fat-LTO links run on one
             // core) and the host builds (stable, target/debug) need none of each other's
             // output until the tests run.
-            let validator_built = validator::is_built()?;
+            let (validator, validator_built) = validator::lookup()?;
             let (tools, binaries) = std::thread::scope(|lanes| -> Result<(toolchain::SbfTools, Vec<testrun::TestBinary>)> {
-                let validator_lane = lanes.spawn(|| phases.run_on("validator", "validator", validator::build));
+                let validator_lane = lanes.spawn(|| {
+                    if validator_built {
+                        return Ok(());
+                    }
+                    phases.run_on("validator", "validator", validator::build).map(drop)
+                });
                 let rest = lanes.spawn(|| -> Result<(toolchain::SbfTools, Vec<testrun::TestBinary>)> {
                     if !validator_built {
                         system::yield_cpu_of_this_thread();
                     }
                     let tools = phases.run("setup (toolchain, sbpf-linker, std, sccache)", toolchain::setup)?;
                     phases.set_sccache(tools.sccache.clone());
-                    let validator = validator::binary_path()?;
                     let binaries = std::thread::scope(|inner| -> Result<Vec<testrun::TestBinary>> {
                         let sbf = inner.spawn(|| -> Result<()> {
                             phases.run_on("sbf", "SBF programs", || sbf::build_programs(&tools))?;
@@ -123,7 +127,6 @@ fn run_command(command: &str, rest: &[String], phases: &mut Phases) -> Result<()
                 validator_lane.join().map_err(|_| anyhow::anyhow!("the validator build lane panicked"))??;
                 rest
             })?;
-            let validator = validator::binary_path()?;
             // Doctests have no executable: `--doc` runs through cargo, one binary after another.
             if cargo_args.iter().any(|a| a == "--doc") {
                 phases.run("tests", || host_tests(&tools, &validator, &cargo_args, Some(&test_args)).map(drop))?;

@@ -92,14 +92,12 @@ fn entry() -> Result<(PathBuf, cache::Key)> {
     Ok((root, key))
 }
 
-/// Where [`build`] puts the binary (whether or not it is built yet).
-pub fn binary_path() -> Result<PathBuf> {
-    Ok(entry()?.0.join("bin").join(BINARY))
-}
-
-/// Whether the cache holds a complete, intact entry for the current inputs.
-pub fn is_built() -> Result<bool> {
-    Ok(cache::lookup(&entry()?.0).is_some())
+/// Where [`build`] puts the binary (whether or not it is built yet), and whether the cache
+/// holds a complete, intact entry for the current inputs.
+pub fn lookup() -> Result<(PathBuf, bool)> {
+    let (root, _) = entry()?;
+    let built = cache::lookup(&root).is_some();
+    Ok((root.join("bin").join(BINARY), built))
 }
 
 /// The validator's cache entry: built on first use, checked on every use.
