@@ -49,7 +49,9 @@ pub fn cargo_build(tools: &SbfTools, workspace: &Path, package: &str, lib_name: 
         .current_dir(workspace)
         .args(["build", "--release", "-p", package, "--target"])
         .arg(&tools.target_spec)
-        .args(["-Zbuild-std=std,panic_abort", "-Zjson-target-spec", "--target-dir"])
+        // Fine-grained locks on the shared build directory: the programs build side by side
+        // (`build_programs`), each waiting only for the units another build is writing.
+        .args(["-Zbuild-std=std,panic_abort", "-Zjson-target-spec", "-Zfine-grain-locking", "--target-dir"])
         .arg(&target_dir)
         .args(extra)
         // As a flag, not CARGO_BUILD_BUILD_DIR: rustc sees every CARGO_* variable, and sccache
@@ -65,10 +67,15 @@ pub fn cargo_build(tools: &SbfTools, workspace: &Path, package: &str, lib_name: 
     if !output.success() {
         bail!("building {package} for SBF failed ({output})");
     }
-    let so = target_dir.join("sbpf-solana-solana/release").join(format!("lib{lib_name}.so"));
+    let so = uplifted_so(package, lib_name);
     eprintln!("xtask: {package} -> {} ({} bytes)", so.display(), std::fs::metadata(&so)?.len());
     check_sbpf_v3(&so)?;
     Ok(so)
+}
+
+/// Where [`cargo_build`] leaves `package`'s `.so`.
+fn uplifted_so(package: &str, lib_name: &str) -> PathBuf {
+    sbf_uplift_dir(package).join("sbpf-solana-solana/release").join(format!("lib{lib_name}.so"))
 }
 
 /// An SBPF v3 program is a 64-bit little-endian ELF with e_flags == 3.
@@ -111,12 +118,31 @@ pub fn program_names() -> Result<Vec<String>> {
 
 /// Each program on its own (`-p`): built together, one program's `cpi` feature (no
 /// entrypoint) would leak into the other's build through feature unification.
+///
+/// Once every program has been built in this target directory, they build side by side: each
+/// build is a chain of single-threaded steps (a dependency program's `cpi` variant, then its
+/// own crate and the fat-LTO link), so one at a time left a core idle (a one-line change in
+/// emissions: 83 s one after another, 52 s side by side). Before that they build one after
+/// another: concurrent cargo builds each compile a unit none of them has yet (std, anchor),
+/// measured three times over on an empty build directory.
 pub fn build_programs(tools: &SbfTools) -> Result<()> {
     let root = paths::workspace_root();
-    for name in program_names()? {
+    let names = program_names()?;
+    let built_before = names.iter().all(|name| uplifted_so(name, name).exists());
+    let build = |name: &String| {
         eprintln!("xtask: building program {name} (SBF)");
-        let so = cargo_build(tools, &root, &name, &name, &[])?;
-        install_file(&so, &paths::deploy_dir().join(format!("{name}.so")))?;
+        cargo_build(tools, &root, name, name, &[])
+    };
+    let built: Vec<Result<PathBuf>> = if built_before {
+        std::thread::scope(|scope| {
+            let builds: Vec<_> = names.iter().map(|name| scope.spawn(move || build(name))).collect();
+            builds.into_iter().map(|b| b.join().unwrap_or_else(|_| bail!("a program build panicked"))).collect()
+        })
+    } else {
+        names.iter().map(build).collect()
+    };
+    for (name, so) in names.iter().zip(built) {
+        install_file(&so?, &paths::deploy_dir().join(format!("{name}.so")))?;
         // The program's keypair next to it, where `solana program deploy` / anchor look for it.
         let keypair = root.join("keys").join(format!("{name}-keypair.json"));
         if keypair.exists() {
