@@ -123,8 +123,8 @@ pub fn program_names() -> Result<Vec<String>> {
 /// build is a chain of single-threaded steps (a dependency program's `cpi` variant, then its
 /// own crate and the fat-LTO link), so one at a time left a core idle (a one-line change in
 /// emissions: 83 s one after another, 52 s side by side). Before that they build one after
-/// another: concurrent cargo builds each compile a unit none of them has yet (std, anchor),
-/// measured three times over on an empty build directory.
+/// another, stopping at the first failure: on an empty build directory, side by side builds
+/// each compiled std, core, alloc and anchor-lang on their own (three times the work).
 pub fn build_programs(tools: &SbfTools) -> Result<()> {
     let root = paths::workspace_root();
     let names = program_names()?;
@@ -139,7 +139,7 @@ pub fn build_programs(tools: &SbfTools) -> Result<()> {
             builds.into_iter().map(|b| b.join().unwrap_or_else(|_| bail!("a program build panicked"))).collect()
         })
     } else {
-        names.iter().map(build).collect()
+        names.iter().map(build).collect::<Result<Vec<_>>>()?.into_iter().map(Ok).collect()
     };
     for (name, so) in names.iter().zip(built) {
         install_file(&so?, &paths::deploy_dir().join(format!("{name}.so")))?;
