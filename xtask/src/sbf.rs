@@ -133,16 +133,16 @@ pub fn build_programs(tools: &SbfTools) -> Result<()> {
         eprintln!("xtask: building program {name} (SBF)");
         cargo_build(tools, &root, name, name, &[])
     };
-    let built: Vec<Result<PathBuf>> = if built_before {
+    let built: Vec<PathBuf> = if built_before {
         std::thread::scope(|scope| {
             let builds: Vec<_> = names.iter().map(|name| scope.spawn(move || build(name))).collect();
-            builds.into_iter().map(|b| b.join().unwrap_or_else(|_| bail!("a program build panicked"))).collect()
-        })
+            builds.into_iter().map(|b| b.join().unwrap_or_else(|_| bail!("a program build panicked"))).collect::<Result<_>>()
+        })?
     } else {
-        names.iter().map(build).collect::<Result<Vec<_>>>()?.into_iter().map(Ok).collect()
+        names.iter().map(build).collect::<Result<_>>()?
     };
     for (name, so) in names.iter().zip(built) {
-        install_file(&so?, &paths::deploy_dir().join(format!("{name}.so")))?;
+        install_file(&so, &paths::deploy_dir().join(format!("{name}.so")))?;
         // The program's keypair next to it, where `solana program deploy` / anchor look for it.
         let keypair = root.join("keys").join(format!("{name}-keypair.json"));
         if keypair.exists() {
