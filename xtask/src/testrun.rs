@@ -2,11 +2,14 @@
 //!
 //! `cargo test` runs one test binary after the other. civnet's slow binaries (the CLI's, the
 //! indexer's and the oracle's stories against solana-test-validator) wait for validators'
-//! slots and epochs; with cores to spare, running them at once divides the tests' wall time
-//! ([`default_jobs`] says how many). The list of binaries comes from cargo itself (`cargo test --no-run --message-format=json`, the `executable` of each test
-//! artifact); each runs in its package's directory with the environment the tests read, as
-//! `cargo test` would run it. Each binary's output is kept apart and printed whole when it
-//! ends, so lines of different binaries never interleave.
+//! slots and epochs; with cores to spare, running them at once divides the tests' wall time.
+//! Those three run one process per story, scheduled longest first across binaries
+//! ([`ONE_PROCESS_PER_TEST`]; [`default_jobs`] says how many at once). The list of binaries
+//! comes from cargo itself (`cargo test --no-run --message-format=json`, the `executable` of
+//! each test artifact), a binary's tests from `--list`; each process runs in its package's
+//! directory with the environment the tests read, as `cargo test` would run it. Each process's
+//! output is kept apart and printed whole when it ends, so lines of different processes never
+//! interleave.
 use anyhow::{bail, Context, Result};
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -25,15 +28,25 @@ pub struct TestBinary {
     pub integration: bool,
 }
 
-/// Binaries that run at once unless `CIVNET_TEST_JOBS` says otherwise: half the cores, and at
-/// least two. Each binary's harness already runs its tests on as many threads as there are
-/// cores, and most of a story's time is waiting for slots and epochs; with the validators'
-/// spinning scheduler thread at nice 19 (validator.rs), two binaries share 2 cores: 246 s
-/// against 394 s one at a time (2026-12-02, the CLI's beside the oracle's first:
-/// [`paired_order`]). Three at once (before 100 ms slots) ran up to 6 validators and timed
-/// out under any other load.
-fn default_jobs() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get() / 2).max(2)
+/// Processes that run at once unless `CIVNET_TEST_JOBS` says otherwise.
+///
+/// One test each (`per_test`): twice the cores, the four stories at a time that two whole
+/// binaries on two threads each ran before. Measured on 2 cores (2026-12-02, nothing else
+/// running, longest first): 4 at a time 161 s; 5 at a time 135 s twice; 6 at a time the README
+/// walkthrough failed (its device was never paid: a validator that falls behind under the load
+/// drags the oracle's clock, which follows the chain's). So 4 keeps the margin.
+///
+/// Whole binaries (a filtered run): half the cores and at least two. Each binary's harness
+/// already runs its tests on as many threads as there are cores; two binaries share 2 cores:
+/// 246 s against 394 s one at a time (2026-12-02, the CLI's beside the oracle's first:
+/// [`paired_order`]), and four at once took 212 s against 161-170 s.
+fn default_jobs(per_test: bool) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if per_test {
+        2 * cores
+    } else {
+        (cores / 2).max(2)
+    }
 }
 
 /// The test executables in cargo's JSON messages (`cargo test --no-run --message-format=json`).
@@ -207,14 +220,83 @@ fn pass_key(binary: &TestBinary, inputs: &str) -> Result<String> {
     Ok(hex::encode(Sha256::new().chain_update(&bytes).chain_update(inputs.as_bytes()).finalize()))
 }
 
-/// Runs every binary with `test_args`, `jobs` at a time, in the given order. Fails naming
-/// each binary that failed.
+/// Test binaries whose tests run one process each, so that their stories are scheduled
+/// one by one, longest first, across binaries: inside one binary libtest starts its tests in
+/// name order on as many threads as there are cores, so the CLI's two longest stories (the
+/// README walkthrough, about 100 s of 30-second epochs, and the browser story) started last and
+/// the binary ran 130-170 s while cores idled. Every story already keeps its own validator,
+/// ports and files, so a process each changes nothing it sees.
+const ONE_PROCESS_PER_TEST: &[&str] = &["civnet-cli::cli", "civnet-oracle::oracle", "civnet-indexer::indexer"];
+
+/// One process the runner starts: a whole test binary, or one test of a binary in
+/// [`ONE_PROCESS_PER_TEST`].
+struct Unit<'a> {
+    binary: &'a TestBinary,
+    test: Option<String>,
+    /// How long it ran last time on this machine (seconds); unknown ones go first.
+    estimate: Option<f64>,
+}
+
+impl Unit<'_> {
+    fn name(&self) -> String {
+        match &self.test {
+            Some(test) => format!("{}::{test}", self.binary.name),
+            None => self.binary.name.clone(),
+        }
+    }
+}
+
+/// The tests of `binary` that run by default (`--list` without the `#[ignore]`d ones, which
+/// are helpers a story starts as its child process).
+fn listed_tests(binary: &TestBinary) -> Result<Vec<String>> {
+    let list = |extra: &[&str]| -> Result<Vec<String>> {
+        let out = Command::new(&binary.executable)
+            .args(["--list", "--format", "terse"])
+            .args(extra)
+            .current_dir(&binary.package_dir)
+            .env("CARGO_MANIFEST_DIR", &binary.package_dir)
+            .output()
+            .with_context(|| format!("listing the tests of {}", binary.executable.display()))?;
+        if !out.status.success() {
+            bail!("{} --list failed: {}", binary.name, String::from_utf8_lossy(&out.stderr));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| l.strip_suffix(": test")).map(str::to_string).collect())
+    };
+    let ignored = list(&["--ignored"])?;
+    Ok(list(&[])?.into_iter().filter(|t| !ignored.contains(t)).collect())
+}
+
+/// Where the runner keeps each unit's last duration: `<target>/<profile>/civnet-test-durations.json`.
+fn durations_file(binaries: &[&TestBinary]) -> Option<PathBuf> {
+    let profile_dir = binaries.first()?.executable.parent()?.parent()?;
+    Some(profile_dir.join("civnet-test-durations.json"))
+}
+
+/// `units` longest first by their last duration; unknown ones (a new test, a new machine)
+/// first of all, in the order given.
+fn longest_first(units: &mut [Unit<'_>]) {
+    units.sort_by(|a, b| match (a.estimate, b.estimate) {
+        (None, None) => std::cmp::Ordering::Equal,
+        (None, Some(_)) => std::cmp::Ordering::Less,
+        (Some(_), None) => std::cmp::Ordering::Greater,
+        (Some(a), Some(b)) => b.total_cmp(&a),
+    });
+}
+
+/// Runs every binary with `test_args`, in the given order. Fails naming each test binary (or
+/// test) that failed.
+///
+/// Without test arguments (the whole suite, as CI runs it) the binaries of
+/// [`ONE_PROCESS_PER_TEST`] run one process per test, the others whole, longest first by their
+/// last run on this machine. With test arguments (a filter, `--nocapture`) each binary runs
+/// whole. [`default_jobs`] processes at a time (`CIVNET_TEST_JOBS`).
 ///
 /// Outside CI, a binary that passed before with the same key (the same bytes and the same
 /// [`run_inputs_digest`]) is not run again: the same program on the same inputs. Every other
 /// binary runs, and a failure forgets the binary's pass. `CIVNET_TEST_CACHE=off` runs all.
 pub fn run_all(binaries: &[TestBinary], test_args: &[String], env: &[(&str, &Path)], workspace: &Path) -> Result<()> {
-    let jobs = std::env::var("CIVNET_TEST_JOBS").ok().and_then(|j| j.parse().ok()).unwrap_or_else(default_jobs).max(1);
+    let per_test = test_args.is_empty();
+    let jobs = std::env::var("CIVNET_TEST_JOBS").ok().and_then(|j| j.parse().ok()).unwrap_or_else(|| default_jobs(per_test)).max(1);
     let inputs = if pass_cache_enabled() { Some(run_inputs_digest(test_args, env, workspace)?) } else { None };
     let mut to_run = Vec::new();
     let mut keys = std::collections::HashMap::new();
@@ -230,14 +312,32 @@ pub fn run_all(binaries: &[TestBinary], test_args: &[String], env: &[(&str, &Pat
         to_run.push(binary);
     }
     let mut binaries = to_run;
-    if jobs > 1 {
-        paired_order(&mut binaries);
-    }
     if binaries.is_empty() {
         return Ok(());
     }
-    let queue = Mutex::new(binaries.iter().copied().collect::<VecDeque<_>>());
+    paired_order(&mut binaries);
+    let durations_path = durations_file(&binaries);
+    let mut durations: std::collections::BTreeMap<String, f64> =
+        durations_path.as_ref().and_then(|p| std::fs::read_to_string(p).ok()).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+    let mut units = Vec::new();
+    for binary in &binaries {
+        if per_test && ONE_PROCESS_PER_TEST.contains(&binary.name.as_str()) {
+            for test in listed_tests(binary)? {
+                units.push(Unit { binary, test: Some(test), estimate: None });
+            }
+        } else {
+            units.push(Unit { binary, test: None, estimate: None });
+        }
+    }
+    for unit in &mut units {
+        unit.estimate = durations.get(&unit.name()).copied();
+    }
+    if per_test {
+        longest_first(&mut units);
+    }
+    let queue = Mutex::new(units.iter().collect::<VecDeque<_>>());
     let failed = Mutex::new(Vec::new());
+    let finished = Mutex::new(Vec::new());
     let print = Mutex::new(());
     let logs = std::env::temp_dir().join(format!("civnet-xtask-tests-{}", std::process::id()));
     let scratch = memory_scratch();
@@ -245,17 +345,22 @@ pub fn run_all(binaries: &[TestBinary], test_args: &[String], env: &[(&str, &Pat
         eprintln!("xtask: test scratch (TMPDIR) in memory: {}", dir.display());
     }
     std::fs::create_dir_all(&logs)?;
-    eprintln!("xtask: {} test binaries, {jobs} at a time (CIVNET_TEST_JOBS)", binaries.len());
+    eprintln!("xtask: {} test binaries as {} processes, {jobs} at a time (CIVNET_TEST_JOBS)", binaries.len(), units.len());
     std::thread::scope(|scope| {
-        for _ in 0..jobs.min(binaries.len()) {
+        for _ in 0..jobs.min(units.len()) {
             scope.spawn(|| loop {
-                let Some(binary) = queue.lock().unwrap().pop_front() else { break };
-                let log = logs.join(binary.name.replace("::", "-"));
+                let Some(unit) = queue.lock().unwrap().pop_front() else { break };
+                let binary = unit.binary;
+                let name = unit.name();
+                let log = logs.join(name.replace("::", "-"));
                 let started = Instant::now();
                 let status = std::fs::File::create(&log).and_then(|file| {
                     let mut cmd = Command::new(&binary.executable);
-                    cmd.args(test_args)
-                        .current_dir(&binary.package_dir)
+                    match &unit.test {
+                        Some(test) => cmd.args(["--exact", test]),
+                        None => cmd.args(test_args),
+                    };
+                    cmd.current_dir(&binary.package_dir)
                         .env("CARGO_MANIFEST_DIR", &binary.package_dir)
                         .stdin(Stdio::null())
                         .stdout(file.try_clone()?)
@@ -270,29 +375,21 @@ pub fn run_all(binaries: &[TestBinary], test_args: &[String], env: &[(&str, &Pat
                 });
                 let output = std::fs::read_to_string(&log).unwrap_or_default();
                 let _printing = print.lock().unwrap();
-                println!("\n     Running {} ({})", binary.name, binary.executable.display());
+                println!("\n     Running {name} ({})", binary.executable.display());
                 print!("{output}");
                 let secs = started.elapsed().as_secs_f64();
                 match status {
                     Ok(status) if status.success() => {
-                        println!("xtask: {} passed in {secs:.1} s", binary.name);
-                        if let Some(key) = keys.get(&binary.name) {
-                            let record = pass_record(binary);
-                            let written = record.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|()| std::fs::write(&record, key));
-                            if let Err(e) = written {
-                                println!("xtask: could not remember the pass of {} ({e})", binary.name);
-                            }
-                        }
+                        println!("xtask: {name} passed in {secs:.1} s");
+                        finished.lock().unwrap().push((name, secs));
                     }
                     Ok(status) => {
-                        let _ = std::fs::remove_file(pass_record(binary));
-                        println!("xtask: {} FAILED ({status}) in {secs:.1} s", binary.name);
-                        failed.lock().unwrap().push(binary.name.clone());
+                        println!("xtask: {name} FAILED ({status}) in {secs:.1} s");
+                        failed.lock().unwrap().push((binary.name.clone(), name));
                     }
                     Err(e) => {
-                        let _ = std::fs::remove_file(pass_record(binary));
-                        println!("xtask: {} could not run: {e}", binary.name);
-                        failed.lock().unwrap().push(binary.name.clone());
+                        println!("xtask: {name} could not run: {e}");
+                        failed.lock().unwrap().push((binary.name.clone(), name));
                     }
                 }
             });
@@ -302,9 +399,27 @@ pub fn run_all(binaries: &[TestBinary], test_args: &[String], env: &[(&str, &Pat
     if let Some(dir) = &scratch {
         let _ = std::fs::remove_dir_all(dir);
     }
+    durations.extend(finished.into_inner().unwrap());
+    if let Some(path) = &durations_path {
+        if let Err(e) = serde_json::to_string_pretty(&durations).map_err(std::io::Error::other).and_then(|text| std::fs::write(path, text)) {
+            println!("xtask: could not keep the tests' durations in {} ({e})", path.display());
+        }
+    }
     let failed = failed.into_inner().unwrap();
+    for binary in &binaries {
+        if failed.iter().any(|(failed_binary, _)| *failed_binary == binary.name) {
+            let _ = std::fs::remove_file(pass_record(binary));
+        } else if let Some(key) = keys.get(&binary.name) {
+            let record = pass_record(binary);
+            let written = record.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|()| std::fs::write(&record, key));
+            if let Err(e) = written {
+                println!("xtask: could not remember the pass of {} ({e})", binary.name);
+            }
+        }
+    }
     if !failed.is_empty() {
-        bail!("test binaries failed: {}", failed.join(", "));
+        let names: Vec<&str> = failed.iter().map(|(_, name)| name.as_str()).collect();
+        bail!("tests failed: {}", names.join(", "));
     }
     Ok(())
 }
@@ -357,6 +472,16 @@ mod tests {
         assert_eq!(names, ["civnet-cli::cli", "tests::stories"]);
         assert_eq!(binaries[0].package_dir, PathBuf::from("/w/app/cli"));
         assert_eq!(binaries[1].executable, PathBuf::from("/w/target/debug/deps/stories-def"));
+    }
+
+    #[test]
+    fn stories_never_timed_start_first_then_the_longest() {
+        let binary = TestBinary { name: "civnet-cli::cli".into(), executable: PathBuf::from("cli"), package_dir: PathBuf::from("."), integration: true };
+        let unit = |test: &str, estimate: Option<f64>| Unit { binary: &binary, test: Some(test.into()), estimate };
+        let mut units = vec![unit("short", Some(0.2)), unit("new_a", None), unit("walkthrough", Some(100.0)), unit("new_b", None), unit("browser", Some(61.0))];
+        longest_first(&mut units);
+        let order: Vec<String> = units.iter().map(Unit::name).collect();
+        assert_eq!(order, ["civnet-cli::cli::new_a", "civnet-cli::cli::new_b", "civnet-cli::cli::walkthrough", "civnet-cli::cli::browser", "civnet-cli::cli::short"]);
     }
 
     #[test]
