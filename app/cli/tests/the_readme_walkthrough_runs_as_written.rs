@@ -169,7 +169,7 @@ impl Reader {
                 return;
             }
             let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-            assert!(started.elapsed() < within, "README line still failing after {within:?}: `{line}`\n{stderr}");
+            assert!(started.elapsed() < within, "README line still failing after {within:?}: `{line}`\n{stderr}\n{}", self.background_logs());
             std::thread::sleep(Duration::from_secs(3));
         }
     }
@@ -178,6 +178,20 @@ impl Reader {
         let file = std::fs::File::create(self.dir.path().join(log)).unwrap();
         let child = self.command(&format!("exec {line}")).stdout(file.try_clone().unwrap()).stderr(file).stdin(Stdio::null()).spawn().unwrap();
         self.background.push(child);
+    }
+
+    /// The last lines of the background commands' logs (what a reader would look at in the
+    /// other terminals when a line keeps failing).
+    fn background_logs(&self) -> String {
+        ["localnet.log", "oracle.log"]
+            .iter()
+            .map(|name| {
+                let text = self.log(name);
+                let tail: Vec<&str> = text.lines().rev().take(40).collect();
+                format!("--- {name} (last {} lines)\n{}", tail.len(), tail.into_iter().rev().collect::<Vec<_>>().join("\n"))
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     fn log(&self, name: &str) -> String {
