@@ -32,9 +32,9 @@ pub struct TestBinary {
 ///
 /// One test each (`per_test`): twice the cores, the four stories at a time that two whole
 /// binaries on two threads each ran before. Measured on 2 cores (2026-12-02, nothing else
-/// running, longest first): 4 at a time 161 s; 5 at a time 135 s twice; 6 at a time the README
-/// walkthrough failed (its device was never paid: a validator that falls behind under the load
-/// drags the oracle's clock, which follows the chain's). So 4 keeps the margin.
+/// running, longest first): 4 at a time 151-161 s; 5 at a time 125-150 s (four runs); 6 at a
+/// time once 137 s and once the README walkthrough failed (its device was never paid within
+/// 300 s; not understood). So the default keeps a margin below that.
 ///
 /// Whole binaries (a filtered run): half the cores and at least two. Each binary's harness
 /// already runs its tests on as many threads as there are cores; two binaries share 2 cores:
