@@ -175,8 +175,12 @@ pub fn files_under(path: &Path) -> Vec<PathBuf> {
 /// Where a binary's last pass is remembered: the key (SHA-256 of the binary and of its run's
 /// inputs) in `<target>/<profile>/civnet-test-passes/<name>`.
 fn pass_record(binary: &TestBinary) -> PathBuf {
-    let profile_dir = binary.executable.parent().and_then(Path::parent).unwrap_or(Path::new("."));
-    profile_dir.join("civnet-test-passes").join(binary.name.replace("::", "-"))
+    profile_dir(binary).join("civnet-test-passes").join(binary.name.replace("::", "-"))
+}
+
+/// `<target>/<profile>` of a test binary (`<target>/<profile>/deps/<binary>`).
+fn profile_dir(binary: &TestBinary) -> &Path {
+    binary.executable.parent().and_then(Path::parent).unwrap_or(Path::new("."))
 }
 
 /// A directory on the machine's memory file system (`/dev/shm`) for the tests' scratch files
@@ -201,7 +205,8 @@ fn memory_scratch() -> Option<PathBuf> {
     Some(dir)
 }
 
-/// With several binaries at a time, these start first, side by side: the CLI's stories
+/// With several binaries at a time, these start first, side by side (in a per-story run, this
+/// is the order of the stories never timed on this machine, [`longest_first`]): the CLI's stories
 /// (the longest, CPU-heavy: Chromium, the demo, many CLI processes) beside the oracle's (which
 /// mostly wait for 20-second epochs); the indexer's (CPU-heavy too) follow. Measured on 2
 /// cores (2026-12-02): that pairing ran all tests in 246-265 s; the CLI beside the indexer
@@ -268,8 +273,7 @@ fn listed_tests(binary: &TestBinary) -> Result<Vec<String>> {
 
 /// Where the runner keeps each unit's last duration: `<target>/<profile>/civnet-test-durations.json`.
 fn durations_file(binaries: &[&TestBinary]) -> Option<PathBuf> {
-    let profile_dir = binaries.first()?.executable.parent()?.parent()?;
-    Some(profile_dir.join("civnet-test-durations.json"))
+    Some(profile_dir(binaries.first()?).join("civnet-test-durations.json"))
 }
 
 /// `units` longest first by their last duration; unknown ones (a new test, a new machine)
@@ -321,16 +325,12 @@ pub fn run_all(binaries: &[TestBinary], test_args: &[String], env: &[(&str, &Pat
         durations_path.as_ref().and_then(|p| std::fs::read_to_string(p).ok()).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
     let mut units = Vec::new();
     for binary in &binaries {
-        if per_test && ONE_PROCESS_PER_TEST.contains(&binary.name.as_str()) {
-            for test in listed_tests(binary)? {
-                units.push(Unit { binary, test: Some(test), estimate: None });
-            }
-        } else {
-            units.push(Unit { binary, test: None, estimate: None });
+        let tests = if per_test && ONE_PROCESS_PER_TEST.contains(&binary.name.as_str()) { listed_tests(binary)?.into_iter().map(Some).collect() } else { vec![None] };
+        for test in tests {
+            let mut unit = Unit { binary, test, estimate: None };
+            unit.estimate = durations.get(&unit.name()).copied();
+            units.push(unit);
         }
-    }
-    for unit in &mut units {
-        unit.estimate = durations.get(&unit.name()).copied();
     }
     if per_test {
         longest_first(&mut units);
